@@ -1,0 +1,3 @@
+from cluedesk.cli import main
+
+main()

@@ -1,0 +1,26 @@
+"""The `cluedesk` command: Django's management commands under one name.
+
+`cluedesk serve`, `cluedesk ledger verify`, `cluedesk test`, `cluedesk triage-eval` ...
+"""
+
+from __future__ import annotations
+
+import os
+import sys
+
+
+def main(argv: list[str] | None = None) -> None:
+    os.environ.setdefault("DJANGO_SETTINGS_MODULE", "cluedesk.settings")
+    args = list(sys.argv if argv is None else argv)
+    args[0] = "cluedesk"
+    if len(args) > 1 and args[1] == "test":
+        from cluedesk.testrun import run
+
+        raise SystemExit(run(args[2:]))
+    from django.core.management import execute_from_command_line
+
+    execute_from_command_line(args)
+
+
+if __name__ == "__main__":
+    main()

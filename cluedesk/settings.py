@@ -1,0 +1,274 @@
+"""cluedesk settings: read from the environment only, failing loudly on bad values.
+
+Every secret may come from ``<NAME>_FILE`` instead of ``<NAME>`` (Healthchecks' habit).
+Defaults make ``cluedesk serve`` work on a laptop: SQLite in WAL under ``./var``.
+"""
+
+from __future__ import annotations
+
+import os
+import secrets
+from pathlib import Path
+from urllib.parse import parse_qs, unquote, urlparse
+
+from django.core.exceptions import ImproperlyConfigured
+from django.utils.translation import gettext_lazy as _
+
+
+def env(name: str, default: str | None = None) -> str | None:
+    """A value from NAME, or from the file named by NAME_FILE."""
+    path = os.environ.get(f"{name}_FILE")
+    if path:
+        try:
+            return Path(path).read_text(encoding="utf-8").strip()
+        except OSError as exc:
+            raise ImproperlyConfigured(f"{name}_FILE={path!r} cannot be read: {exc}") from exc
+    return os.environ.get(name, default)
+
+
+def envbool(name: str, default: bool) -> bool:
+    value = env(name)
+    if value is None or value == "":
+        return default
+    if value.lower() in {"1", "true", "yes", "on"}:
+        return True
+    if value.lower() in {"0", "false", "no", "off"}:
+        return False
+    raise ImproperlyConfigured(f"{name}={value!r} is not a boolean (use 1/0, true/false, yes/no, on/off)")
+
+
+def envint(name: str, default: int, minimum: int = 0) -> int:
+    value = env(name)
+    if value is None or value == "":
+        return default
+    try:
+        number = int(value)
+    except ValueError as exc:
+        raise ImproperlyConfigured(f"{name}={value!r} is not a whole number") from exc
+    if number < minimum:
+        raise ImproperlyConfigured(f"{name}={number} is below the minimum {minimum}")
+    return number
+
+
+BASE_DIR = Path(__file__).resolve().parent
+_default_data = "var"
+if os.environ.get("PYTEST_VERSION") and not os.environ.get("CLUEDESK_DATA_DIR"):
+    # tests never touch a developer's ./var
+    import tempfile
+
+    _default_data = tempfile.mkdtemp(prefix="cluedesk-test-")
+DATA_DIR = Path(env("CLUEDESK_DATA_DIR", _default_data) or _default_data).resolve()
+DATA_DIR.mkdir(parents=True, exist_ok=True)
+FILES_DIR = Path(env("CLUEDESK_FILES_DIR", str(DATA_DIR / "files")) or "").resolve()
+KEYS_DIR = Path(env("CLUEDESK_KEYS_DIR", str(DATA_DIR / "keys")) or "").resolve()
+
+
+def _server_secret() -> str:
+    """SECRET_KEY from the environment, or one generated once into the data folder."""
+    value = env("CLUEDESK_SECRET_KEY")
+    if value:
+        if len(value) < 32:
+            raise ImproperlyConfigured("CLUEDESK_SECRET_KEY must be at least 32 characters")
+        return value
+    path = KEYS_DIR / "secret_key"
+    if not path.exists():
+        KEYS_DIR.mkdir(parents=True, exist_ok=True, mode=0o700)
+        fd = os.open(path, os.O_WRONLY | os.O_CREAT | os.O_EXCL, 0o600)
+        with os.fdopen(fd, "w") as fh:
+            fh.write(secrets.token_urlsafe(48))
+    return path.read_text().strip()
+
+
+try:
+    SECRET_KEY = _server_secret()
+except FileExistsError:  # another worker wrote it a moment ago
+    SECRET_KEY = (KEYS_DIR / "secret_key").read_text().strip()
+
+DEBUG = envbool("CLUEDESK_DEBUG", False)
+ALLOWED_HOSTS = [h.strip() for h in (env("CLUEDESK_ALLOWED_HOSTS", "localhost,127.0.0.1,[::1],testserver") or "").split(",") if h.strip()]
+CSRF_TRUSTED_ORIGINS = [o.strip() for o in (env("CLUEDESK_CSRF_TRUSTED_ORIGINS", "") or "").split(",") if o.strip()]
+SITE_URL = (env("CLUEDESK_SITE_URL", "http://127.0.0.1:8000") or "").rstrip("/")
+DEMO = envbool("CLUEDESK_DEMO", True)
+
+INSTALLED_APPS = [
+    "django.contrib.auth",
+    "django.contrib.contenttypes",
+    "django.contrib.sessions",
+    "django.contrib.messages",
+    "django.contrib.staticfiles",
+    "django.contrib.admin",
+    "django_otp",
+    "django_otp.plugins.otp_totp",
+    "django_otp.plugins.otp_static",
+    "cluedesk.web",
+    "cluedesk.ledger",
+    "cluedesk.org",
+    "cluedesk.vault",
+    "cluedesk.intake",
+    "cluedesk.clues",
+    "cluedesk.triage",
+]
+
+MIDDLEWARE = [
+    "django.middleware.security.SecurityMiddleware",
+    "whitenoise.middleware.WhiteNoiseMiddleware",
+    "django.contrib.sessions.middleware.SessionMiddleware",
+    "django.middleware.locale.LocaleMiddleware",
+    "django.middleware.common.CommonMiddleware",
+    "django.middleware.csrf.CsrfViewMiddleware",
+    "django.contrib.auth.middleware.AuthenticationMiddleware",
+    "django_otp.middleware.OTPMiddleware",
+    "django.contrib.messages.middleware.MessageMiddleware",
+    "django.middleware.clickjacking.XFrameOptionsMiddleware",
+    "cluedesk.web.middleware.SecurityHeadersMiddleware",
+]
+
+ROOT_URLCONF = "cluedesk.urls"
+WSGI_APPLICATION = "cluedesk.wsgi.application"
+
+TEMPLATES = [
+    {
+        "BACKEND": "django.template.backends.django.DjangoTemplates",
+        "DIRS": [],
+        "APP_DIRS": True,
+        "OPTIONS": {
+            "context_processors": [
+                "django.template.context_processors.request",
+                "django.template.context_processors.i18n",
+                "django.contrib.auth.context_processors.auth",
+                "django.contrib.messages.context_processors.messages",
+            ],
+        },
+    }
+]
+
+
+def database_from_url(url: str) -> dict[str, object]:
+    """Parse DATABASE_URL: postgres://user:pass@host:port/name or sqlite:///path."""
+    parsed = urlparse(url)
+    if parsed.scheme in {"postgres", "postgresql", "pgsql"}:
+        options = {k: v[-1] for k, v in parse_qs(parsed.query).items()}
+        return {
+            "ENGINE": "django.db.backends.postgresql",
+            "NAME": unquote(parsed.path.lstrip("/")) or "cluedesk",
+            "USER": unquote(parsed.username or ""),
+            "PASSWORD": unquote(parsed.password or ""),
+            "HOST": parsed.hostname or "",
+            "PORT": str(parsed.port or ""),
+            "CONN_MAX_AGE": envint("CLUEDESK_DB_CONN_MAX_AGE", 60),
+            "CONN_HEALTH_CHECKS": True,
+            "OPTIONS": options,
+            "TEST": {"NAME": env("CLUEDESK_TEST_DB_NAME", None)},
+        }
+    if parsed.scheme == "sqlite":
+        path = unquote(parsed.path)
+        if path.startswith("//"):
+            path = path[1:]
+        return sqlite_database(Path(path.lstrip("/") if not path.startswith("/") else path))
+    raise ImproperlyConfigured(f"DATABASE_URL scheme {parsed.scheme!r} is not supported (use postgres:// or sqlite://)")
+
+
+def sqlite_database(path: Path) -> dict[str, object]:
+    # WAL lets readers proceed during a write; IMMEDIATE takes the write lock at BEGIN so
+    # two writers queue on busy_timeout instead of failing on a lock upgrade.
+    return {
+        "ENGINE": "django.db.backends.sqlite3",
+        "NAME": str(path),
+        "OPTIONS": {
+            "timeout": 20,
+            "transaction_mode": "IMMEDIATE",
+            "init_command": (
+                "PRAGMA journal_mode=WAL;"
+                "PRAGMA synchronous=NORMAL;"
+                "PRAGMA foreign_keys=ON;"
+                "PRAGMA busy_timeout=20000;"
+                "PRAGMA temp_store=MEMORY;"
+                "PRAGMA cache_size=-32000;"
+            ),
+        },
+        "TEST": {"NAME": env("CLUEDESK_TEST_SQLITE", None)},
+    }
+
+
+DATABASE_URL = env("DATABASE_URL", "") or ""
+DATABASES = {"default": database_from_url(DATABASE_URL) if DATABASE_URL else sqlite_database(DATA_DIR / "cluedesk.sqlite3")}
+DEFAULT_AUTO_FIELD = "django.db.models.BigAutoField"
+
+REDIS_URL = env("REDIS_URL", "") or ""
+if REDIS_URL:
+    CACHES = {"default": {"BACKEND": "django.core.cache.backends.redis.RedisCache", "LOCATION": REDIS_URL}}
+else:
+    # Rate-limit counters must be shared by all worker processes: keep them in the database.
+    CACHES = {"default": {"BACKEND": "django.core.cache.backends.db.DatabaseCache", "LOCATION": "cluedesk_cache"}}
+
+PASSWORD_HASHERS = [
+    "django.contrib.auth.hashers.Argon2PasswordHasher",
+    "django.contrib.auth.hashers.PBKDF2PasswordHasher",
+]
+AUTH_PASSWORD_VALIDATORS = [
+    {"NAME": "django.contrib.auth.password_validation.UserAttributeSimilarityValidator"},
+    {"NAME": "django.contrib.auth.password_validation.MinimumLengthValidator", "OPTIONS": {"min_length": 12}},
+    {"NAME": "django.contrib.auth.password_validation.CommonPasswordValidator"},
+    {"NAME": "django.contrib.auth.password_validation.NumericPasswordValidator"},
+]
+LOGIN_URL = "/staff/login/"
+LOGIN_REDIRECT_URL = "/staff/"
+
+SESSION_COOKIE_AGE = envint("CLUEDESK_SESSION_SECONDS", 8 * 3600, minimum=60)
+SESSION_IDLE_SECONDS = envint("CLUEDESK_SESSION_IDLE_SECONDS", 30 * 60, minimum=60)
+SESSION_COOKIE_HTTPONLY = True
+SESSION_COOKIE_SAMESITE = "Lax"
+CSRF_COOKIE_SAMESITE = "Lax"
+SECURE = envbool("CLUEDESK_SECURE", False)
+SESSION_COOKIE_SECURE = SECURE
+CSRF_COOKIE_SECURE = SECURE
+SECURE_CONTENT_TYPE_NOSNIFF = True
+SECURE_REFERRER_POLICY = "no-referrer"
+X_FRAME_OPTIONS = "DENY"
+CSRF_FAILURE_VIEW = "cluedesk.web.views.csrf_failure"
+
+LANGUAGE_CODE = "en"
+LANGUAGES = [("en", _("English")), ("zh-hans", _("简体中文"))]
+LOCALE_PATHS = [BASE_DIR / "locale"]
+USE_I18N = True
+USE_TZ = True
+TIME_ZONE = env("CLUEDESK_TIME_ZONE", "Asia/Shanghai") or "Asia/Shanghai"
+
+STATIC_URL = "/static/"
+STATIC_ROOT = DATA_DIR / "static"
+STORAGES = {
+    "default": {"BACKEND": "django.core.files.storage.FileSystemStorage"},
+    "staticfiles": {"BACKEND": "whitenoise.storage.CompressedStaticFilesStorage"},
+}
+WHITENOISE_USE_FINDERS = True
+
+# Uploads: larger than 256 KiB go to a temporary file, never whole in memory.
+FILE_UPLOAD_MAX_MEMORY_SIZE = 256 * 1024
+FILE_UPLOAD_TEMP_DIR = str(DATA_DIR / "tmp")
+Path(FILE_UPLOAD_TEMP_DIR).mkdir(parents=True, exist_ok=True)
+DATA_UPLOAD_MAX_MEMORY_SIZE = 256 * 1024
+DATA_UPLOAD_MAX_NUMBER_FIELDS = 200
+CLUEDESK_MAX_FILE_BYTES = envint("CLUEDESK_MAX_FILE_BYTES", 20 * 1024 * 1024, minimum=1024)
+CLUEDESK_MAX_REPORT_BYTES = envint("CLUEDESK_MAX_REPORT_BYTES", 50 * 1024 * 1024, minimum=1024)
+CLUEDESK_MAX_FILES = envint("CLUEDESK_MAX_FILES", 10, minimum=1)
+CLUEDESK_MAX_TEXT_CHARS = envint("CLUEDESK_MAX_TEXT_CHARS", 20000, minimum=100)
+CLUEDESK_RATE_SUBMIT = envint("CLUEDESK_RATE_SUBMIT", 30, minimum=1)  # per client per 10 minutes
+CLUEDESK_RATE_LOOKUP = envint("CLUEDESK_RATE_LOOKUP", 20, minimum=1)  # per client per 10 minutes
+CLUEDESK_TRUST_X_FORWARDED_FOR = envbool("CLUEDESK_TRUST_X_FORWARDED_FOR", False)
+
+EMAIL_BACKEND = env("CLUEDESK_EMAIL_BACKEND", "django.core.mail.backends.console.EmailBackend")
+DEFAULT_FROM_EMAIL = env("CLUEDESK_FROM_EMAIL", "cluedesk@localhost")
+
+# Public pages never log client addresses: access logs are off in the server, and the
+# application's own logs carry no request metadata.
+LOGGING = {
+    "version": 1,
+    "disable_existing_loggers": False,
+    "formatters": {"plain": {"format": "%(asctime)s %(levelname)s %(name)s %(message)s"}},
+    "handlers": {"console": {"class": "logging.StreamHandler", "formatter": "plain"}},
+    "loggers": {
+        "django.request": {"handlers": ["console"], "level": "ERROR", "propagate": False},
+        "django.server": {"handlers": [], "level": "CRITICAL", "propagate": False},
+        "cluedesk": {"handlers": ["console"], "level": env("CLUEDESK_LOG_LEVEL", "INFO") or "INFO"},
+    },
+}

@@ -1,0 +1,1 @@
+"""Indexes for same-matter lookup (LSH band keys, entity keys) and the category taxonomy."""
