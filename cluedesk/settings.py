@@ -158,7 +158,8 @@ def database_from_url(url: str) -> dict[str, object]:
             "CONN_MAX_AGE": envint("CLUEDESK_DB_CONN_MAX_AGE", 60),
             "CONN_HEALTH_CHECKS": True,
             "OPTIONS": options,
-            "TEST": {"NAME": env("CLUEDESK_TEST_DB_NAME", None)},
+            # a name per test process, so two suites on one server never drop each other's database
+            "TEST": {"NAME": env("CLUEDESK_TEST_DB_NAME", None) or f"test_cluedesk_{os.getpid()}"},
         }
     if parsed.scheme == "sqlite":
         path = unquote(parsed.path)

@@ -1,0 +1,45 @@
+"""What the first start of a deployment sets up, shared by `serve` and `seed-demo`."""
+
+from __future__ import annotations
+
+import random
+import secrets
+
+from django.core.management import call_command
+from django.db import transaction
+
+
+def first_start(*, demo: bool) -> list[str]:
+    """Create keys and load base data once; return lines to print (secrets shown only now)."""
+    from cluedesk.org.models import Division, Membership
+    from cluedesk.vault import sealing
+
+    lines: list[str] = []
+    passphrase = secrets.token_urlsafe(18)
+    if sealing.ensure_custodian_keypair(passphrase):
+        lines += [
+            "A custodian key pair was created. The private key is kept only encrypted, in",
+            f"  {sealing.keys_dir() / sealing.PRIVATE_KEY_FILE}",
+            f"  custodian passphrase (shown once, keep it offline): {passphrase}",
+        ]
+    if not Division.objects.exists():
+        call_command("load-divisions", verbosity=0)
+        lines.append(f"Administrative divisions loaded: {Division.objects.count()}.")
+    if demo and not Membership.objects.exists():
+        lines += seed_demo_people()
+    return lines
+
+
+def seed_demo_people(seed: int | None = None, reports: int = 12) -> list[str]:
+    from cluedesk.intake.demo import seed_reports
+    from cluedesk.org.demo import seed_org
+
+    rng = random.Random(seed)  # noqa: S311 - demo data, not secrets
+    with transaction.atomic():
+        people = seed_org(rng)
+    seed_reports(reports, rng=rng)
+    lines = ["Demo staff accounts (passwords shown once; first sign-in enrols a TOTP authenticator;",
+             "without an authenticator app, `cluedesk demo-totp USERNAME` prints the current code):"]
+    for username, password, roles, unit in people:
+        lines.append(f"  {username:<24} {password:<22} {', '.join(roles):<40} {unit}")
+    return lines
