@@ -1,3 +1,313 @@
-from ninja import Router
+"""Channel API: messaging accounts and phone desks send reports here.
+
+Authenticated by a per-channel bearer token (``cluedesk channel-token create NAME``). The body
+is parsed here rather than by django-ninja so that every error — not JSON, wrong field types,
+a rule broken — answers in the caller's language with a message per field.
+"""
+
+from __future__ import annotations
+
+import base64
+import binascii
+import hashlib
+import json
+from datetime import datetime
+from io import BytesIO
+from typing import Any
+
+import pydantic
+from django.conf import settings
+from django.core.exceptions import RequestDataTooBig
+from django.core.files.uploadedfile import InMemoryUploadedFile
+from django.http import HttpRequest
+from django.utils.translation import gettext as _
+from ninja import Router, Schema
+from ninja.errors import HttpError
+from ninja.security import HttpBearer
+
+from cluedesk.ledger.services import Actor
+
+from . import services, throttle, tracking
+from .models import ChannelToken, PublicStep
 
 router = Router(tags=["intake"])
+IDEMPOTENCY_MAX = 255
+
+
+class ChannelBearer(HttpBearer):
+    """``Authorization: Bearer <token>``; answers 401 (or 429 after many failures) in the caller's language."""
+
+    def __call__(self, request: HttpRequest) -> Any:
+        header = request.headers.get("Authorization", "")
+        scheme, _sep, token = header.partition(" ")
+        if scheme.lower() != "bearer" or not token.strip():
+            raise HttpError(401, _("Send the channel's token as “Authorization: Bearer <token>”."))
+        return self.authenticate(request, token.strip())
+
+    def authenticate(self, request: HttpRequest, token: str) -> ChannelToken:
+        digest = hashlib.sha256(token.encode()).hexdigest()
+        channel = ChannelToken.objects.filter(token_hash=digest, active=True).first()
+        if channel is None:
+            if not throttle.allow(request, "api-auth", settings.CLUEDESK_RATE_LOOKUP):
+                raise HttpError(429, _("Too many failed sign-ins from this address. Wait ten minutes."))
+            raise HttpError(401, _("This channel token is not valid or was revoked."))
+        return channel
+
+
+channel_auth = ChannelBearer()
+
+
+class AttachmentIn(pydantic.BaseModel):
+    model_config = pydantic.ConfigDict(extra="forbid")
+    filename: str = pydantic.Field(max_length=255)
+    content_base64: str
+
+
+class ReportIn(pydantic.BaseModel):
+    """A report as a channel sends it. Only ``text`` is required."""
+
+    model_config = pydantic.ConfigDict(extra="forbid")
+    text: str
+    place_text: str = ""
+    when_text: str = ""
+    who_text: str = ""
+    category: str = ""
+    name: str = ""
+    contact: str = ""
+    channel_ref: str = pydantic.Field(default="", max_length=48)
+    attachments: list[AttachmentIn] = pydantic.Field(default_factory=list)
+
+
+class CodeIn(pydantic.BaseModel):
+    model_config = pydantic.ConfigDict(extra="forbid")
+    tracking_code: str = pydantic.Field(max_length=64)
+
+
+class MessageIn(pydantic.BaseModel):
+    model_config = pydantic.ConfigDict(extra="forbid")
+    tracking_code: str = pydantic.Field(max_length=64)
+    body: str
+
+
+class ReportOut(Schema):
+    tracking_code: str
+    received_at: datetime
+    replayed: bool = False
+
+
+class Error(Schema):
+    detail: str
+    errors: dict[str, list[str]] | None = None
+
+
+class StepOut(Schema):
+    kind: str
+    label: str
+    outcome: str
+    at: datetime
+
+
+class MessageOut(Schema):
+    direction: str
+    body: str
+    files: int
+    at: datetime
+
+
+class StatusOut(Schema):
+    received_at: datetime
+    steps: list[StepOut]
+    messages: list[MessageOut]
+
+
+def _inline(schema: dict[str, Any]) -> dict[str, Any]:
+    """The model's JSON schema with its $defs inlined (OpenAPI readers differ on $defs)."""
+    defs = schema.pop("$defs", {})
+
+    def walk(node: Any) -> Any:
+        if isinstance(node, dict):
+            ref = node.get("$ref")
+            if isinstance(ref, str) and ref.startswith("#/$defs/"):
+                return walk(dict(defs[ref.split("/")[-1]]))
+            return {k: walk(v) for k, v in node.items()}
+        if isinstance(node, list):
+            return [walk(v) for v in node]
+        return node
+
+    result: dict[str, Any] = walk(schema)
+    return result
+
+
+def _body(model: type[pydantic.BaseModel]) -> dict[str, Any]:
+    return {"requestBody": {"required": True, "content": {"application/json": {"schema": _inline(model.model_json_schema())}}}}
+
+
+_MESSAGES = {
+    "missing": lambda e: _("This field is required."),
+    "string_type": lambda e: _("Must be a string."),
+    "list_type": lambda e: _("Must be a list."),
+    "model_type": lambda e: _("Must be an object."),
+    "dict_type": lambda e: _("Must be an object."),
+    "extra_forbidden": lambda e: _("Unknown field."),
+    "string_too_long": lambda e: _("Too long: at most %(limit)d characters.") % {"limit": e["ctx"]["max_length"]},
+}
+
+
+def _field_errors(exc: pydantic.ValidationError) -> dict[str, list[str]]:
+    errors: dict[str, list[str]] = {}
+    for error in exc.errors():
+        where = ".".join(str(p) for p in error["loc"]) or "body"
+        message = _MESSAGES.get(error["type"], lambda e: _("Not a valid value."))(error)
+        errors.setdefault(where, []).append(str(message))
+    return errors
+
+
+def _parse(request: HttpRequest, model: type[pydantic.BaseModel]) -> tuple[Any, dict[str, Any]]:
+    try:
+        raw = request.body
+    except RequestDataTooBig:
+        raise HttpError(413, _("The request is too large: at most %(limit)d KB of JSON.")
+                        % {"limit": settings.DATA_UPLOAD_MAX_MEMORY_SIZE // 1024}) from None
+    try:
+        data = json.loads(raw)
+    except (UnicodeDecodeError, json.JSONDecodeError):
+        raise HttpError(400, _("The request body is not JSON. Send a JSON object with "
+                               "“Content-Type: application/json”.")) from None
+    if not isinstance(data, dict):
+        raise HttpError(400, _("The request body must be a JSON object."))
+    try:
+        return model.model_validate(data), data
+    except pydantic.ValidationError as exc:
+        return None, {"__errors__": _field_errors(exc)}
+
+
+def _invalid(errors: dict[str, list[Any]]) -> tuple[int, dict[str, Any]]:
+    return 422, {"detail": _("Some fields need fixing."),
+                 "errors": {k: [str(m) for m in v] for k, v in errors.items()}}
+
+
+def _decode_attachments(items: list[AttachmentIn]) -> list[InMemoryUploadedFile]:
+    files, errors = [], []
+    for i, item in enumerate(items):
+        try:
+            content = base64.b64decode(item.content_base64, validate=True)
+        except (binascii.Error, ValueError):
+            errors.append((i, _("“%(name)s”: content_base64 is not valid base64.") % {"name": item.filename}))
+            continue
+        files.append(InMemoryUploadedFile(BytesIO(content), "attachments", item.filename, None, len(content), None))
+    if errors:
+        raise services.InvalidReport({f"attachments.{i}": [m] for i, m in errors}, "bad_base64")
+    return files
+
+
+def _idempotency_key(request: HttpRequest) -> str | None:
+    key = request.headers.get("Idempotency-Key")
+    if key is None:
+        return None
+    key = key.strip()
+    if not key or len(key) > IDEMPOTENCY_MAX or not key.isascii() or not key.isprintable():
+        raise HttpError(400, _("The Idempotency-Key header must be 1 to 255 printable ASCII characters."))
+    return key
+
+
+@router.post(
+    "/reports", auth=channel_auth, url_name="api_report_create",
+    response={200: ReportOut, 201: ReportOut, 400: Error, 401: Error, 409: Error, 413: Error, 422: Error, 429: Error},
+    openapi_extra={**_body(ReportIn), "parameters": [{
+        "in": "header", "name": "Idempotency-Key", "required": False,
+        "schema": {"type": "string", "minLength": 1, "maxLength": IDEMPOTENCY_MAX},
+        "description": "Same key and same body return the first result; same key, other body: 409."}]},
+    summary="Submit a report from a channel",
+)
+def create_report(request: HttpRequest) -> Any:
+    """Keep a report. 201 with its tracking code; 200 with the same code when the
+    Idempotency-Key was seen with the same body; 409 when it was seen with another body."""
+    channel: ChannelToken = request.auth  # type: ignore[attr-defined]
+    key = _idempotency_key(request)
+    payload, data = _parse(request, ReportIn)
+    if payload is None:
+        return _invalid(data["__errors__"])
+    claim = None
+    if key is not None:
+        claim = services.IdempotencyClaim(channel=f"api:{channel.name}", key=key, body_hash=services.body_hash(data))
+        try:
+            found = services.replay(claim)
+        except services.IdempotencyConflict:
+            return 409, {"detail": _("This Idempotency-Key was already used with a different body.")}
+        if found is not None:
+            return 200, {"tracking_code": tracking.display(found[1]), "received_at": found[0].created_at,
+                         "replayed": True}
+    try:
+        files = _decode_attachments(payload.attachments)
+        report, code = services.submit_report(
+            text=payload.text, place_text=payload.place_text, when_text=payload.when_text,
+            who_text=payload.who_text, category=payload.category, name=payload.name, contact=payload.contact,
+            files=files, channel=f"api:{channel.name}", channel_ref=payload.channel_ref,
+            actor=Actor.channel(channel.name), idempotency=claim)
+    except services.InvalidReport as exc:
+        errors = {("attachments" if k == "files" else k): v for k, v in exc.errors.items()}
+        if exc.code in {"file_too_large", "too_large"}:
+            return 413, {"detail": _("Too large."), "errors": {k: [str(m) for m in v] for k, v in errors.items()}}
+        return _invalid(errors)
+    except services.IdempotencyRace:
+        assert claim is not None
+        try:
+            found = services.replay(claim)
+        except services.IdempotencyConflict:
+            return 409, {"detail": _("This Idempotency-Key was already used with a different body.")}
+        assert found is not None
+        return 200, {"tracking_code": tracking.display(found[1]), "received_at": found[0].created_at,
+                     "replayed": True}
+    return 201, {"tracking_code": tracking.display(code), "received_at": report.created_at, "replayed": False}
+
+
+def _lookup(request: HttpRequest, channel: ChannelToken, raw: str) -> Any:
+    try:
+        return services.find_report(raw)
+    except services.UnknownCode:
+        # A channel relays many people's look-ups, so only misses are counted, per channel.
+        if not throttle.hit(f"rl:api-miss:{channel.pk}:{throttle.client_key(request, 'x')[-8:]}",
+                            settings.CLUEDESK_RATE_LOOKUP * 50):
+            raise HttpError(429, _("Too many unknown codes from this channel. Wait ten minutes.")) from None
+        raise HttpError(404, _("No report matches this code.")) from None
+
+
+@router.post(
+    "/reports/status", auth=channel_auth, url_name="api_report_status",
+    response={200: StatusOut, 400: Error, 401: Error, 404: Error, 413: Error, 422: Error, 429: Error},
+    openapi_extra=_body(CodeIn), summary="A report's public timeline and messages, by tracking code",
+)
+def report_status(request: HttpRequest) -> Any:
+    """The same public view the reporter's status page shows. The code travels in the body,
+    never in a URL, so it does not end up in access logs."""
+    payload, data = _parse(request, CodeIn)
+    if payload is None:
+        return _invalid(data["__errors__"])
+    report = _lookup(request, request.auth, payload.tracking_code)  # type: ignore[attr-defined]
+    status = services.status_of(report)
+    labels = dict(PublicStep.Kind.choices)
+    return 200, {
+        "received_at": report.created_at,
+        "steps": [{"kind": s.kind, "label": str(labels.get(s.kind, s.kind)), "outcome": s.outcome, "at": s.created_at}
+                  for s in status.steps],
+        "messages": [{"direction": m.direction, "body": m.body, "files": len(m.attachments.all()), "at": m.created_at}
+                     for m in status.messages],
+    }
+
+
+@router.post(
+    "/reports/messages", auth=channel_auth, url_name="api_report_message",
+    response={201: MessageOut, 400: Error, 401: Error, 404: Error, 413: Error, 422: Error, 429: Error},
+    openapi_extra=_body(MessageIn), summary="Add the reporter's further information to a report",
+)
+def report_message(request: HttpRequest) -> Any:
+    payload, data = _parse(request, MessageIn)
+    if payload is None:
+        return _invalid(data["__errors__"])
+    channel: ChannelToken = request.auth  # type: ignore[attr-defined]
+    report = _lookup(request, channel, payload.tracking_code)
+    try:
+        message = services.add_reporter_message(report, payload.body, actor=Actor.channel(channel.name))
+    except services.InvalidReport as exc:
+        return _invalid(exc.errors)
+    return 201, {"direction": message.direction, "body": message.body, "files": 0, "at": message.created_at}

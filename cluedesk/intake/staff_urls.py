@@ -1,3 +1,9 @@
-from django.urls import path  # noqa: F401
+from django.urls import path
 
-urlpatterns: list = []
+from . import staff_views
+
+app_name = "intake_staff"
+urlpatterns = [
+    path("reports/new/", staff_views.report_new, name="report_new"),
+    path("poster/", staff_views.poster, name="poster"),
+]

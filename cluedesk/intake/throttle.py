@@ -1,0 +1,50 @@
+"""Per-client rate limits whose keys cannot be turned back into an address.
+
+The key is a hash of (server secret, scope, client address, UTC day); the address itself is
+never stored or logged. Counters live in Django's cache (the database cache by default, Redis
+when REDIS_URL is set) so every worker process shares them.
+"""
+
+from __future__ import annotations
+
+import hashlib
+import time
+
+from django.conf import settings
+from django.core.cache import cache
+from django.http import HttpRequest
+
+WINDOW_SECONDS = 600
+
+
+def client_address(request: HttpRequest) -> str:
+    if settings.CLUEDESK_TRUST_X_FORWARDED_FOR:
+        forwarded = request.META.get("HTTP_X_FORWARDED_FOR", "")
+        if forwarded:
+            # the last hop was added by our own proxy; earlier ones are the client's claim
+            return forwarded.split(",")[-1].strip()
+    return request.META.get("REMOTE_ADDR", "") or "unknown"
+
+
+def client_key(request: HttpRequest, scope: str) -> str:
+    now = time.time()
+    day = time.strftime("%Y%m%d", time.gmtime(now))
+    window = int(now // WINDOW_SECONDS)
+    material = f"{settings.SECRET_KEY}|{scope}|{client_address(request)}|{day}|{window}"
+    return "rl:" + hashlib.sha256(material.encode()).hexdigest()[:40]
+
+
+def hit(key: str, limit: int) -> bool:
+    """Count one attempt under ``key``; False once the limit for this window is passed."""
+    if cache.add(key, 1, WINDOW_SECONDS):
+        return True
+    try:
+        count = cache.incr(key)
+    except ValueError:  # expired between add and incr
+        cache.set(key, 1, WINDOW_SECONDS)
+        return True
+    return count <= limit
+
+
+def allow(request: HttpRequest, scope: str, limit: int) -> bool:
+    return hit(client_key(request, scope), limit)

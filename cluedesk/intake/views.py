@@ -1,0 +1,249 @@
+"""Public pages: the report form, the confirmation, tracking and the status page.
+
+Views are thin: check the rate limit, parse (with the upload limits installed before anything
+reads the body), call a service, render. No page needs JavaScript.
+"""
+
+from __future__ import annotations
+
+import secrets
+from collections.abc import Callable
+from typing import Any
+
+from django.conf import settings
+from django.core.exceptions import RequestDataTooBig, TooManyFieldsSent, TooManyFilesSent
+from django.http import HttpRequest, HttpResponse, HttpResponseRedirect
+from django.http.multipartparser import MultiPartParserError
+from django.shortcuts import render
+from django.utils.translation import gettext as _
+from django.views.decorators.csrf import csrf_exempt, csrf_protect
+from django.views.decorators.http import require_http_methods, require_POST
+
+from cluedesk.ledger.services import Actor
+
+from . import attachments, services, throttle, tracking, uploads
+from .forms import NONCE_PATTERN, MessageForm, ReportForm, TrackForm, clean_ref
+from .models import Report
+
+TRACK_COOKIE = "cd_track"
+TRACK_SALT = "cluedesk.intake.track"
+TRACK_SECONDS = 30 * 60
+
+
+def limits() -> dict[str, Any]:
+    return {"max_files": settings.CLUEDESK_MAX_FILES,
+            "max_file": attachments.human_size(settings.CLUEDESK_MAX_FILE_BYTES),
+            "max_total": attachments.human_size(settings.CLUEDESK_MAX_REPORT_BYTES)}
+
+
+def refusal_message(request: HttpRequest) -> tuple[str, int]:
+    """A message and status for an upload stopped by the limiting handler."""
+    reason = getattr(request, "upload_refusal", None)
+    name = getattr(request, "upload_refused_name", "")
+    lim = limits()
+    if reason == "file_too_large":
+        return (_("“%(name)s” is too large: each file may be at most %(limit)s. Nothing was saved.")
+                % {"name": name, "limit": lim["max_file"]}, 413)
+    if reason == "too_many_files":
+        return _("Too many files: at most %(limit)d per report. Nothing was saved.") % {"limit": lim["max_files"]}, 413
+    if reason == "truncated":
+        return (_("The upload was cut off before it was complete (the connection may have dropped). "
+                  "Nothing was saved: please send the form again."), 400)
+    return _("What you sent is too large: at most %(limit)s of files per report. Nothing was saved.") % {
+        "limit": lim["max_total"]}, 413
+
+
+def parse_upload(request: HttpRequest) -> tuple[str, int] | None:
+    """Read the body with the limits in place; a (message, status) when it must be refused."""
+    uploads.install(request)
+    try:
+        request.POST  # noqa: B018 - parse now, with our handler first
+        request.FILES  # noqa: B018
+    except RequestDataTooBig:
+        return _("The text you sent is too long. Shorten it and send again. Nothing was saved."), 413
+    except (TooManyFilesSent, TooManyFieldsSent):
+        return _("Too many files: at most %(limit)d per report. Nothing was saved.") % {
+            "limit": settings.CLUEDESK_MAX_FILES}, 413
+    except MultiPartParserError:
+        return _("The upload could not be read; it may have been cut off. Nothing was saved: please send the form "
+                 "again."), 400
+    if getattr(request, "upload_refusal", None):
+        return refusal_message(request)
+    return None
+
+
+def too_many(request: HttpRequest) -> HttpResponse:
+    response = render(request, "web/error.html", {
+        "title": _("Please wait a little"),
+        "message": _("Too many attempts have come from your connection in a short time. Wait ten minutes and "
+                     "try again. Nothing was saved."),
+    }, status=429)
+    response["Retry-After"] = str(throttle.WINDOW_SECONDS)
+    return response
+
+
+def with_uploads(scope: str | None) -> Callable[[Callable[..., HttpResponse]], Callable[..., HttpResponse]]:
+    """For form views that take files: rate limit first, then parse with limits, then CSRF.
+
+    Django's CSRF middleware would read the body before our upload handler is in place, so the
+    view is exempted from the middleware and ``csrf_protect`` runs after parsing (Django docs,
+    "Modifying upload handlers on the fly").
+    """
+
+    def decorator(view: Callable[..., HttpResponse]) -> Callable[..., HttpResponse]:
+        protected = csrf_protect(view)
+
+        @csrf_exempt
+        def wrapped(request: HttpRequest, *args: Any, **kwargs: Any) -> HttpResponse:
+            if request.method == "POST":
+                if scope and not throttle.allow(request, scope, settings.CLUEDESK_RATE_SUBMIT):
+                    return too_many(request)
+                refused = parse_upload(request)
+                if refused is not None:
+                    request.upload_error = refused  # type: ignore[attr-defined]
+            return protected(request, *args, **kwargs)
+
+        wrapped.__name__ = view.__name__
+        wrapped.__doc__ = view.__doc__
+        return wrapped
+
+    return decorator
+
+
+def _form_page(request: HttpRequest, form: ReportForm, *, status: int = 200, errors: list[str] | None = None,
+               channel_ref: str = "") -> HttpResponse:
+    return render(request, "intake/report_form.html", {
+        "form": form, "top_errors": errors or [], "limits": limits(), "via": channel_ref,
+    }, status=status)
+
+
+@require_http_methods(["GET", "POST"])
+@with_uploads("submit")
+def report(request: HttpRequest, channel_ref: str = "") -> HttpResponse:
+    """The report form (``/``, ``/report/``, ``/r/<label>/`` for QR posters)."""
+    channel_ref = clean_ref(channel_ref or request.GET.get("via") or request.POST.get("via"))
+    if request.method == "GET":
+        form = ReportForm(initial={"via": channel_ref, "nonce": secrets.token_urlsafe(18)})
+        return _form_page(request, form, channel_ref=channel_ref)
+
+    form = ReportForm(request.POST)
+    form.is_valid()
+    upload_error = getattr(request, "upload_error", None)
+    if upload_error is not None:
+        message, status = upload_error
+        fresh = ReportForm(initial={**form.cleaned_data, "nonce": secrets.token_urlsafe(18)})
+        return _form_page(request, fresh, status=status, errors=[message], channel_ref=channel_ref)
+
+    data = form.cleaned_data
+    channel = "qr" if channel_ref else "web"
+    fields = {k: data.get(k, "") for k in ("text", "place_text", "when_text", "who_text", "category",
+                                            "name", "contact")}
+    files = request.FILES.getlist("files")
+    claim = None
+    nonce = data.get("nonce") or ""
+    if NONCE_PATTERN.match(nonce):
+        claim = services.IdempotencyClaim(
+            channel="form", key=nonce,
+            body_hash=services.body_hash({**fields, "via": channel_ref,
+                                          "files": [(f.name, f.size) for f in files]}))
+        try:
+            found = services.replay(claim)
+        except services.IdempotencyConflict:
+            found, claim = None, None  # the same page sent again with changes: a new report
+        if found is not None:
+            return _done(request, *found)
+    try:
+        new_report, code = services.submit_report(
+            **fields, files=files, channel=channel, channel_ref=channel_ref, actor=Actor.reporter(),
+            idempotency=claim)
+    except services.InvalidReport as exc:
+        for field, messages in exc.errors.items():
+            for message in messages:
+                form.add_error(field if field in form.fields else None, str(message))
+        top = [str(m) for m in exc.errors.get("files", [])]
+        return _form_page(request, form, status=400, errors=top, channel_ref=channel_ref)
+    except services.IdempotencyRace:
+        assert claim is not None
+        found = services.replay(claim)  # same nonce and body: the twin request's answer
+        assert found is not None
+        return _done(request, *found)
+    return _done(request, new_report, code)
+
+
+def _done(request: HttpRequest, report: Report, code: str) -> HttpResponse:
+    return render(request, "intake/report_done.html", {
+        "code": tracking.display(code), "groups": tracking.display(code).split("-"), "report": report,
+    }, status=201 if request.method == "POST" else 200)
+
+
+def _track_page(request: HttpRequest, form: TrackForm, *, status: int = 200, error: str = "",
+                note: str = "") -> HttpResponse:
+    return render(request, "intake/track.html", {"form": form, "error": error, "note": note}, status=status)
+
+
+@require_http_methods(["GET", "POST"])
+def track(request: HttpRequest) -> HttpResponse:
+    """Enter a tracking code; a right one opens the status page for thirty minutes on this device."""
+    if request.method == "GET":
+        return _track_page(request, TrackForm())
+    if not throttle.allow(request, "lookup", settings.CLUEDESK_RATE_LOOKUP):
+        return too_many(request)
+    form = TrackForm(request.POST)
+    form.is_valid()
+    try:
+        found = services.find_report(form.cleaned_data.get("code") or "")
+    except services.UnknownCode:
+        return _track_page(request, TrackForm(), status=404, error=_(
+            "No report matches this code. Check each character and try again; the code has 16 characters "
+            "in four groups, like ABCD-EFGH-JKMN-PQRS."))
+    response = HttpResponseRedirect("/track/status/", status=303)
+    response.status_code = 303
+    response.set_signed_cookie(TRACK_COOKIE, found.tracking_hash, salt=TRACK_SALT, max_age=TRACK_SECONDS,
+                               path="/track/", httponly=True, samesite="Lax", secure=settings.SECURE)
+    return response
+
+
+def _tracked_report(request: HttpRequest) -> Report | None:
+    digest = request.get_signed_cookie(TRACK_COOKIE, default=None, salt=TRACK_SALT, max_age=TRACK_SECONDS)
+    if not digest:
+        return None
+    return Report.objects.filter(tracking_hash=digest).first()
+
+
+def _status_page(request: HttpRequest, found: Report, *, form: MessageForm | None = None, status: int = 200,
+                 errors: list[str] | None = None, sent: bool = False) -> HttpResponse:
+    return render(request, "intake/status.html", {
+        "status": services.status_of(found), "form": form or MessageForm(), "errors": errors or [],
+        "sent": sent, "limits": limits(),
+    }, status=status)
+
+
+@require_http_methods(["GET", "POST"])
+@with_uploads("submit")
+def status(request: HttpRequest) -> HttpResponse:
+    """The reporter's status page: public timeline, messages, and a form to add information."""
+    found = _tracked_report(request)
+    if found is None:
+        return _track_page(request, TrackForm(), status=403 if request.method == "POST" else 200,
+                           note=_("For your safety the status page closes after thirty minutes. "
+                                  "Enter your tracking code again."))
+    if request.method == "GET":
+        return _status_page(request, found, sent=request.GET.get("sent") == "1")
+    form = MessageForm(request.POST)
+    form.is_valid()
+    upload_error = getattr(request, "upload_error", None)
+    if upload_error is not None:
+        return _status_page(request, found, form=form, status=upload_error[1], errors=[upload_error[0]])
+    try:
+        services.add_reporter_message(found, form.cleaned_data.get("body", ""), request.FILES.getlist("files"))
+    except services.InvalidReport as exc:
+        return _status_page(request, found, form=form, status=400,
+                            errors=[str(m) for ms in exc.errors.values() for m in ms])
+    return HttpResponseRedirect("/track/status/?sent=1", status=303)
+
+
+@require_POST
+def track_close(request: HttpRequest) -> HttpResponse:
+    response = _track_page(request, TrackForm(), note=_("The status page is closed on this device."))
+    response.delete_cookie(TRACK_COOKIE, path="/track/", samesite="Lax")
+    return response
