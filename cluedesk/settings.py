@@ -118,6 +118,7 @@ MIDDLEWARE = [
     "django.middleware.csrf.CsrfViewMiddleware",
     "django.contrib.auth.middleware.AuthenticationMiddleware",
     "django_otp.middleware.OTPMiddleware",
+    "cluedesk.org.middleware.SessionTimeoutMiddleware",
     "django.contrib.messages.middleware.MessageMiddleware",
     "django.middleware.clickjacking.XFrameOptionsMiddleware",
     "cluedesk.web.middleware.SecurityHeadersMiddleware",
@@ -217,6 +218,10 @@ LOGIN_REDIRECT_URL = "/staff/"
 
 SESSION_COOKIE_AGE = envint("CLUEDESK_SESSION_SECONDS", 8 * 3600, minimum=60)
 SESSION_IDLE_SECONDS = envint("CLUEDESK_SESSION_IDLE_SECONDS", 30 * 60, minimum=60)
+CLUEDESK_LOCKOUT_FAILURES = envint("CLUEDESK_LOCKOUT_FAILURES", 5, minimum=1)  # failed steps per window
+CLUEDESK_LOCKOUT_SECONDS = envint("CLUEDESK_LOCKOUT_SECONDS", 15 * 60, minimum=60)
+CLUEDESK_SUDO_SECONDS = envint("CLUEDESK_SUDO_SECONDS", 5 * 60, minimum=30)
+CLUEDESK_DISCLOSURE_VIEW_SECONDS = envint("CLUEDESK_DISCLOSURE_VIEW_SECONDS", 30 * 60, minimum=60)
 SESSION_COOKIE_HTTPONLY = True
 SESSION_COOKIE_SAMESITE = "Lax"
 CSRF_COOKIE_SAMESITE = "Lax"

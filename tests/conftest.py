@@ -29,3 +29,23 @@ def isolated_keys(settings, tmp_path: Path) -> Iterator[Path]:
 @pytest.fixture
 def custodian_passphrase() -> str:
     return "test custodian passphrase"
+
+
+@pytest.fixture
+def staff_client():
+    """``staff_client(user, sudo=False)``: a Client signed in as ``user`` with a verified second
+    factor (and a fresh re-authentication with ``sudo=True``). People: tests/org/factories.py."""
+    from django.test import Client
+
+    from tests.org.factories import login_verified
+
+    return lambda user, sudo=False: login_verified(Client(), user, sudo=sudo)
+
+
+@pytest.fixture
+def org_world(db):
+    """Nation → 湖南 → 长沙 → 浏阳 (in scope) / 芙蓉 (out of scope), one person per role in each
+    county unit and a clue in each county (see tests/org/factories.py ``world``)."""
+    from tests.org.factories import world
+
+    return world()

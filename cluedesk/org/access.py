@@ -1,53 +1,274 @@
 """The one entry point that decides what a staff member may see and do (NetBox's ``restrict``).
 
-``visible_to(user, queryset, action)`` scopes any staff queryset; views never filter by hand.
-First version: any active staff member with a membership sees everything; the organization
-issue replaces this with division scoping and roles.
+* ``visible_to(user, queryset, action)`` scopes any staff queryset. A unit sees the subtree of
+  its division: a county office its county, a city office the city and its counties, the
+  national office everything. A model says how to reach its division with ``scope_field``
+  (default ``"division"``, e.g. ``"clue__division"``); it may add ``scope_unit_field`` (e.g.
+  ``"unit"``): rows handed to one of the person's units are visible to it wherever they are
+  (off-site verification). Models scoped by unit membership instead of territory (``Unit``,
+  ``Membership``) set ``scope_field = None`` and ``scope_unit_field``.
+* ``action`` names what the person wants to do; ``ACTION_ROLES`` says which roles may do it.
+  Only the memberships holding such a role give scope for that action. Unknown actions fail
+  closed (ValueError). Apps add their actions with ``define_action("assign", "dispatcher")``.
+* Conflict of interest: rows about a clue that implicates one of the person's units, or a unit
+  above one of them, are never visible (``cluedesk.clues`` keeps the ``ImplicatedUnit`` table;
+  a model reaching a clue declares ``scope_clue_field``, default derived from ``scope_field``).
+* ``get_visible_or_404(user, queryset, action, **lookup)``: outside the person's scope → 404;
+  inside it but no role allowed for ``action`` → 403.
+* ``staff_required(*roles)``: signed in, second factor verified, member of an active unit, and
+  (with roles) holding one of them. ``sudo_required`` adds a fresh re-authentication.
 """
 
 from __future__ import annotations
 
-from collections.abc import Callable
+import time
+from collections.abc import Callable, Iterable
+from dataclasses import dataclass
 from functools import wraps
-from typing import Any, TypeVar
+from typing import Any
+from urllib.parse import urlencode
 
-from django.contrib.auth.decorators import login_required
+from django.conf import settings
 from django.core.exceptions import PermissionDenied
-from django.db.models import QuerySet
-from django.http import HttpRequest, HttpResponse
+from django.db.models import Model, Q, QuerySet
+from django.http import Http404, HttpRequest, HttpResponse, HttpResponseRedirect
+from ninja.security import SessionAuth
 
-M = TypeVar("M")
+from .models import Membership, Role
+
+ALL_ROLES: frozenset[str] = frozenset(Role.values)
+
+ACTION_ROLES: dict[str, frozenset[str]] = {
+    "view": ALL_ROLES,
+    "screen": frozenset({Role.INTAKE_REVIEWER}),
+    "dispatch": frozenset({Role.DISPATCHER}),
+    "verify": frozenset({Role.VERIFIER}),
+    "sign": frozenset({Role.SIGNATORY_1, Role.SIGNATORY_2, Role.SIGNATORY_3}),
+    "supervise": frozenset({Role.SUPERVISOR}),
+    "audit": frozenset({Role.AUDITOR}),
+    "manage_members": frozenset({Role.ADMIN}),
+    "request_disclosure": frozenset({Role.VERIFIER}),
+    "decide_disclosure": frozenset({Role.CUSTODIAN}),
+    "manage_keys": frozenset({Role.CUSTODIAN}),
+    "liaise": frozenset({Role.INDUSTRY_LIAISON}),
+}
+
+SUDO_SESSION_KEY = "cluedesk_sudo_until"
+
+
+def define_action(name: str, *roles: str) -> None:
+    """Declare (or widen) an action: which roles may perform it. Call at import time."""
+    unknown = set(roles) - ALL_ROLES
+    if unknown:
+        raise ValueError(f"unknown roles for action {name!r}: {sorted(unknown)}")
+    ACTION_ROLES[name] = ACTION_ROLES.get(name, frozenset()) | frozenset(roles)
+
+
+def roles_for(action: str) -> frozenset[str]:
+    try:
+        return ACTION_ROLES[action]
+    except KeyError:
+        raise ValueError(f"unknown action {action!r}: declare it with define_action()") from None
+
+
+@dataclass(frozen=True)
+class Grant:
+    """One membership as the scoping needs it."""
+
+    unit_id: int
+    role: str
+    division_path: str
+
+
+def _grants(user: Any) -> list[Grant]:
+    """The person's memberships in active units, read once per request (cached on the user)."""
+    if not getattr(user, "is_authenticated", False) or not user.is_active:
+        return []
+    cached = getattr(user, "_cluedesk_grants", None)
+    if cached is None:
+        cached = [Grant(unit_id, role, path) for unit_id, role, path in Membership.objects.filter(
+            user=user, unit__active=True).values_list("unit_id", "role", "unit__division__path")]
+        user._cluedesk_grants = cached
+    return cached
+
+
+def forget_grants(user: Any) -> None:
+    if hasattr(user, "_cluedesk_grants"):
+        del user._cluedesk_grants
 
 
 def is_staff_member(user: Any) -> bool:
-    return bool(user.is_authenticated and user.is_active and user.memberships.exists())
+    return bool(_grants(user))
 
 
 def roles_of(user: Any) -> set[str]:
-    if not user.is_authenticated:
-        return set()
-    return set(user.memberships.values_list("role", flat=True))
+    return {g.role for g in _grants(user)}
+
+
+def unit_ids_of(user: Any, action: str = "view") -> set[int]:
+    allowed = roles_for(action)
+    return {g.unit_id for g in _grants(user) if g.role in allowed}
+
+
+def _scope_q(model: type[Model], grants: Iterable[Grant]) -> Q | None:
+    """A filter for the rows these grants reach; None means everything."""
+    grants = list(grants)
+    scope_field = getattr(model, "scope_field", "division")
+    unit_field = getattr(model, "scope_unit_field", None)
+    q = Q(pk__in=[])
+    if scope_field:
+        if any(g.division_path == f"{_root_code()}/" for g in grants):
+            return None
+        for path in sorted({g.division_path for g in grants}):
+            q |= Q(**{f"{scope_field}__path__startswith": path})
+    if unit_field:
+        q |= Q(**{f"{unit_field}__in": sorted({g.unit_id for g in grants})})
+    return q
+
+
+def _root_code() -> str:
+    from .models import ROOT_CODE
+
+    return ROOT_CODE
+
+
+def _clue_field(model: type[Model]) -> str | None:
+    explicit = getattr(model, "scope_clue_field", None)
+    if explicit is not None:
+        return explicit or None
+    if model._meta.label == "clues.Clue":
+        return "pk"
+    scope_field = getattr(model, "scope_field", "division") or ""
+    if scope_field.endswith("clue__division"):
+        return scope_field[: -len("__division")]
+    return None
+
+
+def _barred(model: type[Model], user: Any) -> Q | None:
+    """Rows about clues implicating one of the person's units or a unit above them."""
+    clue_field = _clue_field(model)
+    if clue_field is None:
+        return None
+    try:
+        from cluedesk.clues.models import ImplicatedUnit  # type: ignore[attr-defined]
+    except ImportError:  # the clues app has no implication table yet
+        return None
+    from .models import Unit
+
+    units = {g.unit_id for g in _grants(user)}
+    above = set(units)
+    frontier = set(units)
+    while frontier:
+        parents = set(Unit.objects.filter(id__in=frontier, parent__isnull=False).values_list("parent_id", flat=True))
+        frontier = parents - above
+        above |= parents
+    barred = ImplicatedUnit.objects.filter(unit_id__in=above).values("clue_id")
+    return Q(**{f"{clue_field}__in": barred})
 
 
 def visible_to(user: Any, queryset: QuerySet[Any], action: str = "view") -> QuerySet[Any]:
-    if not is_staff_member(user):
+    """The rows of ``queryset`` this person may perform ``action`` on (none for non-staff)."""
+    allowed = roles_for(action)
+    grants = [g for g in _grants(user) if g.role in allowed]
+    if not grants:
         return queryset.none()
-    return queryset
+    scope = _scope_q(queryset.model, grants)
+    if scope is not None:
+        queryset = queryset.filter(scope)
+    barred = _barred(queryset.model, user)
+    if barred is not None:
+        queryset = queryset.exclude(barred)
+    return queryset.distinct() if getattr(queryset.model, "scope_unit_field", None) else queryset
+
+
+def get_visible_or_404(user: Any, queryset: QuerySet[Any], action: str = "view", **lookup: Any) -> Any:
+    """The one row matching ``lookup``: 404 when the person cannot see it at all, 403 when they
+    can see it but hold no role allowed for ``action`` on it."""
+    roles_for(action)  # unknown actions fail before any query
+    try:
+        obj = visible_to(user, queryset, "view").get(**lookup)
+    except (queryset.model.DoesNotExist, ValueError, TypeError):
+        raise Http404 from None
+    except queryset.model.MultipleObjectsReturned:
+        raise Http404 from None
+    if action != "view" and not visible_to(user, queryset, action).filter(pk=obj.pk).exists():
+        raise PermissionDenied
+    return obj
+
+
+# --- guarding views ---------------------------------------------------------------------------
+
+def _login_redirect(request: HttpRequest) -> HttpResponse:
+    return HttpResponseRedirect(f"{settings.LOGIN_URL}?{urlencode({'next': request.get_full_path()})}")
 
 
 def staff_required(*roles: str) -> Callable[[Callable[..., HttpResponse]], Callable[..., HttpResponse]]:
-    """A view for signed-in staff; with roles, only for holders of one of them (else 403)."""
+    """A view for signed-in staff whose second factor is verified; with roles, only for holders
+    of one of them (else 403). Not signed in (or not past the second factor) → the sign-in page."""
+    unknown = set(roles) - ALL_ROLES
+    if unknown:
+        raise ValueError(f"unknown roles: {sorted(unknown)}")
 
     def decorator(view: Callable[..., HttpResponse]) -> Callable[..., HttpResponse]:
-        @login_required
         @wraps(view)
         def wrapped(request: HttpRequest, *args: Any, **kwargs: Any) -> HttpResponse:
-            if not is_staff_member(request.user):
+            user = request.user
+            if not user.is_authenticated:
+                return _login_redirect(request)
+            if not user.is_verified():  # type: ignore[union-attr]
+                from .auth import next_sign_in_step
+
+                return HttpResponseRedirect(next_sign_in_step(request))
+            if not is_staff_member(user):
                 raise PermissionDenied
-            if roles and not (roles_of(request.user) & set(roles)):
+            if roles and not (roles_of(user) & set(roles)):
                 raise PermissionDenied
             return view(request, *args, **kwargs)
 
+        wrapped.staff_roles = roles  # type: ignore[attr-defined]
         return wrapped
 
     return decorator
+
+
+def sudo_active(request: HttpRequest) -> bool:
+    until = request.session.get(SUDO_SESSION_KEY, 0)
+    return isinstance(until, (int, float)) and until > time.time()
+
+
+def grant_sudo(request: HttpRequest) -> None:
+    request.session[SUDO_SESSION_KEY] = time.time() + getattr(settings, "CLUEDESK_SUDO_SECONDS", 300)
+
+
+def sudo_required(view: Callable[..., HttpResponse]) -> Callable[..., HttpResponse]:
+    """A sensitive act: needs a re-authentication (password and code) in the last five minutes.
+    Without it nothing runs: the person is sent to re-authenticate and comes back to the page."""
+
+    @wraps(view)
+    def wrapped(request: HttpRequest, *args: Any, **kwargs: Any) -> HttpResponse:
+        if not sudo_active(request):
+            # forms carry the page they came from in "back" (no Referer: the policy is no-referrer)
+            back = request.get_full_path() if request.method == "GET" else request.POST.get("back", "")
+            if not back.startswith("/") or back.startswith("//"):
+                back = "/staff/"
+            return HttpResponseRedirect(f"/staff/sudo/?{urlencode({'next': back})}")
+        return view(request, *args, **kwargs)
+
+    wrapped.sudo = True  # type: ignore[attr-defined]
+    return wrapped
+
+
+# --- the API ----------------------------------------------------------------------------------
+
+class StaffSessionAuth(SessionAuth):
+    """django-ninja ``auth=``: the signed-in staff member whose second factor is verified, else
+    401. Session authentication, so ninja checks CSRF on unsafe methods."""
+
+    def authenticate(self, request: HttpRequest, key: str | None) -> Any:
+        user = getattr(request, "user", None)
+        if user is None or not user.is_authenticated or not user.is_verified() or not is_staff_member(user):
+            return None
+        return user
+
+
+staff_api_auth = StaffSessionAuth()

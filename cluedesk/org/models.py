@@ -6,10 +6,13 @@ from django.conf import settings
 from django.db import models
 from django.utils.translation import gettext_lazy as _
 
+ROOT_CODE = "000000"
+
 
 class Division(models.Model):
     """An administrative division (GB/T 2260 code). ``path`` is the chain of codes from the
-    root, so a subtree is one indexed prefix query: ``path__startswith``."""
+    root, each followed by "/" (``000000/430000/430100/``), so a subtree is one indexed prefix
+    query: ``path__startswith``."""
 
     class Level(models.IntegerChoices):
         NATION = 0, _("nation")
@@ -29,8 +32,20 @@ class Division(models.Model):
     def __str__(self) -> str:
         return self.name
 
+    @property
+    def is_root(self) -> bool:
+        return self.code == ROOT_CODE
+
+    def ancestors(self) -> models.QuerySet[Division]:
+        """This division and those above it, nation first."""
+        codes = [c for c in self.path.split("/") if c]
+        return Division.objects.filter(code__in=codes).order_by("level")
+
 
 class Unit(models.Model):
+    """An office attached to a division. The types are one list here: a deployment that needs
+    another type adds a line (and a translation); nothing else depends on the set."""
+
     class Type(models.TextChoices):
         ANTI_GANG_OFFICE = "anti_gang_office", _("anti-gang office")
         PUBLIC_SECURITY = "public_security", _("public security bureau")
@@ -44,6 +59,10 @@ class Unit(models.Model):
     division = models.ForeignKey(Division, on_delete=models.PROTECT, related_name="units")
     parent = models.ForeignKey("self", null=True, blank=True, on_delete=models.PROTECT, related_name="children")
     active = models.BooleanField(default=True)
+
+    # scoping (cluedesk.org.access): a person sees the units they belong to, not a territory
+    scope_field = None
+    scope_unit_field = "pk"
 
     class Meta:
         ordering = ["division__path", "name"]
@@ -72,8 +91,23 @@ class Membership(models.Model):
     role = models.CharField(max_length=32, choices=Role.choices)
     created_at = models.DateTimeField(auto_now_add=True)
 
+    scope_field = None
+    scope_unit_field = "unit"
+
     class Meta:
         constraints = [models.UniqueConstraint(fields=["user", "unit", "role"], name="unique_membership")]
 
     def __str__(self) -> str:
         return f"{self.user} · {self.unit} · {self.role}"
+
+
+class SignInFailure(models.Model):
+    """A failed sign-in step, for lockout. Only keyed hashes (HMAC with the server secret) of the
+    username and of the client address are kept, never the values themselves."""
+
+    username_hash = models.CharField(max_length=64, db_index=True)
+    client_hash = models.CharField(max_length=64, db_index=True)
+    at = models.DateTimeField(db_index=True)
+
+    def __str__(self) -> str:
+        return f"failure at {self.at:%Y-%m-%d %H:%M}"
