@@ -1,18 +1,321 @@
-"""Same-matter grouping at intake.
+"""Triage verbs.
 
-``attach_or_open(report)`` runs inside ``intake.services.submit_report``'s transaction and
-writes no ledger event of its own: the submission's event carries its decision.
-This first version opens one clue per report; the triage engine replaces the body.
+``attach_or_open(report)`` runs inside ``intake.services.submit_report``'s transaction and writes
+no ledger event of its own: the submission's event carries the decision it returns.
+The staff verbs (``merge_clues``, ``split_report``, ``correct_labels``) each run in one
+transaction with one ledger event, and leave labelled data behind for retraining.
 """
 
 from __future__ import annotations
 
+import math
+from collections import Counter
+from dataclasses import dataclass
 from typing import Any
 
+from django.db import transaction
+from django.db.models import F
+from django.utils.translation import gettext as _
+
+from cluedesk.analysis import taxonomy
+from cluedesk.analysis.grouping import MAX_CANDIDATES, Candidate, decide
+from cluedesk.analysis.matching import Analysis, analyze
+from cluedesk.analysis.places import division as place_division
+from cluedesk.analysis.places import resolve_place
 from cluedesk.clues.models import Clue
+from cluedesk.ledger.services import Actor, record
+from cluedesk.org.access import define_action
+from cluedesk.org.models import Role
+
+from . import engine
+from .models import (
+    BandKey,
+    Category,
+    ClueTriage,
+    EntityKey,
+    Industry,
+    LabelCorrection,
+    PairLabel,
+    ReportIndex,
+)
+from .routing import suggest_unit
+
+CONCLUDED = {"concluded", "reviewed"}
+CLOSED = {"merged", "invalid", "transferred"}
+define_action("triage", Role.INTAKE_REVIEWER, Role.DISPATCHER)
+
+KEY_ROWS = 4000  # cap on index rows read for one lookup; the best-shared candidates are kept
+
+
+class TriageError(ValueError):
+    """Bad input from staff: the message is in their language."""
+
+
+@dataclass
+class Found:
+    analysis: Analysis
+    charge: str
+    charge_scores: dict[str, float]
+    division_code: str
+
+
+def report_text(report: Any) -> str:
+    parts = [getattr(report, name, "") or "" for name in ("text", "who_text", "place_text", "when_text")]
+    return "\n".join(p for p in parts if p.strip())
+
+
+def _charge(analysis: Analysis) -> tuple[str, dict[str, float]]:
+    model = engine.charge_model()
+    if model is None:
+        return "", {}
+    row = model.scores([analysis.norm])[0]
+    top = sorted(range(len(row)), key=lambda i: -row[i])[:5]
+    # softmax over the top scores: comparable between reports, so a clue can add them up
+    peak = float(row[top[0]])
+    weights = {model.labels[i]: math.exp(4.0 * (float(row[i]) - peak)) for i in top}
+    total = sum(weights.values())
+    return model.labels[top[0]], {k: round(v / total, 4) for k, v in weights.items()}
+
+
+def _division_code(report: Any, analysis: Analysis) -> str:
+    division = getattr(report, "division", None)
+    if division is not None:
+        return str(division.pk)
+    for text in (getattr(report, "place_text", "") or "", analysis.norm):
+        found = resolve_place(text) if text else None
+        if found:
+            return found[0]
+    return ""
+
+
+def examine(report: Any) -> Found:
+    """The pure analysis of a report (no database)."""
+    analysis = analyze(report_text(report))
+    charge, scores = _charge(analysis)
+    analysis.extra["charge"] = charge
+    return Found(analysis, charge, scores, _division_code(report, analysis))
+
+
+def candidates(analysis: Analysis, exclude_clue: int | None = None,
+               limit: int = MAX_CANDIDATES) -> list[Candidate]:
+    """Earlier reports sharing band or entity keys with this one, most shared first."""
+    counts: Counter[int] = Counter()
+    bands = analysis.band_keys()
+    if bands:
+        counts.update(BandKey.objects.filter(key__in=bands).values_list("entry_id", flat=True)[:KEY_ROWS])
+    entity_keys = analysis.entity_keys()
+    if entity_keys:
+        counts.update(EntityKey.objects.filter(key__in=entity_keys).values_list("entry_id", flat=True)[:KEY_ROWS])
+    if not counts:
+        return []
+    top = dict(counts.most_common(limit * 2))
+    rows = ReportIndex.objects.filter(pk__in=list(top)).exclude(clue__state__in=CLOSED)
+    if exclude_clue is not None:
+        rows = rows.exclude(clue_id=exclude_clue)
+    found = [Candidate(r.pk, r.clue_id, Analysis.from_stored(bytes(r.signature), r.shingles, r.length, r.entities),
+                       top[r.pk])
+             for r in rows.only("pk", "clue_id", "signature", "shingles", "length", "entities")]
+    found.sort(key=lambda c: -c.shared_keys)
+    return found[:limit]
+
+
+def _taxonomy() -> tuple[list[Any], list[Any]]:
+    cats = [(c.code, c.name, c.name_zh, tuple(w for w in c.keywords.split() if w))
+            for c in Category.objects.filter(active=True)]
+    inds = [(i.code, i.name, i.name_zh, tuple(w for w in i.keywords.split() if w))
+            for i in Industry.objects.filter(active=True)]
+    return cats or taxonomy.CATEGORIES, inds or taxonomy.INDUSTRIES
+
+
+def _index(report: Any, clue: Clue, found: Found) -> ReportIndex:
+    stored = found.analysis.stored()
+    entry = ReportIndex.objects.create(
+        report_id=getattr(report, "pk", None), clue=clue, signature=stored["sig"], shingles=stored["shingles"],
+        length=stored["length"], entities=stored["entities"], charge=found.charge, charge_scores=found.charge_scores,
+        division_code=found.division_code)
+    BandKey.objects.bulk_create([BandKey(key=k, entry=entry) for k in set(found.analysis.band_keys())])
+    EntityKey.objects.bulk_create([EntityKey(key=k, entry=entry) for k in set(found.analysis.entity_keys())])
+    return entry
+
+
+def _more_specific(new: str, old: str) -> bool:
+    if not new:
+        return False
+    if not old:
+        return True
+    a, b = place_division(new), place_division(old)
+    return bool(a and b and a.level > b.level and new.startswith(old[: 2 * b.level]))
+
+
+def refresh_labels(clue: Clue, info: ClueTriage, norm: str = "") -> None:
+    """Recompute the clue's charge from all its reports' scores, then its suggested labels."""
+    totals: Counter[str] = Counter()
+    for scores in ReportIndex.objects.filter(clue=clue).values_list("charge_scores", flat=True):
+        totals.update(scores or {})
+    if totals:
+        info.charge = totals.most_common(1)[0][0]
+    if not info.corrected:
+        cats, inds = _taxonomy()
+        labels = taxonomy.label(norm, info.charge or None, cats, inds)
+        if labels.category != "other" or not clue.category:
+            clue.category = labels.category
+        if not clue.industry or clue.industry == "other":
+            clue.industry = labels.industry
+        if labels.umbrella:
+            clue.umbrella = True
+            info.implicated = sorted(set(info.implicated) | set(labels.implicated))
+
+
+def _division_obj(code: str) -> Any:
+    from cluedesk.org.models import Division
+
+    return Division.objects.filter(pk=code).first() if code else None
 
 
 def attach_or_open(report: Any) -> tuple[Clue, dict[str, Any]]:
-    """Return the clue the report belongs to and a decision record for the ledger event."""
-    clue = Clue.objects.create(division=getattr(report, "division", None), report_count=1)
-    return clue, {"clue": clue.public_id, "decision": "opened"}
+    """Return the clue the report belongs to and a decision record for the ledger event.
+
+    Runs in the caller's transaction; records no event; does not set ``report.clue``."""
+    found = examine(report)
+    decision = decide(found.analysis, candidates(found.analysis), engine.pair_model())
+    repeat = False
+    if decision.clue is not None:
+        clue = Clue.objects.select_for_update().get(pk=decision.clue)
+        Clue.objects.filter(pk=clue.pk).update(report_count=F("report_count") + 1)
+        clue.refresh_from_db()
+        info, _created = ClueTriage.objects.get_or_create(clue=clue)
+        if clue.state in CONCLUDED:
+            repeat = info.repeat_after_conclusion = True
+        verb = "attached"
+    else:
+        clue = Clue.objects.create(division=_division_obj(found.division_code), report_count=1)
+        info = ClueTriage.objects.create(clue=clue)
+        verb = "opened"
+    _index(report, clue, found)
+    if _more_specific(found.division_code, info.division_code):
+        info.division_code = found.division_code
+        division = _division_obj(found.division_code)
+        if division is not None:
+            clue.division = division
+    refresh_labels(clue, info, found.analysis.norm)
+    if verb == "opened" or info.suggested_unit_id is None:
+        info.suggested_unit = suggest_unit(info.division_code, info.implicated)
+    clue.save()
+    info.save()
+    return clue, {
+        "clue": clue.public_id, "decision": verb, "same_matter_probability": round(decision.probability, 3),
+        "candidates": len(decision.scores), "charge": info.charge, "category": clue.category,
+        "industry": clue.industry, "umbrella": clue.umbrella, "division": info.division_code,
+        "repeat_after_conclusion": repeat,
+    }
+
+
+def similar_clues(clue: Clue, limit: int = 5) -> list[tuple[Clue, float]]:
+    """Other open clues that may be about the same matter, best first, with the probability."""
+    model = engine.pair_model()
+    best: dict[int, float] = {}
+    for entry in ReportIndex.objects.filter(clue=clue)[:20]:
+        mine = Analysis.from_stored(bytes(entry.signature), entry.shingles, entry.length, entry.entities)
+        for cand in candidates(mine, exclude_clue=clue.pk):
+            p = model.probability(mine, cand.analysis)
+            if p > best.get(int(cand.clue), 0.0):  # type: ignore[call-overload]
+                best[int(cand.clue)] = p  # type: ignore[call-overload]
+    ranked = sorted(best.items(), key=lambda kv: -kv[1])[:limit]
+    clues = Clue.objects.in_bulk([pk for pk, _p in ranked])
+    return [(clues[pk], round(p, 3)) for pk, p in ranked if pk in clues]
+
+
+def _label_pairs(left: list[int], right: list[int], same: bool, user: Any) -> None:
+    PairLabel.objects.bulk_create([PairLabel(first_id=a, second_id=b, same=same, created_by=user)
+                                   for a in left[:50] for b in right[:50]])
+
+
+def merge_clues(target: Clue, other: Clue, *, acting_user: Any) -> Any:
+    """Fold ``other`` into ``target``. The clue workflow's ``merge`` verb checks the actor and
+    writes the one ledger event; here the triage index follows the reports and the pair becomes
+    labelled data ("same matter")."""
+    from cluedesk.clues import services as clue_services
+
+    with transaction.atomic():
+        left = list(ReportIndex.objects.filter(clue=target).values_list("pk", flat=True))
+        right = list(ReportIndex.objects.filter(clue=other).values_list("pk", flat=True))
+        outcome = clue_services.merge(other, acting_user=acting_user, into=target)
+        if outcome.changed:
+            ReportIndex.objects.filter(clue=other).update(clue=target)
+            _label_pairs(left, right, True, acting_user)
+            target.refresh_from_db()
+            info, _c = ClueTriage.objects.get_or_create(clue=target)
+            refresh_labels(target, info)
+            target.save(update_fields=["category", "industry", "umbrella", "updated_at"])
+            info.save()
+        return outcome
+
+
+def split_report(report: Any, *, acting_user: Any) -> Clue:
+    """Take a report off its clue into a new clue of its own; the report and the clue's other
+    reports become labelled data ("not the same matter")."""
+    from cluedesk.intake.models import Report
+
+    with transaction.atomic():
+        report = Report.objects.select_for_update().filter(pk=report.pk).first()
+        if report is None or report.clue_id is None:
+            raise TriageError(_("This report is not on a clue."))
+        old = Clue.objects.visible_to(acting_user, "triage").select_for_update().filter(pk=report.clue_id).first()
+        if old is None:
+            raise TriageError(_("This clue is not visible to you."))
+        if old.report_count <= 1 or Report.objects.filter(clue=old).count() <= 1:
+            raise TriageError(_("This is the clue's only report; there is nothing to split it from."))
+        if old.state in CLOSED:
+            raise TriageError(_("This clue is closed."))
+        new = Clue.objects.create(division=old.division, category=old.category, industry=old.industry,
+                                  umbrella=old.umbrella, report_count=1)
+        report.clue = new
+        report.save(update_fields=["clue"])
+        Clue.objects.filter(pk=old.pk).update(report_count=F("report_count") - 1)
+        mine = list(ReportIndex.objects.filter(report_id=report.pk).values_list("pk", flat=True))
+        rest = list(ReportIndex.objects.filter(clue=old).exclude(report_id=report.pk).values_list("pk", flat=True))
+        ReportIndex.objects.filter(report_id=report.pk).update(clue=new)
+        _label_pairs(mine, rest, False, acting_user)
+        old_info, _c = ClueTriage.objects.get_or_create(clue=old)
+        info = ClueTriage.objects.create(clue=new, division_code=old_info.division_code,
+                                         suggested_unit=old_info.suggested_unit)
+        refresh_labels(new, info)
+        new.save()
+        info.save()
+        record("triage.report_split", actor=Actor.staff(acting_user), subject_type="clue",
+               subject_id=old.public_id, data={"report": report.pk, "new_clue": new.public_id})
+        return new
+
+
+def correct_labels(clue: Clue, *, acting_user: Any, category: str | None = None, industry: str | None = None,
+                   umbrella: bool | None = None) -> Clue:
+    """Staff set a clue's category, industry or umbrella flag; triage stops overwriting them and
+    the correction is kept as labelled data."""
+    with transaction.atomic():
+        locked = Clue.objects.visible_to(acting_user, "triage").select_for_update().filter(pk=clue.pk).first()
+        if locked is None:
+            raise TriageError(_("This clue is not visible to you."))
+        cats, inds = _taxonomy()
+        changes: dict[str, list[Any]] = {}
+        if category is not None:
+            if category not in {c[0] for c in cats}:
+                raise TriageError(_("Unknown category: %(code)s") % {"code": category})
+            if category != locked.category:
+                changes["category"] = [locked.category, category]
+        if industry is not None:
+            if industry not in {i[0] for i in inds}:
+                raise TriageError(_("Unknown industry: %(code)s") % {"code": industry})
+            if industry != locked.industry:
+                changes["industry"] = [locked.industry, industry]
+        if umbrella is not None and bool(umbrella) != locked.umbrella:
+            changes["umbrella"] = [locked.umbrella, bool(umbrella)]
+        if not changes:
+            return locked  # a repeated request is a no-op
+        for name, (old, new) in changes.items():
+            setattr(locked, name, new)
+            LabelCorrection.objects.create(clue=locked, field=name, old=str(old), new=str(new), created_by=acting_user)
+        locked.save()
+        ClueTriage.objects.update_or_create(clue=locked, defaults={"corrected": True})
+        record("triage.labels_corrected", actor=Actor.staff(acting_user), subject_type="clue",
+               subject_id=locked.public_id, data={k: v for k, v in changes.items()})
+        return locked

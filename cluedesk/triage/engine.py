@@ -1,0 +1,71 @@
+"""The trained models triage uses, loaded once per process.
+
+Where they come from, first found wins:
+- ``<CLUEDESK_DATA_DIR>/triage/`` — written by ``cluedesk triage-train`` (from labelled data and
+  staff corrections);
+- ``cluedesk/triage/data/`` — the small models shipped with the package (see docs/triage.md).
+Without a charge model, categories come from the keyword rules alone.
+"""
+
+from __future__ import annotations
+
+import threading
+from pathlib import Path
+
+from django.conf import settings
+
+from cluedesk.analysis.charges import ChargeModel
+from cluedesk.analysis.matching import PairModel
+
+SHIPPED = Path(__file__).resolve().parent / "data"
+PAIR_FILE = "pair_model.json"
+CHARGE_FILE = "charge_model.pkl"
+
+_lock = threading.Lock()
+_pair: PairModel | None = None
+_charge: ChargeModel | None = None
+_charge_loaded = False
+
+
+def models_dir() -> Path:
+    return Path(settings.DATA_DIR) / "triage"
+
+
+def _first(name: str) -> Path | None:
+    for folder in (models_dir(), SHIPPED):
+        if (folder / name).exists():
+            return folder / name
+    return None
+
+
+def pair_model() -> PairModel:
+    global _pair
+    if _pair is None:
+        with _lock:
+            path = _first(PAIR_FILE)
+            if path is None:
+                raise RuntimeError("no same-matter model: run `cluedesk triage-train`")
+            _pair = PairModel.load(path)
+    return _pair
+
+
+def charge_model() -> ChargeModel | None:
+    global _charge, _charge_loaded
+    if not _charge_loaded:
+        with _lock:
+            path = _first(CHARGE_FILE)
+            _charge = ChargeModel.load(path) if path else None
+            _charge_loaded = True
+    return _charge
+
+
+def use(*, pair: PairModel | None = None, charge: ChargeModel | None = None, reset: bool = False) -> None:
+    """Install models (evaluation, training, tests); ``reset`` forgets them so files load again."""
+    global _pair, _charge, _charge_loaded
+    with _lock:
+        if reset:
+            _pair, _charge, _charge_loaded = None, None, False
+        if pair is not None:
+            _pair = pair
+        if charge is not None:
+            _charge, _charge_loaded = charge, True

@@ -1,0 +1,80 @@
+"""cluedesk triage-eval --train FILE --test FILE [--predictions PATH]
+
+Trains the charge and same-matter models on the train file, then groups the test file tip by
+tip through ``attach_or_open`` (the code path intake uses) in a throwaway database, and prints
+one JSON object with the figures of shared/eval/README.md."""
+
+from __future__ import annotations
+
+import json
+import statistics
+import time
+from types import SimpleNamespace
+from typing import Any
+
+from django.core.management.base import BaseCommand, CommandError
+from django.db import connection, transaction
+
+from cluedesk.analysis.evaluation import BadTips, load_tips, score
+from cluedesk.triage import training
+
+
+class Command(BaseCommand):
+    help = "Evaluate triage (grouping, charges, region) on a labelled tips file"
+
+    def add_arguments(self, parser: Any) -> None:
+        parser.add_argument("--train", required=True, help="labelled tips to train on (JSON lines)")
+        parser.add_argument("--test", required=True, help="labelled tips to evaluate on (JSON lines)")
+        parser.add_argument("--predictions", help="write one {id, cluster, charge, region} line per test tip")
+
+    def handle(self, *args: Any, **options: Any) -> None:
+        need = ("id", "text", "matter", "charges")
+        try:
+            train = load_tips(options["train"], need=need)
+            test = load_tips(options["test"], need=need)
+        except BadTips as exc:
+            raise CommandError(str(exc)) from None
+        overlap = {t["matter"] for t in train} & {t["matter"] for t in test}
+        if overlap:
+            raise CommandError(f"{len(overlap)} matters are in both files: never test on what you trained on")
+        started = time.perf_counter()
+        charge, pair = training.train_models(train)
+        trained = time.perf_counter() - started
+        old_name = connection.settings_dict["NAME"]
+        connection.creation.create_test_db(verbosity=0, autoclobber=True, serialize=False)
+        try:
+            preds, timings = self._group(test, charge, pair)
+        finally:
+            connection.creation.destroy_test_db(old_name, verbosity=0)
+        result = score(test, train, preds)
+        result["attach_or_open_ms"] = {"median": round(statistics.median(timings), 2),
+                                       "p99": round(sorted(timings)[int(0.99 * (len(timings) - 1))], 2)}
+        result["train_seconds"] = round(trained, 1)
+        if options.get("predictions"):
+            with open(options["predictions"], "w", encoding="utf-8") as fh:
+                for t in test:
+                    fh.write(json.dumps({"id": t["id"], **preds[t["id"]]}, ensure_ascii=False) + "\n")
+        self.stdout.write(json.dumps(result, ensure_ascii=False))
+
+    def _group(self, test: list[dict[str, Any]], charge: Any, pair: Any) -> tuple[dict[str, Any], list[float]]:
+        from cluedesk.triage import engine
+        from cluedesk.triage.models import ClueTriage
+        from cluedesk.triage.services import attach_or_open
+
+        engine.use(pair=pair, charge=charge)
+        clue_of: dict[str, int] = {}
+        timings = []
+        for tip in test:
+            report = SimpleNamespace(pk=None, text=tip["text"], place_text="", when_text="", who_text="",
+                                     category="", division=None)
+            t0 = time.perf_counter()
+            with transaction.atomic():
+                clue, _decision = attach_or_open(report)
+            timings.append((time.perf_counter() - t0) * 1000)
+            clue_of[tip["id"]] = clue.pk
+        info = {i.clue_id: i for i in ClueTriage.objects.all()}
+        preds = {}
+        for tip in test:
+            pk = clue_of[tip["id"]]
+            preds[tip["id"]] = {"cluster": f"c{pk}", "charge": info[pk].charge, "region": info[pk].division_code}
+        return preds, timings

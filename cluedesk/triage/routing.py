@@ -1,0 +1,43 @@
+"""Routing: the unit that should handle a clue, from its division, never one it implicates."""
+
+from __future__ import annotations
+
+from collections.abc import Iterable
+from typing import Any
+
+
+def _implicated_ids(units: list[Any], implicated: Iterable[str]) -> set[int]:
+    names = [n for n in implicated if n]
+    bad = {u.pk for u in units if any(n in u.name or u.name in n for n in names)}
+    # subordinates of an implicated unit are barred too
+    changed = True
+    while changed:
+        changed = False
+        for u in units:
+            if u.pk not in bad and u.parent_id in bad:
+                bad.add(u.pk)
+                changed = True
+    return bad
+
+
+def suggest_unit(division_code: str, implicated: Iterable[str] = ()) -> Any:
+    """The anti-gang office (else any active unit) of the division, walking up to the city and
+    the province when the county has none; ``None`` when nothing fits."""
+    from cluedesk.org.models import Unit
+
+    if not division_code:
+        return None
+    chain = [division_code]
+    if division_code.endswith("00") is False:
+        chain.append(division_code[:4] + "00")
+    if not division_code.endswith("0000"):
+        chain.append(division_code[:2] + "0000")
+    units = list(Unit.objects.filter(active=True, division__code__in=chain))
+    if not units:
+        return None
+    all_units = list(Unit.objects.filter(active=True).only("pk", "name", "parent_id"))
+    bad = _implicated_ids(all_units, implicated)
+    order = {code: i for i, code in enumerate(chain)}
+    fit = [u for u in units if u.pk not in bad]
+    fit.sort(key=lambda u: (order.get(u.division_id, 9), u.type != "anti_gang_office", u.pk))
+    return fit[0] if fit else None
