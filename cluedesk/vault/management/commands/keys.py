@@ -1,0 +1,63 @@
+"""`cluedesk keys init|status|add-passphrase|rotate|expire`: custodian key operations.
+
+Passphrases are read from the terminal (never from arguments, which end up in shell history)
+or, for automation, from the file named by CLUEDESK_CUSTODIAN_PASSPHRASE_FILE.
+"""
+
+from __future__ import annotations
+
+import getpass
+import os
+from pathlib import Path
+from typing import Any
+
+from django.core.management.base import BaseCommand, CommandError, CommandParser
+
+from cluedesk.ledger.services import Actor
+from cluedesk.vault import sealing, services
+
+
+def _passphrase(prompt: str) -> str:
+    path = os.environ.get("CLUEDESK_CUSTODIAN_PASSPHRASE_FILE")
+    if path:
+        return Path(path).read_text(encoding="utf-8").strip()
+    return getpass.getpass(prompt)
+
+
+class Command(BaseCommand):
+    help = "Custodian keys: init (prints the first passphrase once), status, add-passphrase, rotate, expire."
+
+    def add_arguments(self, parser: CommandParser) -> None:
+        parser.add_argument("action", choices=["init", "status", "add-passphrase", "rotate", "expire"])
+        parser.add_argument("--label", default="", help="for add-passphrase: whose passphrase it is")
+
+    def handle(self, *args: Any, **options: Any) -> None:
+        action = options["action"]
+        try:
+            if action == "init":
+                passphrase = services.init_keys()
+                if passphrase is None:
+                    self.stdout.write("custodian keys exist already; nothing changed")
+                else:
+                    self.stdout.write("custodian key pair created. First custodian passphrase: "
+                                      f"{passphrase}\nIt is shown only now. Give it to the custodian in person.")
+            elif action == "status":
+                status = sealing.key_status()
+                for key in status["keys"]:
+                    self.stdout.write(f"key {key['fingerprint']}{' (current)' if key['current'] else ''} {key['created']}")
+                self.stdout.write("custodian passphrases: " + ", ".join(status["labels"]))
+            elif action == "add-passphrase":
+                if not options["label"]:
+                    raise CommandError("--label is required (the custodian's name)")
+                new = services.add_custodian_passphrase(actor=Actor.system("keys"), label=options["label"],
+                                                        existing=_passphrase("an existing custodian passphrase: "))
+                self.stdout.write(f"new custodian passphrase for {options['label']}: {new}\nIt is shown only now.")
+            elif action == "rotate":
+                result = services.rotate_keys(actor=Actor.system("keys"),
+                                              passphrase=_passphrase("custodian passphrase: "))
+                self.stdout.write(f"new key {result.fingerprint}; re-sealed {result.counts}; "
+                                  f"retired keys dropped: {result.retired_dropped}")
+            else:
+                self.stdout.write(f"expired approvals wiped: {services.expire_disclosures()}")
+        except services.VaultError as exc:
+            raise CommandError(str(exc)) from exc
