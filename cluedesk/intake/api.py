@@ -21,7 +21,7 @@ from django.core.exceptions import RequestDataTooBig
 from django.core.files.uploadedfile import InMemoryUploadedFile
 from django.http import HttpRequest
 from django.utils.translation import gettext as _
-from ninja import Router, Schema
+from ninja import Router, Schema, Status
 from ninja.errors import HttpError
 from ninja.security import HttpBearer
 
@@ -182,8 +182,8 @@ def _parse(request: HttpRequest, model: type[pydantic.BaseModel]) -> tuple[Any, 
 
 
 def _invalid(errors: dict[str, list[Any]]) -> tuple[int, dict[str, Any]]:
-    return 422, {"detail": _("Some fields need fixing."),
-                 "errors": {k: [str(m) for m in v] for k, v in errors.items()}}
+    return Status(422, {"detail": _("Some fields need fixing."),
+                 "errors": {k: [str(m) for m in v] for k, v in errors.items()}})
 
 
 def _decode_attachments(items: list[AttachmentIn]) -> list[InMemoryUploadedFile]:
@@ -233,10 +233,10 @@ def create_report(request: HttpRequest) -> Any:
         try:
             found = services.replay(claim)
         except services.IdempotencyConflict:
-            return 409, {"detail": _("This Idempotency-Key was already used with a different body.")}
+            return Status(409, {"detail": _("This Idempotency-Key was already used with a different body.")})
         if found is not None:
-            return 200, {"tracking_code": tracking.display(found[1]), "received_at": found[0].created_at,
-                         "replayed": True}
+            return Status(200, {"tracking_code": tracking.display(found[1]), "received_at": found[0].created_at,
+                         "replayed": True})
     try:
         files = _decode_attachments(payload.attachments)
         report, code = services.submit_report(
@@ -247,18 +247,18 @@ def create_report(request: HttpRequest) -> Any:
     except services.InvalidReport as exc:
         errors = {("attachments" if k == "files" else k): v for k, v in exc.errors.items()}
         if exc.code in {"file_too_large", "too_large"}:
-            return 413, {"detail": _("Too large."), "errors": {k: [str(m) for m in v] for k, v in errors.items()}}
+            return Status(413, {"detail": _("Too large."), "errors": {k: [str(m) for m in v] for k, v in errors.items()}})
         return _invalid(errors)
     except services.IdempotencyRace:
         assert claim is not None
         try:
             found = services.replay(claim)
         except services.IdempotencyConflict:
-            return 409, {"detail": _("This Idempotency-Key was already used with a different body.")}
+            return Status(409, {"detail": _("This Idempotency-Key was already used with a different body.")})
         assert found is not None
-        return 200, {"tracking_code": tracking.display(found[1]), "received_at": found[0].created_at,
-                     "replayed": True}
-    return 201, {"tracking_code": tracking.display(code), "received_at": report.created_at, "replayed": False}
+        return Status(200, {"tracking_code": tracking.display(found[1]), "received_at": found[0].created_at,
+                     "replayed": True})
+    return Status(201, {"tracking_code": tracking.display(code), "received_at": report.created_at, "replayed": False})
 
 
 def _lookup(request: HttpRequest, channel: ChannelToken, raw: str) -> Any:
@@ -286,13 +286,13 @@ def report_status(request: HttpRequest) -> Any:
     report = _lookup(request, request.auth, payload.tracking_code)  # type: ignore[attr-defined]
     status = services.status_of(report)
     labels = dict(PublicStep.Kind.choices)
-    return 200, {
+    return Status(200, {
         "received_at": report.created_at,
         "steps": [{"kind": s.kind, "label": str(labels.get(s.kind, s.kind)), "outcome": s.outcome, "at": s.created_at}
                   for s in status.steps],
         "messages": [{"direction": m.direction, "body": m.body, "files": len(m.attachments.all()), "at": m.created_at}
                      for m in status.messages],
-    }
+    })
 
 
 @router.post(
@@ -310,4 +310,4 @@ def report_message(request: HttpRequest) -> Any:
         message = services.add_reporter_message(report, payload.body, actor=Actor.channel(channel.name))
     except services.InvalidReport as exc:
         return _invalid(exc.errors)
-    return 201, {"direction": message.direction, "body": message.body, "files": 0, "at": message.created_at}
+    return Status(201, {"direction": message.direction, "body": message.body, "files": 0, "at": message.created_at})
