@@ -107,6 +107,7 @@ INSTALLED_APPS = [
     "cluedesk.intake",
     "cluedesk.clues",
     "cluedesk.triage",
+    "cluedesk.supervision",
 ]
 
 MIDDLEWARE = [
@@ -242,6 +243,7 @@ TIME_ZONE = env("CLUEDESK_TIME_ZONE", "Asia/Shanghai") or "Asia/Shanghai"
 
 STATIC_URL = "/static/"
 STATIC_ROOT = DATA_DIR / "static"
+STATIC_ROOT.mkdir(exist_ok=True)
 STORAGES = {
     "default": {"BACKEND": "django.core.files.storage.FileSystemStorage"},
     "staticfiles": {"BACKEND": "whitenoise.storage.CompressedStaticFilesStorage"},
