@@ -55,7 +55,8 @@ def create_unit(*, acting: Actor, name: str, division: Division, type: str = Uni
 
 
 def add_staff_member(*, acting_user: Any, unit: Unit, username: str, full_name: str,
-                     roles: Iterable[str], actor: Actor | None = None) -> tuple[Any, str]:
+                     roles: Iterable[str], actor: Actor | None = None,
+                     password: str | None = None) -> tuple[Any, str]:
     """Create a staff account in ``unit`` with ``roles``; returns (user, one-time password).
 
     The person signs in with the password and must enrol an authenticator before anything else.
@@ -68,7 +69,7 @@ def add_staff_member(*, acting_user: Any, unit: Unit, username: str, full_name: 
     if not full_name or len(full_name) > 150:
         raise OrgError(_("Enter the person's name (at most 150 characters)."))
     User = get_user_model()
-    password = new_password()
+    password = password or new_password()
     with transaction.atomic():
         if User.objects.filter(username__iexact=username).exists():
             raise OrgError(_("The username %(username)s is already taken.") % {"username": username})
