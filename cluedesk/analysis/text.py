@@ -6,6 +6,9 @@ import hashlib
 import re
 import unicodedata
 import zlib
+from collections import Counter
+from collections.abc import Iterable
+from pathlib import Path
 
 import numpy as np
 from opencc import OpenCC
@@ -36,12 +39,45 @@ def compact(norm: str) -> str:
     return _PUNCT.sub("", norm)
 
 
+STOP_FILE = Path(__file__).resolve().parent / "data" / "stop_shingles.txt"
+STOP_SHARE = 0.008
+_stop = np.zeros(0, dtype=np.uint64)
+
+
+def set_stop_shingles(hashes: Iterable[int]) -> None:
+    """Shingles too common to tell matters apart (reporters' set phrases, legal boilerplate):
+    left out of signatures. Stored signatures depend on this set: re-index after changing it."""
+    global _stop
+    _stop = np.unique(np.fromiter((int(h) for h in hashes), dtype=np.uint64))
+
+
+def stop_shingles_from(texts: Iterable[str], share: float = STOP_SHARE) -> list[int]:
+    """The shingles found in at least ``share`` of the texts."""
+    counts: Counter[int] = Counter()
+    n = 0
+    for text in texts:
+        comp = compact(normalize(text))
+        counts.update({zlib.crc32(comp[i:i + SHINGLE].encode()) for i in range(len(comp) - SHINGLE + 1)})
+        n += 1
+    floor = max(2, int(share * n))
+    return sorted(h for h, c in counts.items() if c >= floor)
+
+
+def load_stop_shingles(path: Path = STOP_FILE) -> None:
+    if path.exists():
+        set_stop_shingles(int(line) for line in path.read_text().split() if line.strip())
+
+
 def shingle_hashes(comp: str, k: int = SHINGLE) -> np.ndarray:
     if len(comp) < k:
         grams = {comp} if comp else set()
     else:
         grams = {comp[i:i + k] for i in range(len(comp) - k + 1)}
-    return np.fromiter((zlib.crc32(g.encode()) for g in grams), dtype=np.uint64, count=len(grams))
+    hashes = np.fromiter((zlib.crc32(g.encode()) for g in grams), dtype=np.uint64, count=len(grams))
+    if _stop.size and hashes.size:
+        kept = hashes[~np.isin(hashes, _stop, assume_unique=True)]
+        return kept if kept.size else hashes  # a tip made only of set phrases still has a signature
+    return hashes
 
 
 def minhash(hashes: np.ndarray) -> np.ndarray:
@@ -70,3 +106,6 @@ def key64(text: str) -> int:
 
 def jaccard_estimate(a: np.ndarray, b: np.ndarray) -> float:
     return float(np.count_nonzero(a == b)) / len(a)
+
+
+load_stop_shingles()

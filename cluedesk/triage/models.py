@@ -96,6 +96,7 @@ class ClueTriage(models.Model):
 
     clue = models.OneToOneField("clues.Clue", on_delete=models.CASCADE, primary_key=True, related_name="triage")
     charge = models.CharField(max_length=64, blank=True)
+    charge_scores = models.JSONField(default=dict, blank=True)
     division_code = models.CharField(max_length=12, blank=True)
     implicated = models.JSONField(default=list, blank=True)
     repeat_after_conclusion = models.BooleanField(default=False, db_index=True)

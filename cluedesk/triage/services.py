@@ -8,12 +8,14 @@ transaction with one ledger event, and leave labelled data behind for retraining
 
 from __future__ import annotations
 
+import json
 import math
+import time
 from collections import Counter
 from dataclasses import dataclass
 from typing import Any
 
-from django.db import transaction
+from django.db import connection, transaction
 from django.db.models import F
 from django.utils.translation import gettext as _
 
@@ -68,7 +70,7 @@ def _charge(analysis: Analysis) -> tuple[str, dict[str, float]]:
     model = engine.charge_model()
     if model is None:
         return "", {}
-    row = model.scores([analysis.norm])[0]
+    row = model.scores([analysis.norm], normalized=True)[0]
     top = sorted(range(len(row)), key=lambda i: -row[i])[:5]
     # softmax over the top scores: comparable between reports, so a clue can add them up
     peak = float(row[top[0]])
@@ -78,9 +80,11 @@ def _charge(analysis: Analysis) -> tuple[str, dict[str, float]]:
 
 
 def _division_code(report: Any, analysis: Analysis) -> str:
-    division = getattr(report, "division", None)
-    if division is not None:
-        return str(division.pk)
+    code = getattr(report, "division_id", None)
+    if code is None and getattr(report, "division", None) is not None:
+        code = report.division.pk
+    if code:
+        return str(code)
     for text in (getattr(report, "place_text", "") or "", analysis.norm):
         found = resolve_place(text) if text else None
         if found:
@@ -96,30 +100,65 @@ def examine(report: Any) -> Found:
     return Found(analysis, charge, scores, _division_code(report, analysis))
 
 
+def _entry_ids(table: str, keys: list[int]) -> list[int]:
+    marks = ",".join(["%s"] * len(keys))
+    with connection.cursor() as cur:
+        cur.execute(f"SELECT entry_id FROM {table} WHERE key IN ({marks}) LIMIT {KEY_ROWS}", keys)  # noqa: S608
+        return [row[0] for row in cur.fetchall()]
+
+
 def candidates(analysis: Analysis, exclude_clue: int | None = None,
                limit: int = MAX_CANDIDATES) -> list[Candidate]:
-    """Earlier reports sharing band or entity keys with this one, most shared first."""
+    """Earlier reports sharing band or entity keys with this one, most shared first.
+
+    The hot path of every submission, so plain SQL on the two key indexes and one read of the
+    best-sharing entries."""
     counts: Counter[int] = Counter()
-    bands = analysis.band_keys()
+    bands = sorted(set(analysis.band_keys()))
     if bands:
-        counts.update(BandKey.objects.filter(key__in=bands).values_list("entry_id", flat=True)[:KEY_ROWS])
-    entity_keys = analysis.entity_keys()
+        counts.update(_entry_ids(BandKey._meta.db_table, bands))
+    entity_keys = sorted(set(analysis.entity_keys()))
     if entity_keys:
-        counts.update(EntityKey.objects.filter(key__in=entity_keys).values_list("entry_id", flat=True)[:KEY_ROWS])
+        counts.update(_entry_ids(EntityKey._meta.db_table, entity_keys))
     if not counts:
         return []
-    top = dict(counts.most_common(limit * 2))
-    rows = ReportIndex.objects.filter(pk__in=list(top)).exclude(clue__state__in=CLOSED)
+    top = dict(counts.most_common(limit))
+    marks = ",".join(["%s"] * len(top))
+    closed = ",".join(["%s"] * len(CLOSED))
+    sql = (f"SELECT r.id, r.clue_id, r.signature, r.shingles, r.length, r.entities "  # noqa: S608
+           f"FROM {ReportIndex._meta.db_table} r JOIN {Clue._meta.db_table} c ON c.id = r.clue_id "
+           f"WHERE r.id IN ({marks}) AND c.state NOT IN ({closed})")
+    params: list[Any] = [*top, *sorted(CLOSED)]
     if exclude_clue is not None:
-        rows = rows.exclude(clue_id=exclude_clue)
-    found = [Candidate(r.pk, r.clue_id, Analysis.from_stored(bytes(r.signature), r.shingles, r.length, r.entities),
-                       top[r.pk])
-             for r in rows.only("pk", "clue_id", "signature", "shingles", "length", "entities")]
-    found.sort(key=lambda c: -c.shared_keys)
-    return found[:limit]
+        sql += " AND r.clue_id <> %s"
+        params.append(exclude_clue)
+    with connection.cursor() as cur:
+        cur.execute(sql, params)
+        rows = cur.fetchall()
+    found = []
+    for pk, clue_id, sig, shingles, length, entities in rows:
+        if isinstance(entities, str):
+            entities = json.loads(entities)
+        found.append(Candidate(pk, clue_id, Analysis.from_stored(bytes(sig), shingles, length, entities or {}),
+                               top[pk]))
+    found.sort(key=lambda c: (-c.shared_keys, c.record))
+    return found
+
+
+_TAXONOMY_TTL = 30.0
+_taxonomy_cache: tuple[float, tuple[list[Any], list[Any]]] | None = None
 
 
 def _taxonomy() -> tuple[list[Any], list[Any]]:
+    """The active taxonomy; admins' edits show within half a minute (read at most that often)."""
+    global _taxonomy_cache
+    now = time.monotonic()
+    if _taxonomy_cache is None or now - _taxonomy_cache[0] > _TAXONOMY_TTL:
+        _taxonomy_cache = (now, _read_taxonomy())
+    return _taxonomy_cache[1]
+
+
+def _read_taxonomy() -> tuple[list[Any], list[Any]]:
     cats = [(c.code, c.name, c.name_zh, tuple(w for w in c.keywords.split() if w))
             for c in Category.objects.filter(active=True)]
     inds = [(i.code, i.name, i.name_zh, tuple(w for w in i.keywords.split() if w))
@@ -147,11 +186,17 @@ def _more_specific(new: str, old: str) -> bool:
     return bool(a and b and a.level > b.level and new.startswith(old[: 2 * b.level]))
 
 
-def refresh_labels(clue: Clue, info: ClueTriage, norm: str = "") -> None:
-    """Recompute the clue's charge from all its reports' scores, then its suggested labels."""
+def refresh_labels(clue: Clue, info: ClueTriage, norm: str = "", added: dict[str, float] | None = None) -> None:
+    """Update the clue's charge from its reports' scores (``added``: one more report's, else all
+    are read again), then its suggested labels."""
     totals: Counter[str] = Counter()
-    for scores in ReportIndex.objects.filter(clue=clue).values_list("charge_scores", flat=True):
-        totals.update(scores or {})
+    if added is not None:
+        totals.update(info.charge_scores or {})
+        totals.update(added)
+    else:
+        for scores in ReportIndex.objects.filter(clue=clue).values_list("charge_scores", flat=True):
+            totals.update(scores or {})
+    info.charge_scores = {k: round(v, 4) for k, v in totals.most_common(12)}
     if totals:
         info.charge = totals.most_common(1)[0][0]
     if not info.corrected:
@@ -197,7 +242,7 @@ def attach_or_open(report: Any) -> tuple[Clue, dict[str, Any]]:
         division = _division_obj(found.division_code)
         if division is not None:
             clue.division = division
-    refresh_labels(clue, info, found.analysis.norm)
+    refresh_labels(clue, info, found.analysis.norm, found.charge_scores)
     if verb == "opened" or info.suggested_unit_id is None:
         info.suggested_unit = suggest_unit(info.division_code, info.implicated)
     clue.save()

@@ -1,17 +1,41 @@
-"""Training the triage models from labelled tips (and, in the product, staff corrections)."""
+"""Training the triage models from labelled tips and from the pairs staff labelled."""
 
 from __future__ import annotations
 
 from typing import Any
 
+import numpy as np
+
 from cluedesk.analysis.charges import ChargeModel
-from cluedesk.analysis.grouping import train_pair_model
-from cluedesk.analysis.matching import PairModel, analyze
+from cluedesk.analysis.grouping import training_pairs
+from cluedesk.analysis.matching import Analysis, PairModel, analyze, pair_vector
 
 
-def train_models(tips: list[dict[str, Any]]) -> tuple[ChargeModel, PairModel]:
-    """``tips``: dicts with ``text``, ``matter`` and ``charges`` (the first is the main one)."""
+def staff_pairs() -> list[tuple[Analysis, Analysis, bool]]:
+    """Pairs of reports staff merged (same matter) or split (not), newest first."""
+    from .models import PairLabel
+
+    out = []
+    for label in PairLabel.objects.select_related("first", "second").order_by("-pk")[:20000]:
+        a, b = (Analysis.from_stored(bytes(e.signature), e.shingles, e.length, e.entities)
+                for e in (label.first, label.second))
+        out.append((a, b, label.same))
+    return out
+
+
+def train_models(tips: list[dict[str, Any]], staff_pairs: list[tuple[Analysis, Analysis, bool]] = (),  # type: ignore[assignment]
+                 threshold: float = 0.9, stop_shingles: bool = False) -> tuple[ChargeModel, PairModel]:
+    """``tips``: dicts with ``text``, ``matter`` and ``charges`` (the first is the main one).
+
+    With ``stop_shingles`` the set of too-common shingles is learned from these tips first
+    (the evaluation does this; the product keeps the shipped set, which its index was built with)."""
+    import random
+
+    from cluedesk.analysis import text as text_features
+
     texts = [t["text"] for t in tips]
+    if stop_shingles:
+        text_features.set_stop_shingles(text_features.stop_shingles_from(texts))
     charge = ChargeModel.fit(texts, [t["charges"][0] for t in tips])
     predicted = charge.predict(texts)
     items = []
@@ -19,4 +43,16 @@ def train_models(tips: list[dict[str, Any]]) -> tuple[ChargeModel, PairModel]:
         analysis = analyze(tip["text"])
         analysis.extra["charge"] = label
         items.append((tip["id"], tip["matter"], analysis))
-    return charge, train_pair_model(items)
+    xs, ys = [], []
+    for i in range(2):  # two orders of arrival give the model more varied pairs
+        order = list(items)
+        if i:
+            random.Random(i).shuffle(order)
+        x, y = training_pairs(order)
+        xs.append(x)
+        ys.append(y)
+    if staff_pairs:
+        # a staff decision counts more than a pair from the training file
+        xs.append(np.repeat(np.asarray([pair_vector(a, b) for a, b, _ in staff_pairs]), 5, axis=0))
+        ys.append(np.repeat(np.asarray([int(s) for _, _, s in staff_pairs]), 5))
+    return charge, PairModel.fit(np.concatenate(xs), np.concatenate(ys), threshold)

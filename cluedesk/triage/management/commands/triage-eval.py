@@ -38,7 +38,7 @@ class Command(BaseCommand):
         if overlap:
             raise CommandError(f"{len(overlap)} matters are in both files: never test on what you trained on")
         started = time.perf_counter()
-        charge, pair = training.train_models(train)
+        charge, pair = training.train_models(train, stop_shingles=True)
         trained = time.perf_counter() - started
         old_name = connection.settings_dict["NAME"]
         connection.creation.create_test_db(verbosity=0, autoclobber=True, serialize=False)

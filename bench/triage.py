@@ -1,0 +1,174 @@
+"""Triage benchmark: analysis time per report, same-matter lookup time and re-report recall
+against N stored reports, database size and process memory. Prints one JSON object.
+
+usage: python bench/triage.py [--scale 100000] [--queries 500] [--tips PATH] [--workers 2]
+
+Stored reports are made from the dev tips with random edits: the first pass keeps each tip's
+people, places and dates (its matter), later passes rename the people and change every number
+(other matters worded alike, the hard case). Re-reports of stored matters are then looked up
+through the database band and entity index, exactly as ``attach_or_open`` does.
+"""
+
+from __future__ import annotations
+
+import argparse
+import json
+import os
+import random
+import re
+import resource
+import sys
+import tempfile
+import time
+from multiprocessing import Pool
+from pathlib import Path
+from typing import Any
+
+ROOT = Path(__file__).resolve().parent.parent
+sys.path.insert(0, str(ROOT))
+DEFAULT_TIPS = ROOT.parent / "shared" / "eval" / "tips_dev.jsonl"
+OPENERS = ["", "我要举报：", "群众反映，", "听说", "实名举报，", "反映一个情况，"]
+CLOSERS = ["", "请尽快调查！", "希望严查。", "以上情况属实。"]
+SURNAMES = "王李张刘陈杨黄赵吴周徐孙马朱胡郭何高林罗郑梁谢宋唐许韩冯邓曹彭曾肖田董袁潘于蒋蔡余杜叶程苏魏吕丁"
+NAME = re.compile(r"([\u4e00-\u9fff])(?=\d?某)")
+
+
+def mutate(text: str, rng: random.Random, rename: bool) -> str:
+    """A re-report (a window, a typo or two, other opener) or, with ``rename``, another matter."""
+    if rename:
+        mapping: dict[str, str] = {}
+        text = NAME.sub(lambda m: mapping.setdefault(m.group(1), rng.choice(SURNAMES)), text)
+        text = re.sub(r"\d+", lambda m: str(rng.randint(1, 28)) if len(m.group()) <= 2 else str(rng.randint(10**(len(m.group())-1), 10**len(m.group())-1)), text)
+    n = len(text)
+    if n > 60:
+        start, end = rng.randint(0, n // 10), n - rng.randint(0, n // 10)
+        text = text[start:end]
+    chars = list(text)
+    for _ in range(rng.randint(0, 2)):
+        if chars:
+            chars[rng.randrange(len(chars))] = rng.choice(chars)
+    return rng.choice(OPENERS) + "".join(chars) + rng.choice(CLOSERS)
+
+
+def _analyze(job: tuple[int, str]) -> tuple[int, dict[str, Any], list[int], list[int]]:
+    from cluedesk.analysis.matching import analyze
+
+    i, text = job
+    a = analyze(text)
+    return i, a.stored(), a.band_keys(), a.entity_keys()
+
+
+def pct(values: list[float], q: float) -> float:
+    ordered = sorted(values)
+    return round(ordered[min(len(ordered) - 1, int(q * len(ordered)))], 3)
+
+
+def main() -> None:
+    parser = argparse.ArgumentParser(description=__doc__)
+    parser.add_argument("--scale", type=int, default=100_000)
+    parser.add_argument("--queries", type=int, default=500)
+    parser.add_argument("--tips", default=str(DEFAULT_TIPS))
+    parser.add_argument("--workers", type=int, default=2)
+    parser.add_argument("--seed", type=int, default=1)
+    args = parser.parse_args()
+    data_dir = tempfile.mkdtemp(prefix="cluedesk-bench-triage-")
+    os.environ["CLUEDESK_DATA_DIR"] = data_dir
+    os.environ.setdefault("DJANGO_SETTINGS_MODULE", "cluedesk.settings")
+    import django
+
+    django.setup()
+    from django.core.management import call_command
+    from django.db import connection, transaction
+
+    call_command("migrate", verbosity=0)
+    from cluedesk.analysis.grouping import decide
+    from cluedesk.analysis.matching import analyze
+    from cluedesk.clues.models import Clue
+    from cluedesk.triage import engine
+    from cluedesk.triage.models import BandKey, EntityKey, ReportIndex
+    from cluedesk.triage.services import candidates
+
+    tips = [json.loads(line) for line in open(args.tips, encoding="utf-8")]
+    rng = random.Random(args.seed)
+
+    # 1. analysis per report (pure)
+    sample = [t["text"] for t in rng.sample(tips, min(1000, len(tips)))]
+    times = []
+    for text in sample:
+        t0 = time.perf_counter()
+        analyze(text)
+        times.append((time.perf_counter() - t0) * 1000)
+    out: dict[str, Any] = {"scale": args.scale, "analysis_ms": {"median": pct(times, 0.5), "p99": pct(times, 0.99)}}
+    charge = engine.charge_model()
+    if charge is not None:
+        times = []
+        for text in sample[:300]:
+            t0 = time.perf_counter()
+            charge.scores([text])
+            times.append((time.perf_counter() - t0) * 1000)
+        out["charge_ms"] = {"median": pct(times, 0.5), "p99": pct(times, 0.99)}
+
+    # 2. N stored reports (first pass: the tips' own matters; then renamed look-alikes)
+    started = time.perf_counter()
+    jobs = [(i, mutate(tips[i % len(tips)]["text"], random.Random(args.seed * 7919 + i), i >= len(tips)))
+            for i in range(args.scale)]
+    with Pool(args.workers) as pool:
+        analysed = pool.imap(_analyze, jobs, chunksize=500)
+        clue_of: dict[int, int] = {}
+        batch: list[tuple[int, dict[str, Any], list[int], list[int]]] = []
+
+        def flush() -> None:
+            with transaction.atomic():
+                clues = Clue.objects.bulk_create([Clue(report_count=1, public_id=f"B{i:011d}") for i, *_ in batch])
+                entries = ReportIndex.objects.bulk_create([
+                    ReportIndex(clue=c, signature=s["sig"], shingles=s["shingles"], length=s["length"],
+                                entities=s["entities"]) for c, (_, s, _b, _e) in zip(clues, batch, strict=True)])
+                BandKey.objects.bulk_create([BandKey(key=k, entry=e) for e, (_, _s, bands, _e) in zip(entries, batch, strict=True)
+                                             for k in set(bands)], batch_size=5000)
+                EntityKey.objects.bulk_create([EntityKey(key=k, entry=e) for e, (_, _s, _b, ents) in zip(entries, batch, strict=True)
+                                               for k in set(ents)], batch_size=5000)
+                for (i, *_), c in zip(batch, clues, strict=True):
+                    if i < len(tips):
+                        clue_of[i] = c.pk
+            batch.clear()
+
+        for item in analysed:
+            batch.append(item)
+            if len(batch) >= 5000:
+                flush()
+        if batch:
+            flush()
+    out["load_seconds"] = round(time.perf_counter() - started, 1)
+    with connection.cursor() as cur:
+        cur.execute("ANALYZE") if connection.vendor in ("sqlite", "postgresql") else None
+
+    # 3. re-reports of stored matters, looked up through the database index
+    model = engine.pair_model()
+    lookups, found, attached = [], 0, 0
+    picks = rng.sample(sorted(clue_of), min(args.queries, len(clue_of)))
+    for i in picks:
+        text = mutate(tips[i]["text"], random.Random(10**9 + i), False)
+        a = analyze(text)
+        t0 = time.perf_counter()
+        cands = candidates(a)
+        decision = decide(a, cands, model)
+        lookups.append((time.perf_counter() - t0) * 1000)
+        found += any(c.clue == clue_of[i] for c in cands)
+        attached += decision.clue == clue_of[i]
+    out["lookup_ms"] = {"median": pct(lookups, 0.5), "p99": pct(lookups, 0.99)}
+    out["rereport_recall"] = {"candidates": round(found / len(picks), 4), "attached": round(attached / len(picks), 4),
+                              "queries": len(picks)}
+    out["rows"] = {"reports": ReportIndex.objects.count(), "band_keys": BandKey.objects.count(),
+                   "entity_keys": EntityKey.objects.count()}
+    db = Path(connection.settings_dict["NAME"]) if connection.vendor == "sqlite" else None
+    if db is not None:
+        size = sum(p.stat().st_size for p in db.parent.glob(db.name + "*"))
+        out["db_mb"] = round(size / 2**20, 1)
+    out["rss_mb"] = round(resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024, 1)
+    out["database"] = connection.vendor
+    out["cpu_note"] = "2 cores shared with other work"
+    print(json.dumps(out))
+
+
+if __name__ == "__main__":
+    main()

@@ -1,0 +1,130 @@
+"""Pure analysis: no database, no Django."""
+
+from __future__ import annotations
+
+import json
+from pathlib import Path
+
+import numpy as np
+import pytest
+
+from cluedesk.analysis import resolve_place
+from cluedesk.analysis.charges import ChargeModel, surface
+from cluedesk.analysis.entities import extract
+from cluedesk.analysis.evaluation import bcubed, split_by_matter
+from cluedesk.analysis.matching import PairModel, analyze, pair_vector
+from cluedesk.analysis.taxonomy import category_of_charge, label, umbrella
+from cluedesk.analysis.text import compact, minhash, normalize, shingle_hashes
+
+SHIPPED_PAIR = Path(__file__).resolve().parents[2] / "cluedesk" / "triage" / "data" / "pair_model.json"
+
+ORIGINAL = ("2015年3月22日晚11时许，王某与妻子等人在平湖市当湖街道零点酒吧大厅内娱乐，因琐事王某与被害人金某发生争执，"
+            "后王某随手从卡座上拿起一个啤酒瓶，砸碎后戳在被害人金某的左脸，致使被害人金某受伤。经平湖市公安局法医学鉴定，"
+            "被害人金某所受损伤属轻伤。")
+RE_REPORT = ("希望有关部门查一查，2015年3月22日晚，王某与妻子等人在平湖市当湖街道零点酒吧大厅内娱乐，因琐事王某与被害人金某"
+             "发生争执，后王某随手从卡座上拿起一个啤酒瓶，砸碎后戳在被害人金某的左脸，致使被害人金某受伤。请尽快调查！")
+TWIN = ("2008年4月23日晚11时许，袁某与妻子等人在峡江县马埠镇零点酒吧大厅内娱乐，因琐事袁某与被害人游某发生争执，"
+        "后袁某随手从卡座上拿起一个啤酒瓶，砸碎后戳在被害人游某的左脸，致使被害人游某受伤。经峡江县公安局法医学鉴定，"
+        "被害人游某所受损伤属轻伤。")
+
+
+def test_normalize_folds_width_traditional_and_space() -> None:
+    assert normalize("２０１５年 ＡＢＣ\n臺灣　報告") == "2015年ABC台湾报告"
+
+
+def test_identical_texts_have_identical_signatures_and_unrelated_ones_differ() -> None:
+    a = minhash(shingle_hashes(compact(normalize(ORIGINAL))))
+    b = minhash(shingle_hashes(compact(normalize(ORIGINAL))))
+    c = minhash(shingle_hashes(compact(normalize("某公司以虚开增值税专用发票的方式骗取国家税款共计三十万元。"))))
+    assert (a == b).all()
+    assert np.count_nonzero(a == c) < len(a) // 4
+
+
+def test_entities_find_people_dates_places_and_identifiers() -> None:
+    ent = extract(normalize("2015年12月8日，廖某在长沙市望城区持号码为15112349883的手机联系谢某甲，驾驶湘A12345号车，获款3000元。"))
+    assert {"廖某", "谢某甲"} <= ent.names
+    assert "2015-12-08" in ent.dates and "2015-12" in ent.year_months
+    assert {"长沙市", "望城区"} <= ent.places
+    assert "15112349883" in ent.ids and "湘A12345" in ent.ids
+    assert "3000" in ent.amounts
+
+
+def test_name_pattern_does_not_swallow_the_year() -> None:
+    assert extract(normalize("秦都区的薛某2015年12月涉嫌盗窃")).names == {"薛某"}
+
+
+def test_resolve_place_gives_the_county_with_its_code() -> None:
+    assert resolve_place("浙江省平湖市当湖街道零点酒吧") == ("330482", "平湖市", 3)
+    assert resolve_place("在咸阳市秦都区人民西路") == ("610402", "秦都区", 3)
+
+
+def test_resolve_place_ignores_ordinary_words_that_are_short_county_names() -> None:
+    assert resolve_place("触犯了《中华人民共和国刑法》之规定，公安机关将其抓获") is None
+    assert resolve_place("") is None
+
+
+def test_the_shipped_model_attaches_a_re_report_and_refuses_a_twin() -> None:
+    model = PairModel.load(SHIPPED_PAIR)
+    original, again, twin = analyze(ORIGINAL), analyze(RE_REPORT), analyze(TWIN)
+    assert model.probability(again, original) >= model.threshold
+    assert model.probability(twin, original) < model.threshold
+
+
+def test_pair_vector_marks_a_conflict_of_people() -> None:
+    from cluedesk.analysis.matching import FEATURES
+
+    vector = pair_vector(analyze(TWIN), analyze(ORIGINAL))
+    assert vector[FEATURES.index("names_conflict")] == 1.0
+    assert vector[FEATURES.index("names_conflict")] == 1.0
+    same = pair_vector(analyze(RE_REPORT), analyze(ORIGINAL))
+    assert same[FEATURES.index("names_conflict")] == 0.0
+
+
+def test_pair_model_refuses_a_file_made_for_other_features(tmp_path: Path) -> None:
+    path = tmp_path / "pair.json"
+    path.write_text(json.dumps({"features": ["x"], "weights": [1.0], "bias": 0.0, "threshold": 0.5}))
+    with pytest.raises(ValueError, match="retrain"):
+        PairModel.load(path)
+
+
+def test_a_charge_named_in_the_tip_wins_over_the_model() -> None:
+    texts = ["在家中贩卖冰毒给吸毒人员"] * 3 + ["趁被害人不注意盗走手机一部"] * 3 + ["驾驶车辆醉酒后行驶"] * 3
+    labels = ["[走私、贩卖、运输、制造]毒品"] * 3 + ["盗窃"] * 3 + ["危险驾驶"] * 3
+    model = ChargeModel.fit(texts, labels)
+    assert surface("[走私、贩卖、运输、制造]毒品") == "走私或贩卖或运输或制造毒品"
+    assert model.predict(["秦都区的薛某2015年12月涉嫌盗窃，请核查。"]) == ["盗窃"]
+    assert model.predict(["趁被害人不注意盗走手机"]) == ["盗窃"]
+
+
+def test_charges_map_to_product_categories() -> None:
+    assert category_of_charge("[走私、贩卖、运输、制造]毒品") == "drugs"
+    assert category_of_charge("开设赌场") == "gambling"
+    assert category_of_charge("寻衅滋事") == "gang_violence"
+    assert category_of_charge("重婚") == "other"
+
+
+def test_umbrella_flags_officials_and_names_the_unit() -> None:
+    flagged, units = umbrella(normalize("该团伙长期得到城关派出所所长包庇，每次检查前都有人通风报信。"))
+    assert flagged
+    assert any("派出所" in u for u in units)
+    assert umbrella(normalize("王某在路边殴打李某。")) == (False, ())
+
+
+def test_label_uses_keywords_when_there_is_no_charge() -> None:
+    result = label(normalize("村里有人开设赌场，每晚赌资上万元"))
+    assert result.category == "gambling"
+
+
+def test_bcubed_is_one_for_a_perfect_grouping_and_lower_for_a_merge() -> None:
+    gold = {"a": 1, "b": 1, "c": 2}
+    assert bcubed(gold, {"a": "x", "b": "x", "c": "y"}) == (1.0, 1.0, 1.0)
+    p, r, _ = bcubed(gold, {"a": "x", "b": "x", "c": "x"})
+    assert p < 1.0 and r == 1.0
+
+
+def test_split_by_matter_keeps_twins_on_one_side() -> None:
+    tips = [{"id": str(i), "text": "x", "matter": m} for i, m in enumerate(["m1", "m1t", "m2", "m3", "m3t", "m4"] * 3)]
+    train, test = split_by_matter(tips, 0.5, seed=3)
+    family = lambda t: t["matter"].rstrip("t")  # noqa: E731
+    assert {family(t) for t in train}.isdisjoint({family(t) for t in test})
+    assert train and test
