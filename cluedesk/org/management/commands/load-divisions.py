@@ -25,5 +25,6 @@ class Command(BaseCommand):
             result = load_divisions(rows, source=source)
         except DivisionDataError as exc:
             raise CommandError(f"{exc} — nothing was loaded") from exc
-        self.stdout.write(f"divisions from {source}: {result.created} created, {result.updated} updated, "
-                          f"{result.unchanged} unchanged ({result.total} in the file plus the national root)")
+        if options["verbosity"] > 0:
+            self.stdout.write(f"divisions from {source}: {result.created} created, {result.updated} updated, "
+                              f"{result.unchanged} unchanged ({result.total} in the file plus the national root)")
