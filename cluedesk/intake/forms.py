@@ -37,18 +37,18 @@ class ReportForm(forms.Form):
     )
     when_text = forms.CharField(
         label=_("When?"), required=False, strip=False,
-        help_text=_("Optional. A date, or roughly: “since last spring”, “every market day”."),
+        help_text=_("A date, or roughly: “since last spring”, “every market day”."),
         widget=forms.TextInput(attrs={"maxlength": 200, "autocomplete": "off"}),
     )
     who_text = forms.CharField(
         label=_("Who is involved?"), required=False, strip=False,
-        help_text=_("Optional. Names, nicknames, positions, companies."),
+        help_text=_("Names, nicknames, positions, companies."),
         widget=forms.Textarea(attrs={"rows": 2, "maxlength": 500}),
     )
     category = forms.ChoiceField(
         label=_("What is it about?"), required=False,
         choices=[("", _("— not sure / skip —")), *Category.choices],
-        help_text=_("Optional. Staff will sort it anyway."),
+        help_text=_("If you are not sure, skip it: staff will sort it anyway."),
     )
     name = forms.CharField(label=_("Your name"), required=False, strip=False,
                            widget=forms.TextInput(attrs={"maxlength": 100, "autocomplete": "off"}))
