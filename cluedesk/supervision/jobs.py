@@ -1,0 +1,143 @@
+"""The periodic jobs and the lock that lets only one worker run each.
+
+On PostgreSQL the lock is a session advisory lock (``pg_try_advisory_lock``) held while the job
+runs; on SQLite it is a lease on the job's ``JobState`` row taken by a conditional UPDATE. Every
+job keeps its progress in the database in the same transactions as its work (watermarks, items
+done, periods done), so a worker that dies part-way is resumed by the next run without doing any
+piece twice.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+import hashlib
+import logging
+import os
+import socket
+from collections.abc import Callable
+from contextlib import contextmanager
+from typing import Any
+
+from django.db import connection, transaction
+from django.db.models import Q
+from django.utils import timezone
+
+from cluedesk.org.models import ROOT_CODE, Division
+
+from . import bulletins, services, stats
+from .models import Bulletin, JobState, SampleMonth
+
+log = logging.getLogger("cluedesk.supervision")
+LEASE = dt.timedelta(minutes=10)
+
+
+def holder_id() -> str:
+    return f"{socket.gethostname()}:{os.getpid()}"
+
+
+def _lock_key(name: str) -> int:
+    return int.from_bytes(hashlib.sha256(f"cluedesk-job:{name}".encode()).digest()[:8], "big", signed=True)
+
+
+@contextmanager
+def job_lock(name: str):  # type: ignore[no-untyped-def]
+    """Yield True when this process holds the job's lock, False when another one does."""
+    stats.job_state(name)
+    if connection.vendor == "postgresql":
+        with connection.cursor() as cur:
+            cur.execute("SELECT pg_try_advisory_lock(%s)", [_lock_key(name)])
+            got = bool(cur.fetchone()[0])
+        try:
+            yield got
+        finally:
+            if got:
+                with connection.cursor() as cur:
+                    cur.execute("SELECT pg_advisory_unlock(%s)", [_lock_key(name)])
+        return
+    me, now = holder_id(), timezone.now()
+    with transaction.atomic():
+        got = JobState.objects.filter(pk=name).filter(
+            Q(lease_until__isnull=True) | Q(lease_until__lt=now) | Q(holder=me)).update(
+            holder=me, lease_until=now + LEASE) == 1
+    try:
+        yield got
+    finally:
+        if got:
+            JobState.objects.filter(pk=name, holder=me).update(holder="", lease_until=None)
+
+
+def job_stats(now: dt.datetime) -> dict[str, Any]:
+    return stats.refresh(now)
+
+
+def job_escalation(now: dt.datetime) -> dict[str, Any]:
+    result = services.scan(now)
+    return {"escalated": len(result.escalated), "closed": result.closed}
+
+
+def job_samples(now: dt.datetime) -> dict[str, Any]:
+    this_month, last_month = services.sample_months_due(now)
+    done: dict[str, Any] = {}
+    sample = services.commit_seed(this_month)
+    done["committed"] = f"{sample.month:%Y-%m}"
+    previous = SampleMonth.objects.filter(month=last_month, drawn_at__isnull=True).first()
+    if previous is not None:
+        services.draw(last_month, now=now)
+        done["drawn"] = f"{last_month:%Y-%m}"
+    return done
+
+
+def job_bulletin(now: dt.datetime) -> dict[str, Any]:
+    """Last month's bulletin for the nation and each province (each one its own transaction)."""
+    _this, last_month = services.sample_months_due(now)
+    scopes = list(Division.objects.filter(Q(code=ROOT_CODE) | Q(parent_id=ROOT_CODE)).order_by("level", "code"))
+    issued = set(Bulletin.objects.filter(month=last_month).values_list("division_id", flat=True))
+    n = 0
+    for division in scopes:
+        if division.code not in issued:
+            bulletins.issue(division, last_month)
+            n += 1
+    return {"issued": n}
+
+
+JOBS: dict[str, tuple[Callable[[dt.datetime], dict[str, Any]], dt.timedelta]] = {
+    "stats": (job_stats, dt.timedelta(minutes=1)),
+    "escalation": (job_escalation, dt.timedelta(minutes=15)),
+    "samples": (job_samples, dt.timedelta(hours=1)),
+    "bulletin": (job_bulletin, dt.timedelta(hours=1)),
+}
+
+
+def due(name: str, now: dt.datetime) -> bool:
+    state = JobState.objects.filter(pk=name).first()
+    if state is None or state.last_finished is None:
+        return True
+    return state.last_finished + JOBS[name][1] <= now
+
+
+def run(name: str, now: dt.datetime | None = None, *, force: bool = False) -> dict[str, Any] | None:
+    """Run one job if due and if no other worker runs it; None when skipped."""
+    now = now or timezone.now()
+    fn, _every = JOBS[name]
+    with job_lock(name) as got:
+        if not got or not (force or due(name, now)):
+            return None
+        JobState.objects.filter(pk=name).update(last_started=timezone.now())
+        try:
+            result = fn(now)
+        except Exception as exc:
+            JobState.objects.filter(pk=name).update(last_error=f"{type(exc).__name__}: {exc}"[:2000])
+            log.exception("job %s failed", name)
+            raise
+        JobState.objects.filter(pk=name).update(last_finished=timezone.now(), last_error="")
+        return result
+
+
+def run_all(now: dt.datetime | None = None, *, force: bool = False) -> dict[str, Any]:
+    out: dict[str, Any] = {}
+    for name in JOBS:
+        try:
+            out[name] = run(name, now, force=force)
+        except Exception as exc:  # one failing job does not stop the others
+            out[name] = {"error": str(exc)}
+    return out

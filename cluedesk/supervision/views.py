@@ -1,0 +1,254 @@
+"""Supervision pages: dashboard, supervision ledger, notices, random checks, bulletins. Thin: the
+figures come from ``stats``, the acts from ``services`` and ``bulletins``."""
+
+from __future__ import annotations
+
+import datetime as dt
+from typing import Any
+from urllib.parse import urlencode
+
+from django.contrib import messages
+from django.core.paginator import Paginator
+from django.http import Http404, HttpRequest, HttpResponse, HttpResponseRedirect
+from django.shortcuts import render
+from django.utils import timezone
+from django.utils.translation import gettext as _
+from django.views.decorators.http import require_POST
+
+from cluedesk.org.access import _grants, get_visible_or_404, roles_for, staff_required, visible_to
+from cluedesk.org.models import ROOT_CODE, Division, Role
+
+from . import bulletins, services, stats
+from .models import Notification, SampleItem, SampleMonth, SupervisionItem
+
+SUPERVISE = (Role.SUPERVISOR, Role.AUDITOR)
+CLUE_LIST = "/staff/clues/"
+
+
+# --- scope and period -------------------------------------------------------------------------
+
+def scope_paths(user: Any) -> list[str]:
+    allowed = roles_for("supervision_view")
+    paths = sorted({g.division_path for g in _grants(user) if g.role in allowed}, key=len)
+    minimal: list[str] = []
+    for p in paths:
+        if not any(p.startswith(m) for m in minimal):
+            minimal.append(p)
+    return minimal
+
+
+def chosen_division(request: HttpRequest) -> Division:
+    """The division asked for (``?division=``), which must lie inside the person's territory
+    (else 404); by default the highest division they supervise."""
+    paths = scope_paths(request.user)
+    if not paths:
+        raise Http404
+    code = (request.GET.get("division") or "").strip()
+    if code:
+        division = Division.objects.filter(code=code).first()
+        if division is None or not any(division.path.startswith(p) for p in paths):
+            raise Http404
+        return division
+    top = paths[0].rstrip("/").split("/")[-1] or ROOT_CODE
+    return Division.objects.get(code=top)
+
+
+def chosen_period(request: HttpRequest) -> tuple[dt.date, dt.date, str]:
+    """(start, end, error) from ``?from=YYYY-MM&to=YYYY-MM``; by default the last six months."""
+    error = ""
+    this = stats.month_of(timezone.now())
+    _lo, hi = stats.months_with_data()
+    end = min(hi, this) if hi else this
+    start = stats.add_months(end, -5)
+    try:
+        if request.GET.get("to"):
+            end = stats.parse_month(request.GET["to"])
+        if request.GET.get("from"):
+            start = stats.parse_month(request.GET["from"])
+        else:
+            start = stats.add_months(end, -5)
+    except ValueError as exc:
+        error = str(exc)
+    if start > end:
+        error = _("The period starts after it ends; showing the six months up to the end month.")
+        start = stats.add_months(end, -5)
+    if (end.year - start.year) * 12 + end.month - start.month > 120:
+        error = _("A period is at most ten years; showing the six months up to the end month.")
+        start = stats.add_months(end, -5)
+    return start, end, error
+
+
+def _months(start: dt.date, end: dt.date) -> int:
+    return (end.year - start.year) * 12 + end.month - start.month + 1
+
+
+def _pct(value: float | None) -> float | None:
+    return None if value is None else round(value * 100, 1)
+
+
+def clue_link(division: Division, state: str = "") -> str:
+    params = {"division": division.code}
+    if state:
+        params["state"] = state
+    return f"{CLUE_LIST}?{urlencode(params)}"
+
+
+def breadcrumbs(division: Division, paths: list[str]) -> list[Division]:
+    chain = list(division.ancestors())
+    return [d for d in chain if any(d.path.startswith(p) for p in paths)]
+
+
+# --- dashboard --------------------------------------------------------------------------------
+
+@staff_required(*SUPERVISE)
+def dashboard(request: HttpRequest) -> HttpResponse:
+    division = chosen_division(request)
+    start, end, error = chosen_period(request)
+    n = _months(start, end)
+    total = stats.one(division, start, end)
+    prev = stats.one(division, stats.add_months(start, -n), stats.add_months(end, -n))
+    children = stats.table(None, division, start, end) if division.level < Division.Level.COUNTY else []
+    children = [r for r in children if r.counts.get("clues") or r.counts.get("reports")]
+    ranked = sorted(children, key=bulletins.rank_key)
+    by_backlog = sorted(children, key=lambda r: (-r.backlog, r.division.code))
+    trend = stats.trend(division, start, end)
+    funnel = [
+        (_("Reports received"), total.reports, ""),
+        (_("Valid clues"), total.valid, ""),
+        (_("Dispatched"), total.dispatched, "assigned"),
+        (_("Concluded"), total.concluded, "concluded"),
+        (_("Cases opened"), total.cases, "concluded"),
+    ]
+    chart_data = {
+        "labels": {"count": _("Count"), "verification": _("Verification rate %"), "case": _("Case rate %"),
+                   "backlog": _("Backlog (dispatched, not concluded)"), "concluded": _("Concluded"),
+                   "clues": _("Clues"), "reports": _("Reports received")},
+        "funnel": [{"name": name, "value": value} for name, value, _s in funnel],
+        "trend": {"months": [f"{m:%Y-%m}" for m, _c in trend], "reports": [c["reports"] for _m, c in trend],
+                  "clues": [c["clues"] for _m, c in trend], "concluded": [c["concluded"] for _m, c in trend]},
+        "ranking": {"names": [r.division.name for r in ranked],
+                    "verification": [_pct(r.verification_rate) for r in ranked],
+                    "case": [_pct(r.case_rate) for r in ranked]},
+        "backlog": {"names": [r.division.name for r in by_backlog], "backlog": [r.backlog for r in by_backlog],
+                    "concluded": [r.concluded for r in by_backlog]},
+    }
+    paths = scope_paths(request.user)
+    return render(request, "supervision/dashboard.html", {
+        "division": division, "start": start, "end": end, "error": error, "total": total, "prev": prev,
+        "children": children, "ranked": ranked, "by_backlog": by_backlog, "trend": trend,
+        "funnel": [(name, value, clue_link(division, state)) for name, value, state in funnel],
+        "chart_data": chart_data, "definitions": stats.DEFINITIONS, "crumbs": breadcrumbs(division, paths),
+        "clue_link": clue_link(division), "overdue_link": clue_link(division, "overdue"),
+        "period_query": urlencode({"from": f"{start:%Y-%m}", "to": f"{end:%Y-%m}"}),
+        "prev_start": stats.add_months(start, -n), "prev_end": stats.add_months(end, -n),
+    })
+
+
+# --- supervision ledger and notices -----------------------------------------------------------
+
+@staff_required(*SUPERVISE)
+def items(request: HttpRequest) -> HttpResponse:
+    qs = visible_to(request.user, SupervisionItem.objects.select_related("clue", "clue__division", "target_unit",
+                                                                          "supervisor"), "supervision_view")
+    status = request.GET.get("status", "open")
+    if status in SupervisionItem.Status.values:
+        qs = qs.filter(status=status)
+    flag = request.GET.get("flag", "")
+    if flag in SupervisionItem.Flag.values:
+        qs = qs.filter(flag=flag)
+    page = Paginator(qs.order_by("-opened_at", "-id"), 50).get_page(request.GET.get("page"))
+    return render(request, "supervision/items.html", {
+        "page": page, "status": status, "flag": flag, "flags": SupervisionItem.Flag.choices,
+        "statuses": SupervisionItem.Status.choices})
+
+
+@staff_required()
+def notices(request: HttpRequest) -> HttpResponse:
+    qs = visible_to(request.user, Notification.objects.select_related("unit", "item__clue"), "view")
+    page = Paginator(qs, 50).get_page(request.GET.get("page"))
+    return render(request, "supervision/notices.html", {"page": page})
+
+
+@staff_required()
+@require_POST
+def notice_read(request: HttpRequest, notice_id: int) -> HttpResponse:
+    notice = get_visible_or_404(request.user, Notification.objects.all(), "view", pk=notice_id)
+    services.mark_read(notice)
+    return HttpResponseRedirect("/staff/supervision/notices/")
+
+
+# --- random checks ----------------------------------------------------------------------------
+
+@staff_required(*SUPERVISE)
+def samples(request: HttpRequest) -> HttpResponse:
+    return render(request, "supervision/samples.html", {"samples": SampleMonth.objects.all()[:36]})
+
+
+@staff_required(*SUPERVISE)
+def sample_detail(request: HttpRequest, year: int, month: int) -> HttpResponse:
+    try:
+        when = dt.date(year, month, 1)
+    except ValueError:
+        raise Http404 from None
+    sample = SampleMonth.objects.filter(month=when).first()
+    if sample is None:
+        raise Http404
+    qs = visible_to(request.user, SampleItem.objects.filter(sample=sample).select_related("clue", "group", "checked_by"),
+                    "supervision_view")
+    report = services.verify_sample(when) if sample.revealed else None
+    can_check = bool(set(r for r in [Role.AUDITOR] if r in {g.role for g in _grants(request.user)}))
+    return render(request, "supervision/sample_detail.html", {
+        "sample": sample, "items": qs, "report": report, "can_check": can_check})
+
+
+@staff_required(Role.AUDITOR)
+@require_POST
+def sample_check(request: HttpRequest, item_id: int) -> HttpResponse:
+    item = get_visible_or_404(request.user, SampleItem.objects.select_related("sample"), "sample_check", pk=item_id)
+    back = f"/staff/supervision/samples/{item.sample.month:%Y/%m}/"
+    try:
+        services.record_check(item, acting_user=request.user, held_up=request.POST.get("held_up", ""),
+                              note=request.POST.get("note", ""))
+    except services.SupervisionError as exc:
+        messages.error(request, exc.message)
+    else:
+        messages.success(request, _("Finding recorded."))
+    return HttpResponseRedirect(back)
+
+
+# --- bulletins --------------------------------------------------------------------------------
+
+def _bulletin_data(request: HttpRequest) -> tuple[bulletins.BulletinData, str]:
+    division = chosen_division(request)
+    start, end, error = chosen_period(request)
+    if not request.GET.get("from") and not error:
+        start = end  # a bulletin is monthly unless a period is asked for
+    return bulletins.build(division, start, end), error
+
+
+def _filename(data: bulletins.BulletinData, ext: str) -> str:
+    return f"bulletin-{data.division.code}-{data.start:%Y%m}-{data.end:%Y%m}.{ext}"
+
+
+@staff_required(*SUPERVISE)
+def bulletin(request: HttpRequest) -> HttpResponse:
+    data, error = _bulletin_data(request)
+    query = urlencode({"division": data.division.code, "from": f"{data.start:%Y-%m}", "to": f"{data.end:%Y-%m}"})
+    return render(request, "supervision/bulletin.html", {**bulletins.context(data), "error": error, "query": query})
+
+
+@staff_required(*SUPERVISE)
+def bulletin_xlsx(request: HttpRequest) -> HttpResponse:
+    data, _error = _bulletin_data(request)
+    response = HttpResponse(bulletins.xlsx(data),
+                            content_type="application/vnd.openxmlformats-officedocument.spreadsheetml.sheet")
+    response["Content-Disposition"] = f'attachment; filename="{_filename(data, "xlsx")}"'
+    return response
+
+
+@staff_required(*SUPERVISE)
+def bulletin_pdf(request: HttpRequest) -> HttpResponse:
+    data, _error = _bulletin_data(request)
+    response = HttpResponse(bulletins.pdf(data), content_type="application/pdf")
+    response["Content-Disposition"] = f'attachment; filename="{_filename(data, "pdf")}"'
+    return response
