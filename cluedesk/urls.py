@@ -10,6 +10,7 @@ urlpatterns = [
     path("staff/", include("cluedesk.intake.staff_urls")),
     path("staff/clues/", include("cluedesk.clues.urls")),
     path("staff/vault/", include("cluedesk.vault.urls")),
+    path("staff/supervision/", include("cluedesk.supervision.urls")),
     path("api/", api.urls),
     path("i18n/", include("django.conf.urls.i18n")),
     path("", include("cluedesk.web.urls")),
