@@ -20,8 +20,20 @@ TEAMS = {
 }
 
 
+def open_in_furong(world):
+    """Same-matter grouping and routing are triage's; these tests stand in for them: a new clue
+    in Furong county per report."""
+
+    def attach_or_open(report):
+        clue = Clue.objects.create(division=world.divisions["430102"], report_count=1)
+        return clue, {"clue": clue.public_id, "decision": "opened"}
+
+    return attach_or_open
+
+
 @pytest.mark.parametrize("mode", ["local", "offsite", "upgraded"])
-def test_it_walks_a_report_to_a_reviewed_conclusion(world, mode) -> None:
+def test_it_walks_a_report_to_a_reviewed_conclusion(world, mode, monkeypatch) -> None:
+    monkeypatch.setattr(intake, "attach_or_open", open_in_furong(world))
     unit_key, verifier_name, (s1, s2) = TEAMS[mode]
     w = world
     report, code = intake.submit_report(text="A gang runs the sand quarry on the river and beats villagers.",
