@@ -229,14 +229,9 @@ def create_report(request: HttpRequest) -> Any:
         return _invalid(data["__errors__"])
     claim = None
     if key is not None:
+        # No look-up first: the key's row is inserted in the submission's transaction, and a
+        # key seen before makes that insert fail (IdempotencyRace) before any triage work.
         claim = services.IdempotencyClaim(channel=f"api:{channel.name}", key=key, body_hash=services.body_hash(data))
-        try:
-            found = services.replay(claim)
-        except services.IdempotencyConflict:
-            return Status(409, {"detail": _("This Idempotency-Key was already used with a different body.")})
-        if found is not None:
-            return Status(200, {"tracking_code": tracking.display(found[1]), "received_at": found[0].created_at,
-                         "replayed": True})
     try:
         files = _decode_attachments(payload.attachments)
         report, code = services.submit_report(

@@ -215,6 +215,11 @@ def submit_report(*, text: Any, place_text: Any = "", when_text: Any = "", who_t
                 when_text=cleaned["when_text"], who_text=cleaned["who_text"], category=cleaned["category"],
                 sealed_identity=sealed, entered_by=entered_by,
             )
+            if idempotency is not None:
+                # right after the report, before triage: a replayed key fails here, cheaply
+                IdempotencyRecord.objects.create(
+                    channel=idempotency.channel, key=idempotency.key, body_hash=idempotency.body_hash,
+                    report=report, response=_seal_response({"tracking_code": code}))
             clue, decision = attach_or_open(report)
             Report.objects.filter(pk=report.pk).update(clue=clue)
             report.clue = clue
@@ -222,11 +227,6 @@ def submit_report(*, text: Any, place_text: Any = "", when_text: Any = "", who_t
                 row.report = report
             if rows:
                 Attachment.objects.bulk_create(rows)
-            PublicStep.objects.create(report=report, kind=PublicStep.Kind.RECEIVED)
-            if idempotency is not None:
-                IdempotencyRecord.objects.create(
-                    channel=idempotency.channel, key=idempotency.key, body_hash=idempotency.body_hash,
-                    report=report, response=_seal_response({"tracking_code": code}))
             record("report.submitted", actor=actor, subject_type="report", subject_id=report.pk, data={
                 "clue": clue.public_id, "triage": decision, "channel": report.channel,
                 "channel_ref": report.channel_ref, "division": division_code, "category": report.category,
@@ -256,10 +256,13 @@ def find_report(raw_code: str) -> Report:
 
 
 def status_of(report: Report) -> Status:
+    """The reporter's view. The "received" step is the report itself (no row of its own:
+    one insert fewer on the submission path)."""
     steps = PublicStep.objects.filter(Q(report=report) | Q(clue_id=report.clue_id) if report.clue_id
                                       else Q(report=report)).order_by("created_at", "pk")
+    received = PublicStep(report=report, kind=PublicStep.Kind.RECEIVED, created_at=report.created_at)
     messages = report.messages.prefetch_related("attachments").order_by("created_at", "pk")
-    return Status(report=report, steps=list(steps), messages=list(messages))
+    return Status(report=report, steps=[received, *steps], messages=list(messages))
 
 
 def add_reporter_message(code: str | Report, body: Any, files: Iterable[Any] = (), *,

@@ -35,12 +35,14 @@ def client_key(request: HttpRequest, scope: str) -> str:
 
 
 def hit(key: str, limit: int) -> bool:
-    """Count one attempt under ``key``; False once the limit for this window is passed."""
-    if cache.add(key, 1, WINDOW_SECONDS):
-        return True
+    """Count one attempt under ``key``; False once the limit for this window is passed.
+
+    ``incr`` first: atomic on Redis, one read and one write on the database cache (``add``
+    first would cost a failed insert on every request after the first).
+    """
     try:
         count = cache.incr(key)
-    except ValueError:  # expired between add and incr
+    except ValueError:  # first attempt in this window
         cache.set(key, 1, WINDOW_SECONDS)
         return True
     return count <= limit

@@ -146,27 +146,27 @@ def report(request: HttpRequest, channel_ref: str = "") -> HttpResponse:
             channel="form", key=nonce,
             body_hash=services.body_hash({**fields, "via": channel_ref,
                                           "files": [(f.name, f.size) for f in files]}))
-        try:
-            found = services.replay(claim)
-        except services.IdempotencyConflict:
-            found, claim = None, None  # the same page sent again with changes: a new report
-        if found is not None:
-            return _done(request, *found)
     try:
-        new_report, code = services.submit_report(
-            **fields, files=files, channel=channel, channel_ref=channel_ref, actor=Actor.reporter(),
-            idempotency=claim)
+        try:
+            new_report, code = services.submit_report(
+                **fields, files=files, channel=channel, channel_ref=channel_ref, actor=Actor.reporter(),
+                idempotency=claim)
+        except services.IdempotencyRace:
+            assert claim is not None
+            try:
+                found = services.replay(claim)  # the same page sent twice: the first answer
+            except services.IdempotencyConflict:
+                found = None  # the same page sent again with changes: a new report
+            if found is not None:
+                return _done(request, *found)
+            new_report, code = services.submit_report(
+                **fields, files=files, channel=channel, channel_ref=channel_ref, actor=Actor.reporter())
     except services.InvalidReport as exc:
         for field, messages in exc.errors.items():
             for message in messages:
                 form.add_error(field if field in form.fields else None, str(message))
         top = [str(m) for m in exc.errors.get("files", [])]
         return _form_page(request, form, status=400, errors=top, channel_ref=channel_ref)
-    except services.IdempotencyRace:
-        assert claim is not None
-        found = services.replay(claim)  # same nonce and body: the twin request's answer
-        assert found is not None
-        return _done(request, *found)
     return _done(request, new_report, code)
 
 

@@ -29,7 +29,8 @@ def test_it_keeps_a_report_with_its_clue_step_and_one_event() -> None:
     report, code = submit(place_text="长沙", when_text="上周", who_text="老三", category="violence")
     report.refresh_from_db()
     assert report.clue is not None and report.clue.report_count >= 1
-    assert list(PublicStep.objects.filter(report=report).values_list("kind", flat=True)) == ["received"]
+    assert [s.kind for s in services.status_of(report).steps] == ["received"]
+    assert not PublicStep.objects.exists()  # "received" is the report itself, not a row
     events = list(Event.objects.filter(verb="report.submitted"))
     assert len(events) == 1 and events[0].subject_id == str(report.pk) and events[0].actor_kind == "reporter"
     assert events[0].data["clue"] == report.clue.public_id
