@@ -154,7 +154,7 @@ def scan(now: dt.datetime | None = None) -> ScanResult:
 def escalate(clue_id: int, flag: str, action: str, *, now: dt.datetime | None = None) -> SupervisionItem | None:
     now = now or timezone.now()
     with transaction.atomic():
-        clue = Clue.objects.select_for_update().select_related("division", "unit").filter(pk=clue_id).first()
+        clue = Clue.objects.select_for_update(of=("self",)).select_related("division", "unit").filter(pk=clue_id).first()
         if clue is None or SupervisionItem.objects.filter(clue=clue, flag=flag, status="open").exists():
             return None
         target = supervisor = None

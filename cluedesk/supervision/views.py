@@ -86,10 +86,14 @@ def _pct(value: float | None) -> float | None:
     return None if value is None else round(value * 100, 1)
 
 
-def clue_link(division: Division, state: str = "") -> str:
+def clue_link(division: Division, state: str = "", **extra: str) -> str:
+    """The clue workbench list filtered to this division (and state, or ``queue=overdue``,
+    ``umbrella=on``): the parameters of ``cluedesk.clues.forms.QueueFilterForm``. That list has no
+    date filter, so it shows the clues of every period."""
     params = {"division": division.code}
     if state:
         params["state"] = state
+    params.update(extra)
     return f"{CLUE_LIST}?{urlencode(params)}"
 
 
@@ -138,7 +142,8 @@ def dashboard(request: HttpRequest) -> HttpResponse:
         "children": children, "ranked": ranked, "by_backlog": by_backlog, "trend": trend,
         "funnel": [(name, value, clue_link(division, state)) for name, value, state in funnel],
         "chart_data": chart_data, "definitions": stats.DEFINITIONS, "crumbs": breadcrumbs(division, paths),
-        "clue_link": clue_link(division), "overdue_link": clue_link(division, "overdue"),
+        "clue_link": clue_link(division), "overdue_link": clue_link(division, queue="overdue"),
+        "umbrella_link": clue_link(division, umbrella="on"),
         "period_query": urlencode({"from": f"{start:%Y-%m}", "to": f"{end:%Y-%m}"}),
         "prev_start": stats.add_months(start, -n), "prev_end": stats.add_months(end, -n),
     })

@@ -7,7 +7,7 @@ import time
 from typing import Any
 
 from django.core.management.base import BaseCommand, CommandParser
-from django.db import close_old_connections
+from django.db import close_old_connections, connection
 
 from cluedesk.supervision import jobs
 
@@ -22,7 +22,8 @@ class Command(BaseCommand):
 
     def handle(self, *args: Any, **options: Any) -> None:
         while True:
-            close_old_connections()
+            if not connection.in_atomic_block:  # (a test's transaction)
+                close_old_connections()
             results = jobs.run_all(force=options["force"])
             for name, result in results.items():
                 if result is not None:

@@ -1,0 +1,85 @@
+import datetime as dt
+
+import pytest
+from django.core.management import call_command
+from django.db import connection
+from django.utils import timezone
+
+from cluedesk.ledger.models import Event
+from cluedesk.ledger.services import verify
+from cluedesk.supervision import jobs
+from cluedesk.supervision.models import Bulletin, JobState, SampleMonth
+from tests.org.factories import make_division, make_unit
+
+from .helpers import new_clue
+
+pytestmark = pytest.mark.django_db
+
+
+@pytest.fixture
+def small():
+    make_unit("N", "000000")
+    make_unit("L", "430181")
+    new_clue(make_division("430181"))
+
+
+def test_a_job_held_by_another_worker_is_skipped(small):
+    if connection.vendor == "postgresql":
+        import psycopg
+
+        settings_dict = connection.settings_dict
+        other = psycopg.connect(host=settings_dict["HOST"] or None, port=settings_dict["PORT"] or None,
+                                user=settings_dict["USER"], password=settings_dict["PASSWORD"] or None,
+                                dbname=settings_dict["NAME"], autocommit=True)
+        try:
+            other.execute("SELECT pg_advisory_lock(%s)", [jobs._lock_key("stats")])
+            assert jobs.run("stats", force=True) is None
+            other.execute("SELECT pg_advisory_unlock(%s)", [jobs._lock_key("stats")])
+            assert jobs.run("stats", force=True) is not None
+        finally:
+            other.close()
+        return
+    jobs.run("stats", force=True)
+    JobState.objects.filter(pk="stats").update(holder="elsewhere:1", lease_until=timezone.now() + dt.timedelta(minutes=5))
+    assert jobs.run("stats", force=True) is None
+    # a lease left by a crashed worker expires
+    JobState.objects.filter(pk="stats").update(lease_until=timezone.now() - dt.timedelta(seconds=1))
+    assert jobs.run("stats", force=True) is not None
+    assert JobState.objects.get(pk="stats").holder == ""
+
+
+def test_the_worker_runs_every_job_once_and_a_rerun_repeats_nothing(small, capsys):
+    call_command("worker", "--once")
+    out = capsys.readouterr().out
+    assert "stats:" in out and "samples:" in out and "bulletin:" in out
+    this_month = timezone.localtime().date().replace(day=1)
+    assert SampleMonth.objects.filter(month=this_month).exists()
+    assert Bulletin.objects.count() == 2        # last month: the nation and the one province
+    events = Event.objects.count()
+    jobs.run_all(force=True)                    # forced again: nothing new to do
+    assert Event.objects.count() == events
+    assert verify().ok
+
+
+def test_a_crash_part_way_resumes_without_doing_work_twice(small, monkeypatch):
+    """The bulletin job dies after the first scope: the next run issues only the remaining one."""
+    from cluedesk.supervision import bulletins
+
+    real = bulletins.issue
+    calls = []
+
+    def flaky(division, month):
+        calls.append(division.code)
+        if len(calls) == 2:
+            raise RuntimeError("worker killed")
+        return real(division, month)
+
+    monkeypatch.setattr(bulletins, "issue", flaky)
+    result = jobs.run_all(force=True)
+    assert "error" in result["bulletin"]
+    assert Bulletin.objects.count() == 1
+    assert "worker killed" in JobState.objects.get(pk="bulletin").last_error
+    monkeypatch.setattr(bulletins, "issue", real)
+    jobs.run_all(force=True)
+    assert Bulletin.objects.count() == 2
+    assert Event.objects.filter(verb="bulletin.issue").count() == 2
