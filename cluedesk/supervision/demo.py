@@ -146,7 +146,7 @@ def seed_calibrated(*, seed: int = 2026, scale: float = 1.0, end_month: dt.date 
     valid_idx = [i for i, (v, _k) in enumerate(plan) if v]
     concluded_set = set(rng.sample(valid_idx, n_concluded))
     case_set = set(rng.sample(sorted(concluded_set), n_cases))
-    umbrella_set = set(rng.sample(valid_idx, round(len(valid_idx) * 0.07)))
+    umbrella_set = set(rng.sample(valid_idx, round(len(valid_idx) * 0.06)))
 
     clues_made = 0
     with explicit_timestamps((Clue, "created_at"), (Clue, "updated_at")):

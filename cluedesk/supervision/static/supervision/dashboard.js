@@ -12,7 +12,7 @@
     if (kind === "funnel") {
       return {
         textStyle: font, tooltip: { trigger: "item" },
-        series: [{ type: "funnel", sort: "none", left: "5%", width: "90%", minSize: "8%", gap: 2,
+        series: [{ type: "funnel", sort: "none", left: "5%", width: "90%", minSize: "30%", gap: 2,
           label: { show: true, position: "inside", formatter: "{b}: {c}" },
           data: data.funnel }]
       };
@@ -21,11 +21,12 @@
       return {
         textStyle: font, tooltip: { trigger: "axis" }, legend: { top: 0 },
         grid: { left: 50, right: 20, top: 40, bottom: 30 },
-        xAxis: { type: "category", data: data.trend.months }, yAxis: { type: "value" },
+        xAxis: { type: "category", data: data.trend.months },
+        yAxis: [{ type: "value" }, { type: "value", splitLine: { show: false } }],
         series: [
           { name: L.reports, type: "line", data: data.trend.reports },
           { name: L.clues, type: "line", data: data.trend.clues },
-          { name: L.concluded, type: "bar", data: data.trend.concluded }
+          { name: L.concluded + " →", type: "bar", yAxisIndex: 1, data: data.trend.concluded }
         ]
       };
     }
@@ -34,7 +35,7 @@
       return {
         textStyle: font, tooltip: { trigger: "axis" }, legend: { top: 0 },
         grid: { left: 90, right: 20, top: 30, bottom: 20 },
-        xAxis: { type: "value", max: 100 }, yAxis: { type: "category", data: names },
+        xAxis: { type: "value", max: 100 }, yAxis: { type: "category", data: names, axisLabel: { interval: 0 } },
         series: [
           { name: L.verification, type: "bar", data: data.ranking.verification.slice().reverse() },
           { name: L["case"], type: "bar", data: data.ranking["case"].slice().reverse() }
@@ -46,7 +47,7 @@
       return {
         textStyle: font, tooltip: { trigger: "axis" }, legend: { top: 0 },
         grid: { left: 90, right: 20, top: 30, bottom: 20 },
-        xAxis: { type: "value" }, yAxis: { type: "category", data: bn },
+        xAxis: { type: "value" }, yAxis: { type: "category", data: bn, axisLabel: { interval: 0 } },
         series: [
           { name: L.backlog, type: "bar", stack: "all", data: data.backlog.backlog.slice().reverse() },
           { name: L.concluded, type: "bar", stack: "all", data: data.backlog.concluded.slice().reverse() }
@@ -56,9 +57,17 @@
     return null;
   }
 
+  function fit(el, kind) {
+    // one row per division in the ranked charts: give each row room
+    var rows = kind === "ranking" ? data.ranking.names.length : kind === "backlog" ? data.backlog.names.length : 0;
+    if (rows > 12) { el.classList.add("rows-" + Math.min(40, Math.ceil(rows / 4) * 4)); }
+  }
+
   var charts = [];
   document.querySelectorAll("[data-chart]").forEach(function (el) {
-    var opt = options(el.getAttribute("data-chart"));
+    var kind = el.getAttribute("data-chart");
+    fit(el, kind);
+    var opt = options(kind);
     if (!opt) { return; }
     opt.animation = false;
     var chart = window.echarts.init(el, null, { renderer: "canvas" });
