@@ -230,7 +230,9 @@ SECURE = envbool("CLUEDESK_SECURE", False)
 SESSION_COOKIE_SECURE = SECURE
 CSRF_COOKIE_SECURE = SECURE
 SECURE_CONTENT_TYPE_NOSNIFF = True
-SECURE_REFERRER_POLICY = "no-referrer"
+# same-origin, not no-referrer: under no-referrer browsers send "Origin: null" with form posts and
+# Django's CSRF check refuses every form. same-origin still sends nothing to other sites.
+SECURE_REFERRER_POLICY = "same-origin"
 X_FRAME_OPTIONS = "DENY"
 CSRF_FAILURE_VIEW = "cluedesk.web.views.csrf_failure"
 

@@ -247,7 +247,7 @@ def sudo_required(view: Callable[..., HttpResponse]) -> Callable[..., HttpRespon
     @wraps(view)
     def wrapped(request: HttpRequest, *args: Any, **kwargs: Any) -> HttpResponse:
         if not sudo_active(request):
-            # forms carry the page they came from in "back" (no Referer: the policy is no-referrer)
+            # forms carry the page they came from in "back" (not the Referer header, which a browser may withhold)
             back = request.get_full_path() if request.method == "GET" else request.POST.get("back", "")
             if not back.startswith("/") or back.startswith("//"):
                 back = "/staff/"

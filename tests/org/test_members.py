@@ -121,3 +121,13 @@ def test_an_admin_of_two_units_manages_both(org_world):
     client = login_verified(Client(), admin)
     assert client.get(f"/staff/units/{w.other_county.pk}/").status_code == 200
     assert client.get("/staff/units/").content.decode().count("/staff/units/") >= 2
+
+
+def test_a_forged_role_change_without_the_csrf_token_changes_nothing(org_world):
+    w = org_world
+    member = w.staff["auditor"]
+    client = login_verified(Client(enforce_csrf_checks=True), w.staff["admin"], sudo=True)
+    response = client.post(f"/staff/units/{w.county.pk}/members/{member.pk}/roles/", {"roles": ["admin"]})
+    assert response.status_code == 403
+    assert set(member.memberships.values_list("role", flat=True)) == {"auditor"}
+    assert not Event.objects.filter(verb="org.roles_changed").exists()
