@@ -45,9 +45,10 @@ class ReportForm(forms.Form):
         help_text=_("Names, nicknames, positions, companies."),
         widget=forms.Textarea(attrs={"rows": 2, "maxlength": 500}),
     )
-    category = forms.ChoiceField(
+    # A CharField with a select: the service says what is wrong with a value, once.
+    category = forms.CharField(
         label=_("What is it about?"), required=False,
-        choices=[("", _("— not sure / skip —")), *Category.choices],
+        widget=forms.Select(choices=[("", _("— not sure / skip —")), *Category.choices]),
         help_text=_("If you are not sure, skip it: staff will sort it anyway."),
     )
     name = forms.CharField(label=_("Your name"), required=False, strip=False,

@@ -25,6 +25,7 @@ from . import attachments, services, throttle, tracking, uploads
 from .forms import NONCE_PATTERN, MessageForm, ReportForm, TrackForm, clean_ref
 from .models import Report
 
+REPORT_FIELDS = ("text", "place_text", "when_text", "who_text", "category", "name", "contact")
 TRACK_COOKIE = "cd_track"
 TRACK_SALT = "cluedesk.intake.track"
 TRACK_SECONDS = 30 * 60
@@ -126,18 +127,19 @@ def report(request: HttpRequest, channel_ref: str = "") -> HttpResponse:
         form = ReportForm(initial={"via": channel_ref, "nonce": secrets.token_urlsafe(18)})
         return _form_page(request, form, channel_ref=channel_ref)
 
-    form = ReportForm(request.POST)
-    form.is_valid()
     upload_error = getattr(request, "upload_error", None)
     if upload_error is not None:
         message, status = upload_error
+        form = ReportForm(request.POST)
+        form.is_valid()
         fresh = ReportForm(initial={**form.cleaned_data, "nonce": secrets.token_urlsafe(18)})
         return _form_page(request, fresh, status=status, errors=[message], channel_ref=channel_ref)
 
-    data = form.cleaned_data
+    # The success path skips the Django form (it only re-displays input); the rules live in
+    # services.validate_fields, and a form is built only when there are errors to show.
+    data = request.POST
     channel = "qr" if channel_ref else "web"
-    fields = {k: data.get(k, "") for k in ("text", "place_text", "when_text", "who_text", "category",
-                                            "name", "contact")}
+    fields = {k: data.get(k, "") for k in REPORT_FIELDS}
     files = request.FILES.getlist("files")
     claim = None
     nonce = data.get("nonce") or ""
@@ -162,6 +164,8 @@ def report(request: HttpRequest, channel_ref: str = "") -> HttpResponse:
             new_report, code = services.submit_report(
                 **fields, files=files, channel=channel, channel_ref=channel_ref, actor=Actor.reporter())
     except services.InvalidReport as exc:
+        form = ReportForm(request.POST)
+        form.is_valid()
         for field, messages in exc.errors.items():
             for message in messages:
                 form.add_error(field if field in form.fields else None, str(message))
