@@ -100,11 +100,24 @@ def job_bulletin(now: dt.datetime) -> dict[str, Any]:
     return {"issued": n}
 
 
+def job_key_regions(now: dt.datetime) -> dict[str, Any]:
+    """Recompute the key regions once a month, from the three months up to last month."""
+    from . import keyregions
+    from .models import KeyRegionVersion
+
+    _this, last_month = services.sample_months_due(now)
+    if KeyRegionVersion.objects.filter(end=last_month, created_by__isnull=True).exists():
+        return {"version": None}
+    version = keyregions.recompute(end=last_month)
+    return {"version": version.number}
+
+
 JOBS: dict[str, tuple[Callable[[dt.datetime], dict[str, Any]], dt.timedelta]] = {
     "stats": (job_stats, dt.timedelta(minutes=1)),
     "escalation": (job_escalation, dt.timedelta(minutes=15)),
     "samples": (job_samples, dt.timedelta(hours=1)),
     "bulletin": (job_bulletin, dt.timedelta(hours=1)),
+    "key_regions": (job_key_regions, dt.timedelta(hours=1)),
 }
 
 

@@ -228,3 +228,126 @@ class JobState(models.Model):
 
     def __str__(self) -> str:
         return self.name
+
+
+class KeyRegionVersion(models.Model):
+    """One version of the list of key divisions. Versions are never edited: every recomputation
+    or manual change makes a new one, so the history of adjustments stays visible."""
+
+    number = models.PositiveIntegerField(unique=True)
+    created_at = models.DateTimeField()
+    created_by = models.ForeignKey(settings.AUTH_USER_MODEL, null=True, blank=True, on_delete=models.PROTECT,
+                                   related_name="+")
+    reason = models.CharField(max_length=300)
+    start = models.DateField()
+    end = models.DateField()
+    level = models.PositiveSmallIntegerField()
+
+    class Meta:
+        ordering = ["-number"]
+
+    def __str__(self) -> str:
+        return f"key regions v{self.number}"
+
+
+class KeyRegionEntry(models.Model):
+    class Source(models.TextChoices):
+        COMPUTED = "computed", _("computed from indicators")
+        ADDED = "added", _("added by hand")
+
+    version = models.ForeignKey(KeyRegionVersion, on_delete=models.CASCADE, related_name="entries")
+    division = models.ForeignKey("org.Division", on_delete=models.PROTECT, related_name="+")
+    source = models.CharField(max_length=10, choices=Source.choices)
+    reasons = models.JSONField(default=list, blank=True)
+
+    scope_field = "division"
+    scope_clue_field = ""
+
+    class Meta:
+        ordering = ["division_id"]
+        constraints = [models.UniqueConstraint(fields=["version", "division"], name="one_entry_per_version")]
+
+    def __str__(self) -> str:
+        return f"{self.version} {self.division_id}"
+
+
+class KeyRegionOverride(models.Model):
+    """A manual addition or removal, in force until withdrawn."""
+
+    class Kind(models.TextChoices):
+        ADD = "add", _("add")
+        REMOVE = "remove", _("remove")
+
+    division = models.ForeignKey("org.Division", on_delete=models.PROTECT, related_name="+")
+    kind = models.CharField(max_length=6, choices=Kind.choices)
+    reason = models.CharField(max_length=300)
+    created_by = models.ForeignKey(settings.AUTH_USER_MODEL, on_delete=models.PROTECT, related_name="+")
+    created_at = models.DateTimeField()
+    active = models.BooleanField(default=True)
+
+    scope_field = "division"
+    scope_clue_field = ""
+
+    class Meta:
+        ordering = ["-created_at"]
+        constraints = [models.UniqueConstraint(fields=["division"], condition=Q(active=True),
+                                               name="one_active_override_per_division")]
+
+    def __str__(self) -> str:
+        return f"{self.kind} {self.division_id}"
+
+
+class InspectionRound(models.Model):
+    """A round of inspection: teams visit divisions between two dates and hand clues to units."""
+
+    name = models.CharField(max_length=120)
+    division = models.ForeignKey("org.Division", on_delete=models.PROTECT, related_name="+",
+                                 help_text="the area the round covers")
+    starts = models.DateField()
+    ends = models.DateField()
+    created_by = models.ForeignKey(settings.AUTH_USER_MODEL, on_delete=models.PROTECT, related_name="+")
+    created_at = models.DateTimeField()
+
+    scope_field = "division"
+    scope_clue_field = ""
+
+    class Meta:
+        ordering = ["-starts", "-id"]
+
+    def __str__(self) -> str:
+        return self.name
+
+
+class InspectionTeam(models.Model):
+    round = models.ForeignKey(InspectionRound, on_delete=models.CASCADE, related_name="teams")
+    name = models.CharField(max_length=120)
+    leader = models.CharField(max_length=120, blank=True)
+    divisions = models.ManyToManyField("org.Division", related_name="+", blank=True)
+
+    class Meta:
+        ordering = ["id"]
+        constraints = [models.UniqueConstraint(fields=["round", "name"], name="unique_team_name_per_round")]
+
+    def __str__(self) -> str:
+        return self.name
+
+
+class Handover(models.Model):
+    """A clue a team received during the round and handed to a unit, with a deadline."""
+
+    round = models.ForeignKey(InspectionRound, on_delete=models.CASCADE, related_name="handovers")
+    team = models.ForeignKey(InspectionTeam, on_delete=models.PROTECT, related_name="handovers")
+    clue = models.ForeignKey("clues.Clue", on_delete=models.PROTECT, related_name="+")
+    unit = models.ForeignKey("org.Unit", on_delete=models.PROTECT, related_name="+")
+    deadline = models.DateField()
+    handed_by = models.ForeignKey(settings.AUTH_USER_MODEL, on_delete=models.PROTECT, related_name="+")
+    handed_at = models.DateTimeField()
+
+    scope_field = "clue__division"
+
+    class Meta:
+        ordering = ["-handed_at", "-id"]
+        constraints = [models.UniqueConstraint(fields=["round", "clue"], name="one_handover_per_clue_per_round")]
+
+    def __str__(self) -> str:
+        return f"{self.clue_id} → {self.unit_id}"

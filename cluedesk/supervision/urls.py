@@ -15,4 +15,11 @@ urlpatterns = [
     path("bulletin/", views.bulletin, name="bulletin"),
     path("bulletin.xlsx", views.bulletin_xlsx, name="bulletin_xlsx"),
     path("bulletin.pdf", views.bulletin_pdf, name="bulletin_pdf"),
+    path("key-regions/", views.key_regions, name="key_regions"),
+    path("key-regions/adjust/", views.key_regions_adjust, name="key_regions_adjust"),
+    path("rounds/", views.rounds_list, name="rounds"),
+    path("rounds/new/", views.round_new, name="round_new"),
+    path("rounds/<int:round_id>/", views.round_detail, name="round_detail"),
+    path("rounds/<int:round_id>/teams/", views.round_team, name="round_team"),
+    path("rounds/<int:round_id>/handover/", views.round_handover, name="round_handover"),
 ]

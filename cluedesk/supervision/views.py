@@ -16,7 +16,7 @@ from django.utils.translation import gettext as _
 from django.views.decorators.http import require_POST
 
 from cluedesk.org.access import _grants, get_visible_or_404, roles_for, staff_required, visible_to
-from cluedesk.org.models import ROOT_CODE, Division, Role
+from cluedesk.org.models import ROOT_CODE, Division, Role, Unit
 
 from . import bulletins, services, stats
 from .models import Notification, SampleItem, SampleMonth, SupervisionItem
@@ -257,3 +257,147 @@ def bulletin_pdf(request: HttpRequest) -> HttpResponse:
     response = HttpResponse(bulletins.pdf(data), content_type="application/pdf")
     response["Content-Disposition"] = f'attachment; filename="{_filename(data, "pdf")}"'
     return response
+
+
+# --- key regions ------------------------------------------------------------------------------
+
+def _in_scope(user: Any, division: Division | None, action: str = "supervision_view") -> bool:
+    if division is None:
+        return False
+    allowed = roles_for(action)
+    return any(division.path.startswith(g.division_path) for g in _grants(user) if g.role in allowed)
+
+
+@staff_required(*SUPERVISE)
+def key_regions(request: HttpRequest) -> HttpResponse:
+    from . import keyregions
+    from .models import KeyRegionEntry, KeyRegionOverride, KeyRegionVersion
+
+    version = keyregions.current()
+    entries = visible_to(request.user, KeyRegionEntry.objects.filter(version=version).select_related("division"),
+                         "supervision_view") if version else []
+    history = []
+    for v in KeyRegionVersion.objects.select_related("created_by")[:20]:
+        added, removed = keyregions.diff(v)
+        history.append((v, added, removed))
+    overrides = visible_to(request.user, KeyRegionOverride.objects.filter(active=True).select_related("division"),
+                           "supervision_view")
+    return render(request, "supervision/key_regions.html", {
+        "version": version, "entries": entries, "history": history, "overrides": overrides,
+        "indicators": keyregions.INDICATORS})
+
+
+@staff_required(Role.SUPERVISOR)
+@require_POST
+def key_regions_adjust(request: HttpRequest) -> HttpResponse:
+    from . import keyregions
+
+    division = Division.objects.filter(code=(request.POST.get("division") or "").strip()).first()
+    if not _in_scope(request.user, division, "supervise"):
+        raise Http404
+    try:
+        keyregions.adjust(division, request.POST.get("kind", ""), user=request.user,
+                          reason=request.POST.get("reason", ""))
+    except keyregions.KeyRegionError as exc:
+        messages.error(request, exc.message)
+    else:
+        messages.success(request, _("The list of key regions was adjusted (a new version)."))
+    return HttpResponseRedirect("/staff/supervision/key-regions/")
+
+
+# --- inspection rounds ------------------------------------------------------------------------
+
+@staff_required(*SUPERVISE)
+def rounds_list(request: HttpRequest) -> HttpResponse:
+    from .models import InspectionRound
+
+    qs = visible_to(request.user, InspectionRound.objects.select_related("division"), "supervision_view")
+    return render(request, "supervision/rounds.html", {"rounds": qs[:100]})
+
+
+@staff_required(Role.SUPERVISOR)
+@require_POST
+def round_new(request: HttpRequest) -> HttpResponse:
+    from . import rounds
+
+    division = Division.objects.filter(code=(request.POST.get("division") or "").strip()).first()
+    if not _in_scope(request.user, division, "supervise"):
+        raise Http404
+    try:
+        r = rounds.create_round(user=request.user, name=request.POST.get("name", ""), division=division,
+                                starts=request.POST.get("starts"), ends=request.POST.get("ends"))
+    except rounds.RoundError as exc:
+        messages.error(request, exc.message)
+        return HttpResponseRedirect("/staff/supervision/rounds/")
+    return HttpResponseRedirect(f"/staff/supervision/rounds/{r.pk}/")
+
+
+@staff_required(*SUPERVISE)
+def round_detail(request: HttpRequest, round_id: int) -> HttpResponse:
+    from . import rounds
+    from .models import InspectionRound
+
+    r = get_visible_or_404(request.user, InspectionRound.objects.select_related("division"), "supervision_view",
+                           pk=round_id)
+    return render(request, "supervision/round_detail.html", {
+        "round": r, "teams": r.teams.prefetch_related("divisions"),
+        "handovers": r.handovers.select_related("clue", "team", "unit"), "report": rounds.report(r),
+        "units": Unit.objects.filter(active=True, division__path__startswith=r.division.path)
+        .select_related("division").order_by("division__path", "name")[:500],
+        "can_act": _in_scope(request.user, r.division, "supervise")})
+
+
+@staff_required(Role.SUPERVISOR)
+@require_POST
+def round_team(request: HttpRequest, round_id: int) -> HttpResponse:
+    from . import rounds
+    from .models import InspectionRound
+
+    r = get_visible_or_404(request.user, InspectionRound.objects.select_related("division"), "supervise",
+                           pk=round_id)
+    codes = [c.strip() for c in (request.POST.get("divisions") or "").replace("，", ",").split(",") if c.strip()]
+    divisions = list(Division.objects.filter(code__in=codes))
+    try:
+        if len(divisions) != len(set(codes)):
+            raise rounds.RoundError(_("Unknown division code."))
+        rounds.add_team(r, user=request.user, name=request.POST.get("name", ""),
+                        leader=request.POST.get("leader", ""), divisions=divisions)
+    except rounds.RoundError as exc:
+        messages.error(request, exc.message)
+    return HttpResponseRedirect(f"/staff/supervision/rounds/{r.pk}/")
+
+
+@staff_required(Role.SUPERVISOR)
+@require_POST
+def round_handover(request: HttpRequest, round_id: int) -> HttpResponse:
+    from cluedesk.clues.models import Clue
+
+    from . import rounds
+    from .models import InspectionRound
+
+    r = get_visible_or_404(request.user, InspectionRound.objects.select_related("division"), "supervise",
+                           pk=round_id)
+    try:
+        team = r.teams.filter(pk=_int(request.POST.get("team"))).first()
+        clue = Clue.objects.visible_to(request.user).select_related("division").filter(
+            public_id=(request.POST.get("clue") or "").strip().upper()).first()
+        unit = Unit.objects.filter(pk=_int(request.POST.get("unit")), active=True).first()
+        if team is None:
+            raise rounds.RoundError(_("Choose a team of this round."))
+        if clue is None:
+            raise rounds.RoundError(_("No clue with that number is visible to you."))
+        if unit is None:
+            raise rounds.RoundError(_("Choose a unit."))
+        rounds.hand_over(r, user=request.user, team=team, clue=clue, unit=unit, days=request.POST.get("days"))
+    except rounds.RoundError as exc:
+        messages.error(request, exc.message)
+    else:
+        messages.success(request, _("Handed over."))
+    return HttpResponseRedirect(f"/staff/supervision/rounds/{r.pk}/")
+
+
+def _int(value: Any) -> int | None:
+    try:
+        return int(value)
+    except (TypeError, ValueError):
+        return None

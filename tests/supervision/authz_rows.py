@@ -52,3 +52,39 @@ ROWS = [
     Row("staff/supervision/bulletin.xlsx", roles=SUPERVISE, url=_scoped("bulletin.xlsx")),
     Row("staff/supervision/bulletin.pdf", roles=SUPERVISE, url=_scoped("bulletin.pdf")),
 ]
+
+
+def _rounds(w):
+    from cluedesk.supervision.models import InspectionRound, InspectionTeam
+
+    now = timezone.now()
+    user = w.staff["supervisor"]
+    w.round_in = InspectionRound.objects.create(name="in", division=w.county.division, starts=dt.date(2026, 4, 1),
+                                                ends=dt.date(2026, 4, 9), created_by=user, created_at=now)
+    w.round_out = InspectionRound.objects.create(name="out", division=w.other_county.division,
+                                                 starts=dt.date(2026, 4, 1), ends=dt.date(2026, 4, 9),
+                                                 created_by=user, created_at=now)
+    w.team_in = InspectionTeam.objects.create(round=w.round_in, name="A")
+    InspectionTeam.objects.create(round=w.round_out, name="A")
+
+
+def _round_url(suffix):
+    return lambda w, inside: f"/staff/supervision/rounds/{(w.round_in if inside else w.round_out).pk}/{suffix}"
+
+
+ROWS += [
+    Row("staff/supervision/key-regions/", roles=SUPERVISE),
+    Row("staff/supervision/key-regions/adjust/", method="POST", roles={"supervisor"},
+        data=lambda w: {"division": w.county.division.code, "kind": "add", "reason": "matrix"},
+        note="a division outside the person's territory is a 404 (test_key_regions_and_rounds.py)"),
+    Row("staff/supervision/rounds/", roles=SUPERVISE),
+    Row("staff/supervision/rounds/new/", method="POST", roles={"supervisor"},
+        data=lambda w: {"name": "m", "division": w.county.division.code, "starts": "2026-04-01",
+                        "ends": "2026-04-02"}),
+    Row("staff/supervision/rounds/<int:round_id>/", roles=SUPERVISE, setup=_rounds, url=_round_url("")),
+    Row("staff/supervision/rounds/<int:round_id>/teams/", method="POST", roles={"supervisor"}, setup=_rounds,
+        url=_round_url("teams/"), data=lambda w: {"name": "B", "divisions": w.county.division.code}),
+    Row("staff/supervision/rounds/<int:round_id>/handover/", method="POST", roles={"supervisor"}, setup=_rounds,
+        url=_round_url("handover/"),
+        data=lambda w: {"team": w.team_in.pk, "clue": w.clue_in.public_id, "unit": w.county.pk, "days": 30}),
+]
