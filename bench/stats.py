@@ -86,7 +86,7 @@ def load(n: int) -> tuple[dt.date, list[str]]:
     batch: list[tuple] = []
     concluded_ids = 0
     with transaction.atomic():
-        for i in range(n):
+        for _i in range(n):
             created = start + dt.timedelta(seconds=rng.random() * span * 0.98)
             r = rng.random()
             row = dict(defaults)
