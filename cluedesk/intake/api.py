@@ -181,9 +181,9 @@ def _parse(request: HttpRequest, model: type[pydantic.BaseModel]) -> tuple[Any, 
         return None, {"__errors__": _field_errors(exc)}
 
 
-def _invalid(errors: dict[str, list[Any]]) -> tuple[int, dict[str, Any]]:
+def _invalid(errors: dict[str, list[Any]]) -> Status[dict[str, Any]]:
     return Status(422, {"detail": _("Some fields need fixing."),
-                 "errors": {k: [str(m) for m in v] for k, v in errors.items()}})
+                        "errors": {k: [str(m) for m in v] for k, v in errors.items()}})
 
 
 def _decode_attachments(items: list[AttachmentIn]) -> list[InMemoryUploadedFile]:

@@ -143,7 +143,7 @@ def replay(claim: IdempotencyClaim) -> tuple[Report, str] | None:
     if rec.body_hash != claim.body_hash:
         raise IdempotencyConflict
     try:
-        data = _open_response(rec.response)
+        data = _open_response(bytes(rec.response))
     except (nacl.exceptions.CryptoError, ValueError):  # server secret changed since
         raise IdempotencyConflict from None
     assert rec.report is not None

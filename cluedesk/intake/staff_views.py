@@ -14,7 +14,10 @@ from cluedesk.org.access import staff_required
 
 from . import services, tracking
 from .forms import PosterForm, StaffReportForm
+from .models import Channel
 from .views import limits, with_uploads
+
+CHANNEL_LABELS = dict(Channel.choices)
 
 
 def _page(request: HttpRequest, form: StaffReportForm, *, status: int = 200,
@@ -50,8 +53,7 @@ def report_new(request: HttpRequest) -> HttpResponse:
                 form.add_error(field if field in form.fields else None, str(message))
         return _page(request, form, status=400, errors=[str(m) for m in exc.errors.get("files", [])])
     return render(request, "intake/staff_report_done.html", {
-        "report": report, "code": tracking.display(code), "channel_label": dict(form.fields["channel"].choices)
-        .get(report.channel, report.channel),
+        "report": report, "code": tracking.display(code), "channel_label": CHANNEL_LABELS.get(report.channel, report.channel),
     }, status=201)
 
 

@@ -139,7 +139,7 @@ def report(request: HttpRequest, channel_ref: str = "") -> HttpResponse:
     # services.validate_fields, and a form is built only when there are errors to show.
     data = request.POST
     channel = "qr" if channel_ref else "web"
-    fields = {k: data.get(k, "") for k in REPORT_FIELDS}
+    fields: dict[str, Any] = {k: data.get(k, "") for k in REPORT_FIELDS}
     files = request.FILES.getlist("files")
     claim = None
     nonce = data.get("nonce") or ""
