@@ -93,6 +93,10 @@ class Clue(models.Model):
         return self.public_id
 
     @property
+    def mode_label(self) -> str:
+        return str(dict(Assignment.Mode.choices).get(self.mode, self.mode))
+
+    @property
     def active_assignment(self) -> Assignment | None:
         return self.assignments.filter(active=True).first()
 

@@ -13,6 +13,7 @@ from __future__ import annotations
 import hashlib
 from collections.abc import Callable
 from dataclasses import dataclass, field
+from datetime import timedelta
 from pathlib import Path
 from typing import Any
 
@@ -137,12 +138,17 @@ def _begin(verb: str, clue_ref: Clue | int | str, user: Any, version: int | None
     return clue, t, memberships
 
 
-def _finish(clue: Clue, t: Transition, user: Any, data: dict[str, Any], *, target: str | None = None) -> Outcome:
+def _finish(clue: Clue, t: Transition, user: Any, data: dict[str, Any], *, target: str | None = None,
+            public: tuple[str, str] | None = None) -> Outcome:
+    """Save the clue, add the reporter's public step if any, and write the verb's one event
+    (which also carries what the reporter was told)."""
     before = clue.state
     clue.state = target or t.target
     clue.version += 1
     clue.last_verb = t.verb
     clue.save()
+    if public is not None:
+        data = {**data, "public_step": reporter_loop.announce(clue, *public)}
     event = record(f"clue.{t.verb}", actor=Actor.staff(user), subject_type="clue", subject_id=clue.public_id,
                    data={"from": before, "to": clue.state, "version": clue.version, **data})
     return Outcome(clue, True, event)
@@ -184,11 +190,10 @@ def screen_valid(clue_ref: Clue | int | str, *, acting_user: Any, version: int |
             if div is None:
                 raise InvalidInput(_("Unknown division code."))
             clue.division = div
-        outcome = _finish(clue, t, acting_user, {
+        return _finish(clue, t, acting_user, {
             "priority": clue.priority, "category": clue.category, "industry": clue.industry,
-            "division": clue.division_id or ""})
-        reporter_loop.announce(clue, "under_review", _("Your report was accepted and will be verified."))
-        return outcome
+            "division": clue.division_id or ""},
+                       public=("under_review", _("Your report was accepted and will be verified.")))
 
 
 def screen_invalid(clue_ref: Clue | int | str, *, acting_user: Any, reason: str,
@@ -198,9 +203,8 @@ def screen_invalid(clue_ref: Clue | int | str, *, acting_user: Any, reason: str,
         if t is None:
             return Outcome(clue, False)
         clue.screening_reason = _required(reason, _("A reason"))
-        outcome = _finish(clue, t, acting_user, {"reason_sha256": _digest(clue.screening_reason)})
-        reporter_loop.announce(clue, "concluded", _("Closed after review: the report could not be acted upon."))
-        return outcome
+        return _finish(clue, t, acting_user, {"reason_sha256": _digest(clue.screening_reason)},
+                       public=("concluded", _("Closed after review: the report could not be acted upon.")))
 
 
 def transfer(clue_ref: Clue | int | str, *, acting_user: Any, body: str, reason: str = "",
@@ -211,10 +215,9 @@ def transfer(clue_ref: Clue | int | str, *, acting_user: Any, body: str, reason:
             return Outcome(clue, False)
         clue.transferred_to = _required(body, _("The body it is transferred to"), 200)
         clue.screening_reason = _optional(reason, _("A reason"))
-        outcome = _finish(clue, t, acting_user, {"to_body": clue.transferred_to})
-        reporter_loop.announce(clue, "concluded", _("Outside our remit: transferred to %(body)s, which is "
-                                                    "responsible for this matter.") % {"body": clue.transferred_to})
-        return outcome
+        return _finish(clue, t, acting_user, {"to_body": clue.transferred_to},
+                       public=("concluded", _("Outside our remit: transferred to %(body)s, which is "
+                                                    "responsible for this matter.") % {"body": clue.transferred_to}))
 
 
 def merge(clue_ref: Clue | int | str, *, acting_user: Any, into: Clue | str,
@@ -226,23 +229,24 @@ def merge(clue_ref: Clue | int | str, *, acting_user: Any, into: Clue | str,
         if t is None:
             return Outcome(clue, False)
         target_id = into.public_id if isinstance(into, Clue) else (into or "").strip().upper()
-        target = Clue.objects.visible_to(acting_user).select_for_update().filter(public_id=target_id).first()
+        seen = Clue.objects.visible_to(acting_user).filter(public_id=target_id).values_list("pk", flat=True)
+        target = Clue.objects.select_for_update().filter(pk__in=list(seen)).first()
         if target is None:
             raise InvalidInput(_("No clue with that number is visible to you."))
         if target.pk == clue.pk:
             raise InvalidInput(_("A clue cannot be merged into itself."))
         if target.state in (S.MERGED, S.INVALID, S.TRANSFERRED):
             raise InvalidInput(_("That clue is closed; merge into an open one."))
+        moving = reporter_loop.report_ids(clue)
         moved = reporter_loop.move_reports(clue, target)
         target.report_count = target.report_count + moved
         target.version += 1
         target.save(update_fields=["report_count", "version", "updated_at"])
         clue.merged_into = target
         clue.report_count = 0
-        outcome = _finish(clue, t, acting_user, {"into": target.public_id, "reports": moved})
-        reporter_loop.announce(target, "under_review",
-                               _("Your report was grouped with other reports on the same matter."))
-        return outcome
+        public = reporter_loop.announce_reports(
+            moving, "under_review", _("Your report was grouped with other reports on the same matter."))
+        return _finish(clue, t, acting_user, {"into": target.public_id, "reports": moved, "public_step": public})
 
 
 def flag_implicated(clue_ref: Clue | int | str, *, acting_user: Any, unit: Unit | int | str,
@@ -345,10 +349,9 @@ def assign(clue_ref: Clue | int | str, *, acting_user: Any, unit: Unit | int | s
         if verb == "reassign" and not reason:
             raise InvalidInput(_("Say why the clue is reassigned."))
         a = _place(clue, target_unit, mode, acting_user, reason)
-        outcome = _finish(clue, t, acting_user, {"unit": target_unit.pk, "mode": mode,
-                                                 "deadline": a.deadline.isoformat()})
-        reporter_loop.announce(clue, "verifying", _("Your report has been handed to an office for verification."))
-        return outcome
+        return _finish(clue, t, acting_user, {"unit": target_unit.pk, "mode": mode,
+                                                 "deadline": a.deadline.isoformat()},
+                       public=("verifying", _("Your report has been handed to an office for verification.")))
 
 
 def reassign(clue_ref: Clue | int | str, *, acting_user: Any, unit: Unit | int | str, mode: str,
@@ -495,9 +498,7 @@ def decide_extension(clue_ref: Clue | int | str, *, acting_user: Any, approve: b
         return _finish(clue, t, acting_user, data)
 
 
-def deadline_delta_days(days: int) -> Any:
-    from datetime import timedelta
-
+def deadline_delta_days(days: int) -> timedelta:
     return timedelta(days=days)
 
 
@@ -634,9 +635,8 @@ def conclude(clue_ref: Clue | int | str, *, acting_user: Any, version: int | Non
         if c is None or not c.final:
             raise InvalidInput(_("The conclusion needs its three signatures first."))
         clue.concluded_at = timezone.now()
-        outcome = _finish(clue, t, acting_user, _conclusion_data(c))
-        reporter_loop.announce(clue, "concluded", c.public_wording)
-        return outcome
+        return _finish(clue, t, acting_user, _conclusion_data(c),
+                       public=("concluded", c.public_wording))
 
 
 # --- review and accountability -----------------------------------------------------------------
@@ -689,13 +689,11 @@ def review_reopen(clue_ref: Clue | int | str, *, acting_user: Any, reason: str, 
         clue.conclusions.update(superseded=True)
         clue.concluded_at = None
         acc = _accountability(clue, acting_user, review, accountability) if accountability else None
-        outcome = _finish(clue, t, acting_user, {"review": review.pk, "outcome": review.outcome,
-                                                 "unit": target_unit.pk, "mode": mode,
-                                                 "deadline": a.deadline.isoformat(),
-                                                 "accountability": acc.pk if acc else None})
-        reporter_loop.announce(clue, "verifying", _("The conclusion was reviewed and the matter is being "
-                                                    "verified again."))
-        return outcome
+        return _finish(clue, t, acting_user, {"review": review.pk, "outcome": review.outcome,
+                                              "unit": target_unit.pk, "mode": mode,
+                                              "deadline": a.deadline.isoformat(),
+                                              "accountability": acc.pk if acc else None},
+                       public=("verifying", _("The conclusion was reviewed and the matter is being verified again.")))
 
 
 def record_accountability(clue_ref: Clue | int | str, *, acting_user: Any, unit: Unit | int | str, finding: str,

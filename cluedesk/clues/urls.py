@@ -1,3 +1,14 @@
-from django.urls import path  # noqa: F401
+from django.urls import path
 
-urlpatterns: list = []
+from . import views
+
+app_name = "clues"
+
+urlpatterns = [
+    path("", views.queue, name="queue"),
+    path("export/<str:fmt>/", views.export, name="export"),
+    path("<str:public_id>/", views.detail, name="detail"),
+    path("<str:public_id>/act/<str:verb>/", views.act, name="act"),
+    path("<str:public_id>/message/", views.message, name="message"),
+    path("<str:public_id>/evidence/<str:file_id>/", views.evidence_file, name="evidence"),
+]

@@ -1,0 +1,405 @@
+"""The staff workbench: queues of clues and the clue page. Thin: parse, scope, call a service, render."""
+
+from __future__ import annotations
+
+import csv
+from collections.abc import Callable, Iterator
+from typing import Any
+
+from django.contrib import messages
+from django.contrib.auth import get_user_model
+from django.core.paginator import Paginator
+from django.db import transaction
+from django.db.models import Q, QuerySet
+from django.http import Http404, HttpRequest, HttpResponse, StreamingHttpResponse
+from django.shortcuts import redirect, render
+from django.utils import timezone
+from django.utils.http import content_disposition_header
+from django.utils.translation import gettext as _
+from django.utils.translation import gettext_lazy
+from django.views.decorators.http import require_GET, require_POST
+
+from cluedesk.ledger.services import Actor, record, timeline
+from cluedesk.org.access import get_visible_or_404, roles_of, staff_required, sudo_required
+from cluedesk.org.models import Membership, Role
+
+from . import services, workflow
+from .conflicts import subtree_ids
+from .forms import FORMS, MessageForm, QueueFilterForm, VerbForm
+from .models import Clue, Evidence, Signature
+
+S = Clue.State
+OPEN_STATES = (S.ASSIGNED, S.VERIFYING, S.DRAFTED, S.SIGNED)
+PAGE_SIZE = 25
+EXPORT_LIMIT = 20000
+
+
+# --- queues ------------------------------------------------------------------------------------
+
+def _units(user: Any, *roles: str) -> set[int]:
+    qs = Membership.objects.filter(user=user, unit__active=True)
+    if roles:
+        qs = qs.filter(role__in=roles)
+    return set(qs.values_list("unit_id", flat=True))
+
+
+def _awaiting_signature(user: Any) -> Q:
+    units = _units(user, *workflow.SIGNATORY_ROLES)
+    if not units:
+        return Q(pk__in=[])
+    signed = Signature.objects.filter(signer=user, voided=False, conclusion__superseded=False)
+    return Q(state=S.DRAFTED, unit__in=subtree_ids(units)) & ~Q(pk__in=signed.values("conclusion__clue_id"))
+
+
+def _waiting_for_me(user: Any) -> Q:
+    roles = roles_of(user)
+    q = Q(pk__in=[])
+    if Role.INTAKE_REVIEWER in roles:
+        q |= Q(state=S.NEW)
+    if Role.DISPATCHER in roles:
+        q |= Q(state__in=[S.SCREENED, S.SIGNED]) | Q(state=S.VERIFYING, extensions__status="pending")
+    if Role.VERIFIER in roles:
+        q |= Q(state__in=[S.ASSIGNED, S.VERIFYING], unit__in=_units(user, Role.VERIFIER))
+    if Role.SUPERVISOR in roles or Role.AUDITOR in roles:
+        q |= Q(state=S.CONCLUDED)
+    return q | _awaiting_signature(user)
+
+
+def filtered_clues(user: Any, form: QueueFilterForm) -> QuerySet[Clue]:
+    qs = Clue.objects.visible_to(user).select_related("division", "unit")
+    data = form.cleaned_data if form.is_valid() else {}
+    queue = data.get("queue") or "all"
+    if queue == "mine":
+        qs = qs.filter(_waiting_for_me(user))
+    elif queue == "unit":
+        qs = qs.filter(unit__in=_units(user))
+    elif queue == "sign":
+        qs = qs.filter(_awaiting_signature(user))
+    elif queue == "overdue":
+        qs = qs.filter(state__in=OPEN_STATES, deadline__lt=timezone.now())
+    if data.get("q"):
+        qs = qs.filter(_search(data["q"]))
+    for field in ("state", "priority", "category", "industry"):
+        if data.get(field):
+            qs = qs.filter(**{field: data[field]})
+    if data.get("division"):
+        qs = qs.filter(division__path__contains=f"{data['division'].strip()}/")
+    if data.get("due_before"):
+        qs = qs.filter(deadline__date__lt=data["due_before"], state__in=OPEN_STATES)
+    if data.get("umbrella"):
+        qs = qs.filter(umbrella=True)
+    order = {"deadline": ["deadline", "-created_at"], "old": ["created_at"]}.get(data.get("sort") or "",
+                                                                                 ["-created_at"])
+    return qs.order_by(*order).distinct()
+
+
+def _search(text: str) -> Q:
+    from cluedesk.intake.models import Report
+
+    words = text.split()[:5]
+    q = Q()
+    for word in words:
+        q &= (Q(public_id__iexact=word) | Q(title__icontains=word) | Q(search_text__icontains=word)
+              | Q(pk__in=Report.objects.filter(text__icontains=word).values("clue_id")))
+    return q
+
+
+@require_GET
+@staff_required()
+def queue(request: HttpRequest) -> HttpResponse:
+    form = QueueFilterForm(request.GET or None)
+    clues = filtered_clues(request.user, form)
+    page = Paginator(clues, PAGE_SIZE).get_page(request.GET.get("page"))
+    now = timezone.now()
+    rows = [{"clue": c, "overdue": bool(c.deadline and c.deadline < now and c.state in OPEN_STATES)}
+            for c in page.object_list]
+    query = request.GET.copy()
+    query.pop("page", None)
+    context = {"form": form, "page": page, "rows": rows, "query": query.urlencode(),
+               "queue": (form.cleaned_data.get("queue") if form.is_valid() else "") or "all",
+               "queues": QueueFilterForm.QUEUES}
+    template = "clues/_queue_list.html" if request.headers.get("HX-Request") else "clues/queue.html"
+    return render(request, template, context)
+
+
+EXPORT_COLUMNS = ["number", "state", "priority", "category", "industry", "division", "unit", "mode",
+                  "deadline", "overdue", "reports", "officials_implicated", "received"]
+
+
+def _export_rows(clues: QuerySet[Clue]) -> Iterator[list[str]]:
+    now = timezone.now()
+    for c in clues[:EXPORT_LIMIT].iterator(chunk_size=1000):
+        yield [c.public_id, c.get_state_display(), c.get_priority_display(), c.category, c.industry,
+               c.division.name if c.division else "", c.unit.name if c.unit else "", c.mode,
+               timezone.localtime(c.deadline).strftime("%Y-%m-%d %H:%M") if c.deadline else "",
+               "yes" if c.deadline and c.deadline < now and c.state in OPEN_STATES else "",
+               str(c.report_count), "yes" if c.umbrella else "",
+               timezone.localtime(c.created_at).strftime("%Y-%m-%d %H:%M")]
+
+
+class _Echo:
+    def write(self, value: str) -> str:
+        return value
+
+
+@require_GET
+@staff_required()
+@sudo_required
+def export(request: HttpRequest, fmt: str) -> HttpResponse:
+    """The current list (same filters as the queue) as CSV or XLSX. No reporter data is in it."""
+    if fmt not in ("csv", "xlsx"):
+        raise Http404
+    form = QueueFilterForm(request.GET or None)
+    clues = filtered_clues(request.user, form)
+    with transaction.atomic():
+        record("clues.exported", actor=Actor.staff(request.user), subject_type="clue_list", subject_id="",
+               data={"format": fmt, "filters": {k: str(v) for k, v in (form.cleaned_data.items()
+                                                                        if form.is_valid() else []) if v},
+                     "rows": min(clues.count(), EXPORT_LIMIT)})
+    stamp = timezone.localtime().strftime("%Y%m%d-%H%M")
+    if fmt == "csv":
+        writer = csv.writer(_Echo())
+        lines = (writer.writerow(row) for row in [EXPORT_COLUMNS, *_export_rows(clues)])
+        response = StreamingHttpResponse(("\ufeff", *lines), content_type="text/csv; charset=utf-8")
+        response["Content-Disposition"] = f'attachment; filename="clues-{stamp}.csv"'
+        return response
+    import io
+
+    from openpyxl import Workbook
+
+    book = Workbook(write_only=True)
+    sheet = book.create_sheet("clues")
+    sheet.append(EXPORT_COLUMNS)
+    for row in _export_rows(clues):
+        sheet.append(row)
+    buffer = io.BytesIO()
+    book.save(buffer)
+    response = HttpResponse(buffer.getvalue(),
+                            content_type="application/vnd.openxmlformats-officedocument.spreadsheetml.sheet")
+    response["Content-Disposition"] = f'attachment; filename="clues-{stamp}.xlsx"'
+    return response
+
+
+# --- the clue page -----------------------------------------------------------------------------
+
+EVENT_LABELS: dict[str, Any] = {
+    "report.submitted": gettext_lazy("Report received"),
+    "report.message_added": gettext_lazy("The reporter added information"),
+    "report.message_posted": gettext_lazy("Message sent to the reporter"),
+    "public_step.recorded": gettext_lazy("Public step shown to the reporter"),
+}
+
+
+def _timeline(clue: Clue, report_ids: list[int]) -> list[dict[str, Any]]:
+    events = timeline("clue", clue.public_id)
+    for rid in report_ids:
+        events += timeline("report", rid)
+    events.sort(key=lambda e: e.seq)
+    staff_ids = {int(e.actor_id) for e in events if e.actor_kind == "staff" and e.actor_id.isdigit()}
+    names = dict(get_user_model().objects.filter(pk__in=staff_ids).values_list("pk", "username"))
+    states = dict(Clue.State.choices)
+    result = []
+    for e in events:
+        verb = e.verb.removeprefix("clue.")
+        label = workflow.VERB_LABELS.get(verb) or EVENT_LABELS.get(e.verb) or e.verb
+        who = (names.get(int(e.actor_id), _("staff member")) if e.actor_kind == "staff" and e.actor_id.isdigit()
+               else {"reporter": _("the reporter"), "channel": _("channel %(name)s") % {"name": e.actor_id},
+                     "system": _("the system")}.get(e.actor_kind, e.actor_kind))
+        change = ""
+        if isinstance(e.data, dict) and e.data.get("from") and e.data.get("to") and e.data["from"] != e.data["to"]:
+            change = f"{states.get(e.data['from'], e.data['from'])} → {states.get(e.data['to'], e.data['to'])}"
+        result.append({"seq": e.seq, "at": e.created_at, "label": label, "who": who, "change": change})
+    return result
+
+
+def _similar(clue: Clue, user: Any) -> list[tuple[Clue, float]]:
+    try:
+        from cluedesk.triage.services import similar_clues
+    except ImportError:
+        return []
+    try:
+        found = similar_clues(clue, limit=5)
+    except Exception:  # noqa: BLE001 - suggestions are optional; the page must still open
+        return []
+    visible = set(Clue.objects.visible_to(user).filter(pk__in=[c.pk for c, _s in found]).values_list("pk", flat=True))
+    return [(c, s) for c, s in found if c.pk in visible]
+
+
+def clue_page(request: HttpRequest, clue: Clue, *, status: int = 200, error: str = "",
+              failed: tuple[str, VerbForm] | None = None, message_form: MessageForm | None = None) -> HttpResponse:
+    from cluedesk.intake.models import Report
+
+    user = request.user
+    reports = list(Report.objects.filter(clue=clue).prefetch_related("attachments", "messages")
+                   .order_by("created_at"))
+    actions = []
+    for verb in workflow.allowed_verbs(clue, user):
+        form = failed[1] if failed and failed[0] == verb else FORMS[verb](clue=clue)
+        actions.append({"verb": verb, "label": workflow.VERB_LABELS[verb], "form": form,
+                        "open": bool(failed and failed[0] == verb)})
+    conclusion = clue.current_conclusion
+    now = timezone.now()
+    context = {
+        "clue": clue, "reports": reports, "actions": actions, "error": error,
+        "implicated": clue.implicated.select_related("unit"),
+        "assignments": clue.assignments.select_related("unit", "unit__division"),
+        "notes": clue.notes.select_related("author"), "evidence": clue.evidence.all(),
+        "extensions": clue.extensions.select_related("requested_by", "decided_by"),
+        "conclusion": conclusion,
+        "signatures": conclusion.valid_signatures().select_related("signer", "unit") if conclusion else [],
+        "signatory_roles": [(r, Role(r).label) for r in workflow.SIGNATORY_ROLES],
+        "reviews": clue.reviews.select_related("reviewer"),
+        "accountability": clue.accountability.select_related("unit"),
+        "timeline": _timeline(clue, [r.pk for r in reports]),
+        "similar": _similar(clue, user),
+        "may_message": _may_message(clue, user),
+        "message_form": message_form,
+        "overdue": bool(clue.deadline and clue.deadline < now and clue.state in OPEN_STATES),
+    }
+    return render(request, "clues/clue.html", context, status=status)
+
+
+def _may_message(clue: Clue, user: Any) -> bool:
+    roles = frozenset({Role.INTAKE_REVIEWER, Role.DISPATCHER, Role.VERIFIER})
+    return bool(workflow.qualifying_memberships(clue, user, roles, "jurisdiction"))
+
+
+def _visible_clue(request: HttpRequest, public_id: str) -> Clue:
+    clue: Clue = get_visible_or_404(request.user, Clue.objects.all(), "view", public_id=public_id)
+    return clue
+
+
+@require_GET
+@staff_required()
+def detail(request: HttpRequest, public_id: str) -> HttpResponse:
+    return clue_page(request, _visible_clue(request, public_id))
+
+
+def _acc(data: dict[str, Any]) -> services.AccountabilityInput | None:
+    if not data.get("acc_unit"):
+        return None
+    return services.AccountabilityInput(data["acc_unit"], data.get("acc_finding", ""),
+                                        data.get("acc_official", ""), data.get("acc_measure", ""))
+
+
+Call = Callable[[Clue, Any, dict[str, Any]], services.Outcome]
+
+CALLS: dict[str, Call] = {
+    "screen_valid": lambda c, u, d: services.screen_valid(
+        c, acting_user=u, version=d["version"], priority=d["priority"], category=d["category"],
+        industry=d["industry"], division=d["division"] or None, title=d["title"]),
+    "screen_invalid": lambda c, u, d: services.screen_invalid(c, acting_user=u, version=d["version"],
+                                                              reason=d["reason"]),
+    "transfer": lambda c, u, d: services.transfer(c, acting_user=u, version=d["version"], body=d["body"],
+                                                  reason=d["reason"]),
+    "merge": lambda c, u, d: services.merge(c, acting_user=u, version=d["version"], into=d["into"]),
+    "flag_implicated": lambda c, u, d: services.flag_implicated(
+        c, acting_user=u, version=d["version"], unit=d["unit"], official=d["official"], note=d["note"]),
+    "assign": lambda c, u, d: services.assign(c, acting_user=u, version=d["version"], mode=d["unit_mode"][0],
+                                              unit=d["unit_mode"][1], reason=d["reason"]),
+    "reassign": lambda c, u, d: services.reassign(c, acting_user=u, version=d["version"], mode=d["unit_mode"][0],
+                                                  unit=d["unit_mode"][1], reason=d["reason"]),
+    "start_verification": lambda c, u, d: services.start_verification(c, acting_user=u, version=d["version"]),
+    "add_note": lambda c, u, d: services.add_note(c, acting_user=u, text=d["text"], kind=d["kind"],
+                                                  token=d["token"]),
+    "add_evidence": lambda c, u, d: services.add_evidence(c, acting_user=u, upload=d["file"],
+                                                          description=d["description"], token=d["token"]),
+    "request_extension": lambda c, u, d: services.request_extension(c, acting_user=u, days=d["days"],
+                                                                    reason=d["reason"]),
+    "decide_extension": lambda c, u, d: services.decide_extension(
+        c, acting_user=u, version=d["version"], approve=d["decision"] == "approve", reason=d["reason"]),
+    "draft_conclusion": lambda c, u, d: services.draft_conclusion(
+        c, acting_user=u, version=d["version"], finding=d["finding"], outcome=d["outcome"],
+        case_number=d["case_number"], summary=d["summary"], public_wording=d["public_wording"]),
+    "edit_conclusion": lambda c, u, d: services.edit_conclusion(
+        c, acting_user=u, version=d["version"], finding=d["finding"], outcome=d["outcome"],
+        case_number=d["case_number"], summary=d["summary"], public_wording=d["public_wording"]),
+    "sign": lambda c, u, d: services.sign(c, acting_user=u, revision=d["revision"]),
+    "refuse_signature": lambda c, u, d: services.refuse_signature(c, acting_user=u, version=d["version"],
+                                                                  reason=d["reason"]),
+    "conclude": lambda c, u, d: services.conclude(c, acting_user=u, version=d["version"]),
+    "review_keep": lambda c, u, d: services.review_keep(c, acting_user=u, version=d["version"],
+                                                        reason=d["reason"], accountability=_acc(d)),
+    "review_reopen": lambda c, u, d: services.review_reopen(
+        c, acting_user=u, version=d["version"], reason=d["reason"], mode=d["unit_mode"][0],
+        unit=d["unit_mode"][1], accountability=_acc(d)),
+    "record_accountability": lambda c, u, d: services.record_accountability(
+        c, acting_user=u, unit=d["unit"], official=d["official"], finding=d["finding"], measure=d["measure"]),
+}
+
+
+def _see_other(clue: Clue) -> HttpResponse:
+    """After a POST, back to the clue page (303: the browser follows with GET)."""
+    response = redirect("clues:detail", public_id=clue.public_id)
+    response.status_code = 303
+    return response
+
+
+@require_POST
+@staff_required()
+def act(request: HttpRequest, public_id: str, verb: str) -> HttpResponse:
+    """Run one verb from its form. Refusals re-render the page with the reason and the right status."""
+    if verb not in FORMS:
+        raise Http404
+    clue = _visible_clue(request, public_id)
+    form_class = FORMS[verb]
+    form = form_class(request.POST, request.FILES or None, clue=clue)
+    if not form.is_valid():
+        return clue_page(request, clue, status=400, error=_("Please correct the form below."), failed=(verb, form))
+    try:
+        outcome = CALLS[verb](clue, request.user, form.cleaned_data)
+    except services.WorkflowError as exc:
+        clue.refresh_from_db()
+        if exc.status == 403 and not workflow.allowed_verbs(clue, request.user):
+            pass  # still show the page: they may see it, they may not act
+        return clue_page(request, clue, status=exc.status, error=exc.message,
+                         failed=(verb, form) if exc.status == 400 else None)
+    if outcome.changed:
+        messages.success(request, _("Done: %(action)s.") % {"action": workflow.VERB_LABELS[verb]})
+    else:
+        messages.info(request, _("This had already been done; nothing changed."))
+    return _see_other(clue)
+
+
+@require_POST
+@staff_required()
+def message(request: HttpRequest, public_id: str) -> HttpResponse:
+    """Write to the reporter of one of the clue's reports (through intake's service)."""
+    from cluedesk.intake import services as intake
+    from cluedesk.intake.models import Report
+
+    clue = _visible_clue(request, public_id)
+    if not _may_message(clue, request.user):
+        return clue_page(request, clue, status=403, error=_("Your role does not allow writing to the reporter."))
+    form = MessageForm(request.POST)
+    report = Report.objects.filter(clue=clue, pk=request.POST.get("report") or 0).first() if form.is_valid() else None
+    if report is None:
+        return clue_page(request, clue, status=400, error=_("Write a message before sending."), message_form=form)
+    try:
+        intake.post_staff_message(report, form.cleaned_data["body"], acting_user=request.user)
+    except intake.InvalidReport as exc:
+        return clue_page(request, clue, status=400,
+                         error=" ".join(str(m) for ms in exc.errors.values() for m in ms), message_form=form)
+    messages.success(request, _("Your message was sent to the reporter."))
+    return _see_other(clue)
+
+
+@require_GET
+@staff_required()
+def evidence_file(request: HttpRequest, public_id: str, file_id: str) -> HttpResponse:
+    from cluedesk.vault.sealing import decrypt_stream
+
+    clue = _visible_clue(request, public_id)
+    ev = Evidence.objects.filter(clue=clue, file_id=file_id).first()
+    if ev is None:
+        raise Http404
+    path = services.evidence_path(ev.file_id)
+    if not path.exists():
+        raise Http404
+    src = open(path, "rb")  # noqa: SIM115 - closed by the response
+    response = StreamingHttpResponse(decrypt_stream(src), content_type="application/octet-stream")
+    response["Content-Disposition"] = content_disposition_header(True, ev.name) or "attachment"
+    response["X-Content-Type-Options"] = "nosniff"
+    return response
+
+
