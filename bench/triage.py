@@ -55,7 +55,7 @@ def _analyze(job: tuple[int, str]) -> tuple[int, dict[str, Any], list[int], list
 
     i, text = job
     a = analyze(text)
-    return i, a.stored(), a.band_keys(), a.entity_keys()
+    return i, a.stored(), a.band_keys(), a.entity_keys() + a.name_keys()
 
 
 def pct(values: list[float], q: float) -> float:

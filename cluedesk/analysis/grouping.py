@@ -11,7 +11,7 @@ from collections.abc import Hashable, Iterable
 from dataclasses import dataclass, field
 from typing import Any
 
-from .matching import Analysis, PairModel
+from .matching import NAME_KEY_ROWS, Analysis, PairModel
 
 MAX_CANDIDATES = 40
 
@@ -57,13 +57,15 @@ class MemoryIndex:
 
     def add(self, record: Hashable, clue: Hashable, analysis: Analysis) -> None:
         self.records[record] = (clue, analysis)
-        for key in set(analysis.band_keys()) | set(analysis.entity_keys()):
+        for key in set(analysis.band_keys()) | set(analysis.entity_keys()) | set(analysis.name_keys()):
             self.keys[key].append(record)
 
     def candidates(self, analysis: Analysis, limit: int = MAX_CANDIDATES) -> list[Candidate]:
         counts: Counter[Hashable] = Counter()
         for key in set(analysis.band_keys()) | set(analysis.entity_keys()):
             counts.update(self.keys.get(key, ()))
+        for key in set(analysis.name_keys()):
+            counts.update(self.keys.get(key, [])[-NAME_KEY_ROWS:])
         out = []
         for record, shared in counts.most_common(limit):
             clue, other = self.records[record]
@@ -88,7 +90,7 @@ def training_pairs(items: Iterable[tuple[Hashable, Hashable, Analysis]]) -> tupl
     return np.asarray(vectors), np.asarray(labels)
 
 
-def train_pair_model(items: list[tuple[Hashable, Hashable, Analysis]], threshold: float = 0.9,
+def train_pair_model(items: list[tuple[Hashable, Hashable, Analysis]], threshold: float = 0.5,
                      passes: int = 2, seed: int = 0) -> PairModel:
     """Fit the same-matter model on labelled items (several shuffled orders add variety)."""
     import random

@@ -23,6 +23,8 @@ BANDS = 32
 ROWS = 2
 ENTITY_KINDS = ("names", "dates", "month_days", "year_months", "years", "places", "amounts", "ids")
 MAX_ENTITY_KEYS = 48
+MAX_NAME_KEYS = 6
+NAME_KEY_ROWS = 30
 
 
 @dataclass
@@ -59,13 +61,20 @@ class Analysis:
                 keys.append(f"nn:{first}|{second}")
         return [key64(k) for k in keys[:MAX_ENTITY_KEYS]]
 
+    def name_keys(self) -> list[int]:
+        """One key per named person: looked up apart, newest reports first, a few per name
+        (a common name alone points at too many reports to read them all)."""
+        return [key64(f"n:{name}") for name in sorted(self.entities.names)[:MAX_NAME_KEYS]]
+
     def stored(self) -> dict[str, Any]:
         return {"sig": self.signature.tobytes(), "shingles": self.shingles, "length": self.length,
-                "entities": self.entities.as_dict()}
+                "entities": self.entities.as_dict(), "charge": self.extra.get("charge", "")}
 
     @classmethod
-    def from_stored(cls, sig: bytes, shingles: int, length: int, entities: dict[str, list[str]]) -> Analysis:
-        return cls("", np.frombuffer(sig, dtype=np.uint32), shingles, Entities.from_dict(entities), length)
+    def from_stored(cls, sig: bytes, shingles: int, length: int, entities: dict[str, list[str]],
+                    charge: str = "") -> Analysis:
+        return cls("", np.frombuffer(sig, dtype=np.uint32), shingles, Entities.from_dict(entities), length,
+                   {"charge": charge} if charge else {})
 
 
 def analyze(text: str) -> Analysis:
@@ -85,7 +94,8 @@ def _overlap(a: set[str], b: set[str]) -> tuple[float, float, float]:
 
 FEATURES = ["jaccard", "containment", "len_ratio", "short"] + [
     f"{k}_{s}" for k in ENTITY_KINDS for s in ("both", "overlap", "conflict")
-] + ["contain_x_names", "contain_x_conflicts", "evidence", "conflicts"]
+] + ["contain_x_names", "contain_x_conflicts", "evidence", "conflicts", "shared_names", "charge_same",
+     "charge_differs", "short_x_names", "short_x_charge"]
 
 
 def pair_vector(a: Analysis, b: Analysis) -> np.ndarray:
@@ -103,7 +113,12 @@ def pair_vector(a: Analysis, b: Analysis) -> np.ndarray:
         conflicts += conflict
         evidence += overlap
     names_overlap = values[4 + 3 * ENTITY_KINDS.index("names") + 1]
-    values += [containment * names_overlap, containment * conflicts, evidence, conflicts]
+    shared = min(3, len(a.entities.names & b.entities.names)) / 3
+    ca, cb = a.extra.get("charge"), b.extra.get("charge")
+    same_charge = 1.0 if ca and cb and ca == cb else 0.0
+    short = values[3]
+    values += [containment * names_overlap, containment * conflicts, evidence, conflicts, shared, same_charge,
+               1.0 if ca and cb and ca != cb else 0.0, short * names_overlap, short * same_charge]
     return np.asarray(values, dtype=np.float64)
 
 
@@ -121,7 +136,7 @@ class PairModel:
     def fit(cls, vectors: np.ndarray, labels: np.ndarray, threshold: float = 0.5) -> PairModel:
         from sklearn.linear_model import LogisticRegression
 
-        model = LogisticRegression(C=1.0, max_iter=2000, class_weight="balanced")
+        model = LogisticRegression(C=1.0, max_iter=1000)
         model.fit(vectors, labels)
         return cls(model.coef_[0].astype(np.float64), float(model.intercept_[0]), threshold)
 

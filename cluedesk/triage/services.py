@@ -21,7 +21,7 @@ from django.utils.translation import gettext as _
 
 from cluedesk.analysis import taxonomy
 from cluedesk.analysis.grouping import MAX_CANDIDATES, Candidate, decide
-from cluedesk.analysis.matching import Analysis, analyze
+from cluedesk.analysis.matching import NAME_KEY_ROWS, Analysis, analyze
 from cluedesk.analysis.places import division as place_division
 from cluedesk.analysis.places import resolve_place
 from cluedesk.clues.models import Clue
@@ -107,6 +107,15 @@ def _entry_ids(table: str, keys: list[int]) -> list[int]:
         return [row[0] for row in cur.fetchall()]
 
 
+def _newest_ids(table: str, keys: list[int]) -> list[int]:
+    """The newest few entries of each key (one index range scan per key)."""
+    part = f"SELECT entry_id FROM (SELECT entry_id FROM {table} WHERE key = %s ORDER BY entry_id DESC LIMIT {NAME_KEY_ROWS}) AS k{{}}"  # noqa: S608
+    sql = " UNION ALL ".join(part.format(i) for i in range(len(keys)))
+    with connection.cursor() as cur:
+        cur.execute(sql, keys)
+        return [row[0] for row in cur.fetchall()]
+
+
 def candidates(analysis: Analysis, exclude_clue: int | None = None,
                limit: int = MAX_CANDIDATES) -> list[Candidate]:
     """Earlier reports sharing band or entity keys with this one, most shared first.
@@ -120,12 +129,15 @@ def candidates(analysis: Analysis, exclude_clue: int | None = None,
     entity_keys = sorted(set(analysis.entity_keys()))
     if entity_keys:
         counts.update(_entry_ids(EntityKey._meta.db_table, entity_keys))
+    name_keys = sorted(set(analysis.name_keys()))
+    if name_keys:
+        counts.update(_newest_ids(EntityKey._meta.db_table, name_keys))
     if not counts:
         return []
     top = dict(counts.most_common(limit))
     marks = ",".join(["%s"] * len(top))
     closed = ",".join(["%s"] * len(CLOSED))
-    sql = (f"SELECT r.id, r.clue_id, r.signature, r.shingles, r.length, r.entities "  # noqa: S608
+    sql = (f"SELECT r.id, r.clue_id, r.signature, r.shingles, r.length, r.entities, r.charge "  # noqa: S608
            f"FROM {ReportIndex._meta.db_table} r JOIN {Clue._meta.db_table} c ON c.id = r.clue_id "
            f"WHERE r.id IN ({marks}) AND c.state NOT IN ({closed})")
     params: list[Any] = [*top, *sorted(CLOSED)]
@@ -136,11 +148,11 @@ def candidates(analysis: Analysis, exclude_clue: int | None = None,
         cur.execute(sql, params)
         rows = cur.fetchall()
     found = []
-    for pk, clue_id, sig, shingles, length, entities in rows:
+    for pk, clue_id, sig, shingles, length, entities, charge in rows:
         if isinstance(entities, str):
             entities = json.loads(entities)
-        found.append(Candidate(pk, clue_id, Analysis.from_stored(bytes(sig), shingles, length, entities or {}),
-                               top[pk]))
+        found.append(Candidate(pk, clue_id, Analysis.from_stored(bytes(sig), shingles, length, entities or {},
+                                                                 charge or ""), top[pk]))
     found.sort(key=lambda c: (-c.shared_keys, c.record))
     return found
 
@@ -173,7 +185,8 @@ def _index(report: Any, clue: Clue, found: Found) -> ReportIndex:
         length=stored["length"], entities=stored["entities"], charge=found.charge, charge_scores=found.charge_scores,
         division_code=found.division_code)
     BandKey.objects.bulk_create([BandKey(key=k, entry=entry) for k in set(found.analysis.band_keys())])
-    EntityKey.objects.bulk_create([EntityKey(key=k, entry=entry) for k in set(found.analysis.entity_keys())])
+    EntityKey.objects.bulk_create([EntityKey(key=k, entry=entry)
+                                   for k in set(found.analysis.entity_keys()) | set(found.analysis.name_keys())])
     return entry
 
 
@@ -260,7 +273,8 @@ def similar_clues(clue: Clue, limit: int = 5) -> list[tuple[Clue, float]]:
     model = engine.pair_model()
     best: dict[int, float] = {}
     for entry in ReportIndex.objects.filter(clue=clue)[:20]:
-        mine = Analysis.from_stored(bytes(entry.signature), entry.shingles, entry.length, entry.entities)
+        mine = Analysis.from_stored(bytes(entry.signature), entry.shingles, entry.length, entry.entities,
+                                    entry.charge)
         for cand in candidates(mine, exclude_clue=clue.pk):
             p = model.probability(mine, cand.analysis)
             if p > best.get(int(cand.clue), 0.0):  # type: ignore[call-overload]

@@ -17,14 +17,14 @@ def staff_pairs() -> list[tuple[Analysis, Analysis, bool]]:
 
     out = []
     for label in PairLabel.objects.select_related("first", "second").order_by("-pk")[:20000]:
-        a, b = (Analysis.from_stored(bytes(e.signature), e.shingles, e.length, e.entities)
+        a, b = (Analysis.from_stored(bytes(e.signature), e.shingles, e.length, e.entities, e.charge)
                 for e in (label.first, label.second))
         out.append((a, b, label.same))
     return out
 
 
 def train_models(tips: list[dict[str, Any]], staff_pairs: list[tuple[Analysis, Analysis, bool]] = (),  # type: ignore[assignment]
-                 threshold: float = 0.9, stop_shingles: bool = False) -> tuple[ChargeModel, PairModel]:
+                 threshold: float = 0.5, stop_shingles: bool = False) -> tuple[ChargeModel, PairModel]:
     """``tips``: dicts with ``text``, ``matter`` and ``charges`` (the first is the main one).
 
     With ``stop_shingles`` the set of too-common shingles is learned from these tips first
