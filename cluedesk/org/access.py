@@ -97,6 +97,12 @@ def forget_grants(user: Any) -> None:
         del user._cluedesk_grants
 
 
+def is_verified(user: Any) -> bool:
+    """Signed in and past the second factor (django-otp's ``OTPMiddleware`` sets ``is_verified``)."""
+    check = getattr(user, "is_verified", None)
+    return bool(getattr(user, "is_authenticated", False) and check is not None and check())
+
+
 def is_staff_member(user: Any) -> bool:
     return bool(_grants(user))
 
@@ -215,7 +221,7 @@ def staff_required(*roles: str) -> Callable[[Callable[..., HttpResponse]], Calla
             user = request.user
             if not user.is_authenticated:
                 return _login_redirect(request)
-            if not user.is_verified():  # type: ignore[union-attr]
+            if not is_verified(user):
                 from .auth import next_sign_in_step
 
                 return HttpResponseRedirect(next_sign_in_step(request))
@@ -266,7 +272,7 @@ class StaffSessionAuth(SessionAuth):
 
     def authenticate(self, request: HttpRequest, key: str | None) -> Any:
         user = getattr(request, "user", None)
-        if user is None or not user.is_authenticated or not user.is_verified() or not is_staff_member(user):
+        if user is None or not is_verified(user) or not is_staff_member(user):
             return None
         return user
 

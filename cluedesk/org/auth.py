@@ -146,7 +146,7 @@ def verify_code(request: HttpRequest, code: str) -> StepResult:
             data: dict[str, Any] = {"factor": factor}
             if factor == "recovery_code":
                 data["recovery_codes_left"] = device.token_set.count()
-            record("staff.signed_in", actor=Actor.staff(user), subject_type="staff", subject_id=user.pk, data=data)
+            record("staff.signed_in", actor=Actor.staff(user), subject_type="staff", subject_id=str(user.pk), data=data)
             return StepResult(True, next_url="/staff/")
     if locked:
         django_logout(request)
@@ -186,7 +186,7 @@ def confirm_enrolment(request: HttpRequest, code: str) -> tuple[StepResult, list
             StaticToken.objects.bulk_create([StaticToken(device=static, token=c) for c in codes])
             otp_login(request, device)
             _clear_failures(user)
-            record("staff.totp_enrolled", actor=Actor.staff(user), subject_type="staff", subject_id=user.pk,
+            record("staff.totp_enrolled", actor=Actor.staff(user), subject_type="staff", subject_id=str(user.pk),
                    data={"recovery_codes": RECOVERY_CODES, "signed_in": True})
             return StepResult(True, next_url="/staff/"), codes
     if locked:
@@ -208,7 +208,7 @@ def reauthenticate(request: HttpRequest, password: str, code: str) -> StepResult
             locked = _fail(user_key, client_key, "sudo", Actor.staff(user))
             return StepResult(False, locked=locked)
         grant_sudo(request)
-        record("staff.sudo", actor=Actor.staff(user), subject_type="staff", subject_id=user.pk,
+        record("staff.sudo", actor=Actor.staff(user), subject_type="staff", subject_id=str(user.pk),
                data={"seconds": int(getattr(settings, "CLUEDESK_SUDO_SECONDS", 300))})
     return StepResult(True)
 
@@ -217,7 +217,7 @@ def sign_out(request: HttpRequest, reason: str = "signed_out") -> None:
     user = request.user
     if user.is_authenticated:
         with transaction.atomic():
-            record("staff.signed_out", actor=Actor.staff(user), subject_type="staff", subject_id=user.pk,
+            record("staff.signed_out", actor=Actor.staff(user), subject_type="staff", subject_id=str(user.pk),
                    data={"reason": reason})
     django_logout(request)
 

@@ -15,7 +15,15 @@ from django.utils.translation import gettext as _
 from django.views.decorators.http import require_http_methods, require_POST
 
 from . import auth, services
-from .access import get_visible_or_404, roles_of, staff_required, sudo_active, sudo_required, visible_to
+from .access import (
+    get_visible_or_404,
+    is_verified,
+    roles_of,
+    staff_required,
+    sudo_active,
+    sudo_required,
+    visible_to,
+)
 from .forms import AddStaffForm, CodeForm, PasswordForm, RolesForm, SudoForm
 from .models import Membership, Role, Unit
 
@@ -35,7 +43,7 @@ def _locked_text() -> str:
 @require_http_methods(["GET", "POST"])
 def login_view(request: HttpRequest) -> HttpResponse:
     if request.user.is_authenticated:
-        if request.user.is_verified():  # type: ignore[union-attr]
+        if is_verified(request.user):
             return HttpResponseRedirect(_safe_next(request))
         return HttpResponseRedirect(auth.next_sign_in_step(request))
     form = PasswordForm(request.POST or None)
@@ -61,7 +69,7 @@ def _after_sign_in(request: HttpRequest) -> str:
 def code_view(request: HttpRequest) -> HttpResponse:
     if not request.user.is_authenticated:
         return HttpResponseRedirect("/staff/login/")
-    if request.user.is_verified():  # type: ignore[union-attr]
+    if is_verified(request.user):
         return HttpResponseRedirect("/staff/")
     if auth.next_sign_in_step(request) != "/staff/login/code/":
         return HttpResponseRedirect("/staff/login/enrol/")
@@ -87,7 +95,7 @@ def enrol_view(request: HttpRequest) -> HttpResponse:
     if not request.user.is_authenticated:
         return HttpResponseRedirect("/staff/login/")
     if auth.next_sign_in_step(request) != "/staff/login/enrol/":
-        return HttpResponseRedirect("/staff/" if request.user.is_verified() else "/staff/login/code/")  # type: ignore[union-attr]
+        return HttpResponseRedirect("/staff/" if is_verified(request.user) else "/staff/login/code/")
     form = CodeForm(request.POST or None)
     error = ""
     if request.method == "POST" and form.is_valid():
@@ -129,7 +137,7 @@ def logout_view(request: HttpRequest) -> HttpResponse:
 
 @staff_required()
 def home(request: HttpRequest) -> HttpResponse:
-    user = request.user
+    user: Any = request.user
     memberships = (Membership.objects.filter(user=user, unit__active=True)
                    .select_related("unit", "unit__division").order_by("unit__division__path", "unit__name", "role"))
     units: dict[int, dict[str, Any]] = {}

@@ -100,7 +100,7 @@ def _write_public(public: PublicKey) -> None:
     with os.fdopen(fd, "w") as fh:
         fh.write(bytes(public).hex())
     os.replace(tmp, path)
-    public_key.cache_clear()
+    _public_key_at.cache_clear()
 
 
 def encrypt_private_key(private: PrivateKey, passphrase: str, label: str = "custodian-1") -> bytes:
@@ -267,7 +267,7 @@ def ensure_custodian_keypair(passphrase: str, label: str = "custodian-1") -> boo
     private = PrivateKey.generate()
     _write_new(keys_dir() / PRIVATE_KEY_FILE, encrypt_private_key(private, passphrase, label))
     _write_new(pub, bytes(private.public_key).hex().encode())
-    public_key.cache_clear()
+    _public_key_at.cache_clear()
     return True
 
 

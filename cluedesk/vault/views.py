@@ -32,7 +32,7 @@ def _cookie_name(request_id: int) -> str:
 @staff_required()
 def index(request: HttpRequest) -> HttpResponse:
     services.expire_disclosures()
-    user = request.user
+    user: Any = request.user
     mine = DisclosureRequest.objects.filter(requester=user).select_related("clue")[:50]
     to_decide = (visible_to(user, DisclosureRequest.objects.select_related("clue", "requester"), "decide_disclosure")
                  .filter(state=DisclosureRequest.State.REQUESTED).exclude(requester=user))
