@@ -299,8 +299,10 @@ def refresh(now: dt.datetime | None = None) -> dict[str, int]:
     from cluedesk.ledger.models import Event
 
     now = now or timezone.now()
+    if not job_state("stats").progress.get("now"):
+        result = rebuild(now)  # nothing maintained yet: one full pass is cheaper than deltas
+        return {"clues_checked": result["clues"], "clues_changed": result["clues"], "reports_added": result["reports"]}
     with transaction.atomic():
-        job_state("stats")
         state = JobState.objects.select_for_update().get(pk="stats")
         p = dict(state.progress)
         seq_wm = int(p.get("seq", 0))

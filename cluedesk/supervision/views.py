@@ -19,7 +19,7 @@ from cluedesk.org.access import _grants, get_visible_or_404, roles_for, staff_re
 from cluedesk.org.models import ROOT_CODE, Division, Role, Unit
 
 from . import bulletins, services, stats
-from .models import Notification, SampleItem, SampleMonth, SupervisionItem
+from .models import JobState, Notification, SampleItem, SampleMonth, SupervisionItem
 
 SUPERVISE = (Role.SUPERVISOR, Role.AUDITOR)
 CLUE_LIST = "/staff/clues/"
@@ -137,7 +137,9 @@ def dashboard(request: HttpRequest) -> HttpResponse:
                     "concluded": [r.concluded for r in by_backlog]},
     }
     paths = scope_paths(request.user)
+    refreshed = JobState.objects.filter(pk="stats").values_list("last_finished", flat=True).first()
     return render(request, "supervision/dashboard.html", {
+        "refreshed": refreshed,
         "division": division, "start": start, "end": end, "error": error, "total": total, "prev": prev,
         "children": children, "ranked": ranked, "by_backlog": by_backlog, "trend": trend,
         "funnel": [(name, value, clue_link(division, state)) for name, value, state in funnel],
