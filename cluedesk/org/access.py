@@ -184,7 +184,9 @@ def visible_to(user: Any, queryset: QuerySet[Any], action: str = "view") -> Quer
     barred = _barred(queryset.model, user)
     if barred is not None:
         queryset = queryset.exclude(barred)
-    return queryset.distinct() if getattr(queryset.model, "scope_unit_field", None) else queryset
+    # no .distinct(): scope paths follow forward foreign keys (no duplicate rows), and DISTINCT
+    # would forbid select_for_update() on PostgreSQL
+    return queryset
 
 
 def get_visible_or_404(user: Any, queryset: QuerySet[Any], action: str = "view", **lookup: Any) -> Any:

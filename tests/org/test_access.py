@@ -87,3 +87,20 @@ def test_a_clue_implicating_a_unit_is_hidden_from_it_and_below(org_world):
     assert w.clue_in.pk not in _ids(visible_to(city_sup, Clue.objects.all()))
     assert w.clue_in.pk not in _ids(visible_to(w.staff["verifier"], Clue.objects.all()))  # county: below the city
     assert w.clue_in.pk in _ids(visible_to(province_sup, Clue.objects.all()))  # above: still sees it
+
+
+def test_a_clue_handed_to_a_unit_elsewhere_is_visible_to_it(org_world, monkeypatch):
+    """Off-site verification: a model declaring scope_unit_field is visible to the unit it names."""
+    w = org_world
+    monkeypatch.setattr(Clue, "scope_unit_field", "unit", raising=False)
+    Clue.objects.filter(pk=w.clue_out.pk).update(unit=w.county)
+    assert _ids(visible_to(w.staff["verifier"], Clue.objects.all())) == {w.clue_in.pk, w.clue_out.pk}
+    assert _ids(visible_to(w.other_staff["verifier"], Clue.objects.all())) == {w.clue_out.pk}
+
+
+def test_scoped_querysets_can_be_locked(org_world):
+    from django.db import transaction
+
+    with transaction.atomic():
+        rows = list(visible_to(org_world.staff["verifier"], Clue.objects.select_for_update(), "verify"))
+    assert [c.pk for c in rows] == [org_world.clue_in.pk]
