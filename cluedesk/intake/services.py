@@ -9,6 +9,7 @@ already written are deleted: nothing is half-kept.
 from __future__ import annotations
 
 import hashlib
+import inspect
 import json
 import re
 from collections.abc import Iterable, Sequence
@@ -27,6 +28,7 @@ from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
 
 from cluedesk.ledger.services import Actor, record
+from cluedesk.triage import services as triage_services
 from cluedesk.triage.services import attach_or_open
 from cluedesk.vault import sealing
 
@@ -184,6 +186,24 @@ def _write_files(checked: Sequence[attachments.CheckedFile], written: list[Path]
     return rows
 
 
+@lru_cache(maxsize=8)
+def _takes_found(func: Any) -> bool:
+    try:
+        return "found" in inspect.signature(func).parameters
+    except (TypeError, ValueError):
+        return False
+
+
+def _triage_outside_lock(report: Report) -> dict[str, Any]:
+    """When triage accepts its pure analysis precomputed (``attach_or_open(report, found=...)``),
+    compute it before BEGIN: on SQLite the transaction holds the one write lock, so only
+    database work should happen inside it."""
+    examine = getattr(triage_services, "examine", None)
+    if examine is None or not _takes_found(attach_or_open):
+        return {}
+    return {"found": examine(report)}
+
+
 def _remove(paths: Iterable[Path]) -> None:
     for path in paths:
         path.unlink(missing_ok=True)
@@ -206,21 +226,23 @@ def submit_report(*, text: Any, place_text: Any = "", when_text: Any = "", who_t
     division_code = places.resolve_code(cleaned["place_text"])
     code = tracking.new_code()
     written: list[Path] = []
+    report = Report(
+        tracking_hash=tracking.code_hash(code), channel=channel[:48], channel_ref=channel_ref[:48],
+        text=cleaned["text"], place_text=cleaned["place_text"], division_id=division_code,
+        when_text=cleaned["when_text"], who_text=cleaned["who_text"], category=cleaned["category"],
+        sealed_identity=sealed, entered_by=entered_by,
+    )
     try:
         rows = _write_files(checked, written)
+        precomputed = _triage_outside_lock(report)
         with transaction.atomic():
-            report = Report.objects.create(
-                tracking_hash=tracking.code_hash(code), channel=channel[:48], channel_ref=channel_ref[:48],
-                text=cleaned["text"], place_text=cleaned["place_text"], division_id=division_code,
-                when_text=cleaned["when_text"], who_text=cleaned["who_text"], category=cleaned["category"],
-                sealed_identity=sealed, entered_by=entered_by,
-            )
+            report.save(force_insert=True)
             if idempotency is not None:
                 # right after the report, before triage: a replayed key fails here, cheaply
                 IdempotencyRecord.objects.create(
                     channel=idempotency.channel, key=idempotency.key, body_hash=idempotency.body_hash,
                     report=report, response=_seal_response({"tracking_code": code}))
-            clue, decision = attach_or_open(report)
+            clue, decision = attach_or_open(report, **precomputed)
             Report.objects.filter(pk=report.pk).update(clue=clue)
             report.clue = clue
             for row in rows:

@@ -184,3 +184,24 @@ def test_seed_reports_makes_demo_reports_through_the_service() -> None:
     made = seed_reports(5, rng=random.Random(1))
     assert len(made) == 5 and Report.objects.count() == 5
     assert Event.objects.filter(verb="report.submitted").count() == 5
+
+
+def test_triage_analysis_runs_before_the_transaction_when_triage_accepts_it(monkeypatch) -> None:
+    from cluedesk.clues.models import Clue
+    from cluedesk.triage import services as triage_services
+
+    seen: dict[str, object] = {}
+
+    def examine(report):
+        seen["pk_at_examine"] = report.pk
+        return "analysis"
+
+    def attach_or_open(report, found=None):
+        seen["found"] = found
+        clue = Clue.objects.create(report_count=1)
+        return clue, {"clue": clue.public_id, "decision": "opened"}
+
+    monkeypatch.setattr(triage_services, "examine", examine)
+    monkeypatch.setattr(services, "attach_or_open", attach_or_open)
+    report, _ = submit()
+    assert seen == {"pk_at_examine": None, "found": "analysis"} and report.clue_id is not None
