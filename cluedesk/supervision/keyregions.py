@@ -20,6 +20,7 @@ import datetime as dt
 import statistics
 from typing import Any
 
+from django.conf import settings
 from django.db import transaction
 from django.db.models import Max
 from django.utils import timezone
@@ -82,7 +83,8 @@ def current() -> KeyRegionVersion | None:
 
 def _new_version(reason: str, user: Any, start: dt.date, end: dt.date, level: int) -> KeyRegionVersion:
     found = indicators(start, end, level)
-    computed = {code for code, met in found.items() if len(met) >= 2}
+    needed = int(getattr(settings, "CLUEDESK_KEY_REGION_MIN_INDICATORS", 2))
+    computed = {code for code, met in found.items() if len(met) >= needed}
     overrides = {o.division_id: o.kind for o in KeyRegionOverride.objects.filter(active=True)}
     chosen = (computed | {c for c, k in overrides.items() if k == "add"}) - {c for c, k in overrides.items()
                                                                              if k == "remove"}
@@ -108,7 +110,7 @@ def recompute(*, user: Any = None, months: int = 3, level: int = 2, end: dt.date
     end = end or stats.add_months(stats.month_of(timezone.now()), -1)
     start = stats.add_months(end, -(months - 1))
     with transaction.atomic():
-        return _new_version(reason or _("recomputed from the indicators"), user, start, end, level)
+        return _new_version(reason, user, start, end, level)  # blank: shown as "recomputed from the indicators"
 
 
 def adjust(division: Division, kind: str, *, user: Any, reason: str) -> KeyRegionVersion:

@@ -238,7 +238,7 @@ class KeyRegionVersion(models.Model):
     created_at = models.DateTimeField()
     created_by = models.ForeignKey(settings.AUTH_USER_MODEL, null=True, blank=True, on_delete=models.PROTECT,
                                    related_name="+")
-    reason = models.CharField(max_length=300)
+    reason = models.CharField(max_length=300, blank=True, help_text="blank: recomputed from the indicators")
     start = models.DateField()
     end = models.DateField()
     level = models.PositiveSmallIntegerField()
