@@ -101,7 +101,10 @@ def with_uploads(scope: str | None) -> Callable[[Callable[..., HttpResponse]], C
                     return too_many(request)
                 refused = parse_upload(request)
                 if refused is not None:
+                    # The body was refused before its CSRF token could be read; the view only
+                    # renders the refusal (it changes nothing), so answer with the real reason.
                     request.upload_error = refused  # type: ignore[attr-defined]
+                    return view(request, *args, **kwargs)
             return protected(request, *args, **kwargs)
 
         wrapped.__name__ = view.__name__

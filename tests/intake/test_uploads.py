@@ -141,3 +141,17 @@ def test_a_bad_file_added_later_keeps_nothing(client: Client, census) -> None:
     resp = client.post("/track/status/", {"body": "见附件", "files": [upload("a.jpg", ELF)]})
     assert resp.status_code == 400 and "a.jpg" in resp.content.decode()
     assert census() == before
+
+
+def test_a_refused_upload_says_why_even_with_csrf_checks_on(settings, census) -> None:
+    settings.CLUEDESK_MAX_REPORT_BYTES = 1024
+    csrf_client = Client(enforce_csrf_checks=True)
+    page = csrf_client.get("/report/").content.decode()
+    import re
+
+    token = re.search(r'name="csrfmiddlewaretoken" value="([^"]+)"', page).group(1)
+    before = census()
+    resp = csrf_client.post("/report/", {"csrfmiddlewaretoken": token, "text": "x",
+                                         "files": [upload("p.pdf", PDF + b"0" * 600_000)]})
+    assert resp.status_code == 413 and "too large" in resp.content.decode()
+    assert census() == before
