@@ -28,7 +28,7 @@ from . import bulletins, services, stats
 from .models import Bulletin, JobState, SampleMonth
 
 log = logging.getLogger("cluedesk.supervision")
-LEASE = dt.timedelta(minutes=10)
+LEASE = dt.timedelta(minutes=30)  # a first escalation scan over a big backlog can take minutes
 
 
 def holder_id() -> str:
