@@ -261,7 +261,7 @@ def _lookup(request: HttpRequest, channel: ChannelToken, raw: str) -> Any:
         return services.find_report(raw)
     except services.UnknownCode:
         # A channel relays many people's look-ups, so only misses are counted, per channel.
-        if not throttle.hit(f"rl:api-miss:{channel.pk}:{throttle.client_key(request, 'x')[-8:]}",
+        if not throttle.hit(throttle.window_key("api-miss", f"channel:{channel.pk}"),
                             settings.CLUEDESK_RATE_LOOKUP * 50):
             raise HttpError(429, _("Too many unknown codes from this channel. Wait ten minutes.")) from None
         raise HttpError(404, _("No report matches this code.")) from None

@@ -26,12 +26,17 @@ def client_address(request: HttpRequest) -> str:
     return request.META.get("REMOTE_ADDR", "") or "unknown"
 
 
-def client_key(request: HttpRequest, scope: str) -> str:
+def window_key(scope: str, who: str) -> str:
+    """The counter's key for ``who`` in this window: a hash, so ``who`` is never stored."""
     now = time.time()
     day = time.strftime("%Y%m%d", time.gmtime(now))
     window = int(now // WINDOW_SECONDS)
-    material = f"{settings.SECRET_KEY}|{scope}|{client_address(request)}|{day}|{window}"
+    material = f"{settings.SECRET_KEY}|{scope}|{who}|{day}|{window}"
     return "rl:" + hashlib.sha256(material.encode()).hexdigest()[:40]
+
+
+def client_key(request: HttpRequest, scope: str) -> str:
+    return window_key(scope, client_address(request))
 
 
 def hit(key: str, limit: int) -> bool:

@@ -187,3 +187,11 @@ def test_the_command_prints_a_token_once_and_keeps_only_its_hash() -> None:
     call_command("channel-token", "revoke", "phone-desk", stdout=StringIO())
     assert not ChannelToken.objects.get(name="phone-desk").active
     assert Event.objects.filter(verb__startswith="channel_token.").count() == 2
+
+
+def test_a_channel_guessing_codes_is_stopped(client: Client, channel_token: str, settings) -> None:
+    settings.CLUEDESK_RATE_LOOKUP = 1  # a channel may miss 50 times per window
+    statuses = [client.post(URL + "/status", json.dumps({"tracking_code": "0000-0000-0000-0000"}),
+                            content_type="application/json", HTTP_AUTHORIZATION=f"Bearer {channel_token}").status_code
+                for _ in range(52)]
+    assert statuses[:50] == [404] * 50 and statuses[50:] == [429, 429]
