@@ -11,16 +11,34 @@ import pytest
 POSTGRES = bool(os.environ.get("CLUEDESK_TEST_POSTGRES"))
 
 
-@pytest.fixture(autouse=True)
-def isolated_keys(settings, tmp_path: Path) -> Iterator[Path]:
-    """Each test gets its own keys and file store, and a custodian key pair."""
+@pytest.fixture(scope="session")
+def _custodian_keys_template(tmp_path_factory: pytest.TempPathFactory) -> Path:
+    """One custodian key pair for the session: the passphrase KDF (Argon2id, ~0.6 s) runs once,
+    not once per test."""
+    from django.test import override_settings
+
     from cluedesk.vault import sealing
 
+    folder = tmp_path_factory.mktemp("keys-template")
+    with override_settings(KEYS_DIR=folder):
+        sealing.public_key.cache_clear()
+        sealing.ensure_custodian_keypair("test custodian passphrase")
+        sealing.public_key.cache_clear()
+    return folder
+
+
+@pytest.fixture(autouse=True)
+def isolated_keys(settings, tmp_path: Path, _custodian_keys_template: Path) -> Iterator[Path]:
+    """Each test gets its own copy of the keys and its own file store."""
+    import shutil
+
+    from cluedesk.vault import sealing
+
+    shutil.copytree(_custodian_keys_template, tmp_path / "keys")
     settings.KEYS_DIR = tmp_path / "keys"
     settings.FILES_DIR = tmp_path / "files"
     sealing.public_key.cache_clear()
     sealing.file_key.cache_clear()
-    sealing.ensure_custodian_keypair("test custodian passphrase")
     yield tmp_path
     sealing.public_key.cache_clear()
     sealing.file_key.cache_clear()
