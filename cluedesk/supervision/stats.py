@@ -16,7 +16,7 @@ from dataclasses import dataclass, field
 from typing import Any
 
 from django.db import transaction
-from django.db.models import Max, Q
+from django.db.models import Max, Q, Sum
 from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
 
@@ -466,7 +466,8 @@ def table(codes: list[str] | None, parent: Division | None, start: dt.date, end:
             cell[k] += row[k]
     hists: dict[str, dict[int, int]] = defaultdict(lambda: defaultdict(int))
     days_q = FactDays.objects.filter(month__gte=start, month__lte=end, division_id__in=list(by_code))
-    for code, days, n in days_q.values_list("division_id", "days", "n"):
+    for code, days, n in days_q.values_list("division_id", "days").annotate(total=Sum("n")).values_list(
+            "division_id", "days", "total").order_by():
         hists[code][days] += n
     return [Row(d, dict(sums[d.code]), _median(hists.get(d.code, {}))) for d in divisions]
 
