@@ -122,11 +122,14 @@ def main() -> None:
                 clues = Clue.objects.bulk_create([Clue(report_count=1, public_id=f"B{i:011d}") for i, *_ in batch])
                 entries = ReportIndex.objects.bulk_create([
                     ReportIndex(clue=c, signature=s["sig"], shingles=s["shingles"], length=s["length"],
-                                entities=s["entities"]) for c, (_, s, _b, _e) in zip(clues, batch, strict=True)])
-                BandKey.objects.bulk_create([BandKey(key=k, entry=e) for e, (_, _s, bands, _e) in zip(entries, batch, strict=True)
-                                             for k in set(bands)], batch_size=5000)
-                EntityKey.objects.bulk_create([EntityKey(key=k, entry=e) for e, (_, _s, _b, ents) in zip(entries, batch, strict=True)
-                                               for k in set(ents)], batch_size=5000)
+                                entities=s["entities"], charge=s.get("charge", "")) for c, (_, s, _b, _e) in zip(clues, batch, strict=True)])
+                with connection.cursor() as cur:
+                    cur.executemany(f"INSERT INTO {BandKey._meta.db_table} (key, entry_id) VALUES (%s, %s)",
+                                    [(k, e.pk) for e, (_, _s, bands, _e) in zip(entries, batch, strict=True)
+                                     for k in set(bands)])
+                    cur.executemany(f"INSERT INTO {EntityKey._meta.db_table} (key, entry_id) VALUES (%s, %s)",
+                                    [(k, e.pk) for e, (_, _s, _b, ents) in zip(entries, batch, strict=True)
+                                     for k in set(ents)])
                 for (i, *_), c in zip(batch, clues, strict=True):
                     if i < len(tips):
                         clue_of[i] = c.pk

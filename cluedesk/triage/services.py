@@ -184,9 +184,14 @@ def _index(report: Any, clue: Clue, found: Found) -> ReportIndex:
         report_id=getattr(report, "pk", None), clue=clue, signature=stored["sig"], shingles=stored["shingles"],
         length=stored["length"], entities=stored["entities"], charge=found.charge, charge_scores=found.charge_scores,
         division_code=found.division_code)
-    BandKey.objects.bulk_create([BandKey(key=k, entry=entry) for k in set(found.analysis.band_keys())])
-    EntityKey.objects.bulk_create([EntityKey(key=k, entry=entry)
-                                   for k in set(found.analysis.entity_keys()) | set(found.analysis.name_keys())])
+    # plain inserts: dozens of key rows per report, model instances would cost more than the lookup
+    bands = sorted(set(found.analysis.band_keys()))
+    entities = sorted(set(found.analysis.entity_keys()) | set(found.analysis.name_keys()))
+    with connection.cursor() as cur:
+        for table, keys in ((BandKey._meta.db_table, bands), (EntityKey._meta.db_table, entities)):
+            if keys:
+                cur.executemany(f"INSERT INTO {table} (key, entry_id) VALUES (%s, %s)",  # noqa: S608
+                                [(k, entry.pk) for k in keys])
     return entry
 
 
@@ -310,6 +315,13 @@ def merge_clues(target: Clue, other: Clue, *, acting_user: Any) -> Any:
         return outcome
 
 
+def _lock_visible(user: Any, pk: int) -> Clue | None:
+    """The clue, locked, when ``user`` may triage it (scoping joins cannot be locked on PostgreSQL)."""
+    if not Clue.objects.visible_to(user, "triage").filter(pk=pk).exists():
+        return None
+    return Clue.objects.select_for_update().filter(pk=pk).first()
+
+
 def split_report(report: Any, *, acting_user: Any) -> Clue:
     """Take a report off its clue into a new clue of its own; the report and the clue's other
     reports become labelled data ("not the same matter")."""
@@ -319,7 +331,7 @@ def split_report(report: Any, *, acting_user: Any) -> Clue:
         report = Report.objects.select_for_update().filter(pk=report.pk).first()
         if report is None or report.clue_id is None:
             raise TriageError(_("This report is not on a clue."))
-        old = Clue.objects.visible_to(acting_user, "triage").select_for_update().filter(pk=report.clue_id).first()
+        old = _lock_visible(acting_user, report.clue_id)
         if old is None:
             raise TriageError(_("This clue is not visible to you."))
         if old.report_count <= 1 or Report.objects.filter(clue=old).count() <= 1:
@@ -351,7 +363,7 @@ def correct_labels(clue: Clue, *, acting_user: Any, category: str | None = None,
     """Staff set a clue's category, industry or umbrella flag; triage stops overwriting them and
     the correction is kept as labelled data."""
     with transaction.atomic():
-        locked = Clue.objects.visible_to(acting_user, "triage").select_for_update().filter(pk=clue.pk).first()
+        locked = _lock_visible(acting_user, clue.pk)
         if locked is None:
             raise TriageError(_("This clue is not visible to you."))
         cats, inds = _taxonomy()
