@@ -67,3 +67,11 @@ def org_world(db):
     from tests.org.factories import world
 
     return world()
+
+
+def pytest_configure(config: pytest.Config) -> None:
+    """Argon2 still, at the lowest cost: tests create many users and sign in often."""
+    from django.conf import settings
+
+    settings.PASSWORD_HASHERS = ["tests.fast_hashers.CheapArgon2PasswordHasher",
+                                 *settings.PASSWORD_HASHERS]
