@@ -34,7 +34,7 @@ from django.db.models import Model, Q, QuerySet
 from django.http import Http404, HttpRequest, HttpResponse, HttpResponseRedirect
 from ninja.security import SessionAuth
 
-from .models import Membership, Role
+from .models import Division, Membership, Role
 
 ALL_ROLES: frozenset[str] = frozenset(Role.values)
 
@@ -125,8 +125,12 @@ def _scope_q(model: type[Model], grants: Iterable[Grant]) -> Q | None:
     if scope_field:
         if any(g.division_path == f"{_root_code()}/" for g in grants):
             return None
+        # a subquery on the indexed path, not a join: keeps select_for_update() usable and lets
+        # the database use the path index (one prefix range per unit)
+        paths = Q(pk__in=[])
         for path in sorted({g.division_path for g in grants}):
-            q |= Q(**{f"{scope_field}__path__startswith": path})
+            paths |= Q(path__prefix=path)
+        q |= Q(**{f"{scope_field}__in": Division.objects.filter(paths).values("code")})
     if unit_field:
         q |= Q(**{f"{unit_field}__in": sorted({g.unit_id for g in grants})})
     return q

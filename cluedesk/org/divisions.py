@@ -196,4 +196,4 @@ def ensure_divisions(actor: Actor | None = None) -> LoadResult | None:
 
 def subtree(division: Division) -> Any:
     """Every division at or below ``division``: one indexed prefix query."""
-    return Division.objects.filter(path__startswith=division.path)
+    return Division.objects.filter(path__prefix=division.path)

@@ -42,6 +42,26 @@ class Division(models.Model):
         return Division.objects.filter(code__in=codes).order_by("level")
 
 
+class PathPrefix(models.Lookup):
+    """``path__prefix="000000/430000/"``: a prefix match the database answers from the path
+    index. SQLite uses GLOB (its LIKE with ESCAPE, as Django writes it, scans the table);
+    PostgreSQL uses LIKE with the ``varchar_pattern_ops`` index Django adds for indexed
+    CharFields. Paths hold only letters, digits and "/", so no wildcard needs escaping."""
+
+    lookup_name = "prefix"
+
+    def as_sql(self, compiler, connection):  # type: ignore[no-untyped-def]
+        lhs, lhs_params = self.process_lhs(compiler, connection)
+        prefix = str(self.rhs)
+        if not all(ch.isalnum() or ch == "/" for ch in prefix):
+            raise ValueError(f"not a division path: {prefix!r}")
+        operator, pattern = ("GLOB", prefix + "*") if connection.vendor == "sqlite" else ("LIKE", prefix + "%")
+        return f"{lhs} {operator} %s", [*lhs_params, pattern]
+
+
+Division._meta.get_field("path").register_lookup(PathPrefix)
+
+
 class Unit(models.Model):
     """An office attached to a division. The types are one list here: a deployment that needs
     another type adds a line (and a translation); nothing else depends on the set."""
