@@ -279,6 +279,12 @@ class Signature(models.Model):
     def __str__(self) -> str:
         return f"{self.role} by {self.signer_id} on {self.conclusion_id} r{self.revision}"
 
+    @property
+    def role_label(self) -> str:
+        from cluedesk.org.models import Role
+
+        return str(dict(Role.choices).get(self.role, self.role))
+
 
 class Review(models.Model):
     class Outcome(models.TextChoices):
