@@ -402,6 +402,9 @@ class Row:
     counts: dict[str, int]
     median_days: float | None = None
 
+    prev_rate: float | None = None
+    prev_rank: int | None = None
+
     def __getattr__(self, name: str) -> Any:
         if name in COUNTERS:
             return self.counts.get(name, 0)

@@ -114,6 +114,14 @@ def dashboard(request: HttpRequest) -> HttpResponse:
     children = stats.table(None, division, start, end) if division.level < Division.Level.COUNTY else []
     children = [r for r in children if r.counts.get("clues") or r.counts.get("reports")]
     ranked = sorted(children, key=bulletins.rank_key)
+    if children:  # the same divisions in the previous period, to compare rates and ranks
+        before = stats.table(None, division, stats.add_months(start, -n), stats.add_months(end, -n))
+        before_ranked = sorted([r for r in before if r.counts.get("dispatched")], key=bulletins.rank_key)
+        prev_rank = {r.division.code: i for i, r in enumerate(before_ranked, start=1)}
+        prev_rate = {r.division.code: r.verification_rate for r in before}
+        for r in ranked:
+            r.prev_rate = prev_rate.get(r.division.code)  # type: ignore[attr-defined]
+            r.prev_rank = prev_rank.get(r.division.code)  # type: ignore[attr-defined]
     by_backlog = sorted(children, key=lambda r: (-r.backlog, r.division.code))
     trend = stats.trend(division, start, end)
     funnel = [

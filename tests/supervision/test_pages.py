@@ -56,6 +56,7 @@ def test_the_national_dashboard_drills_down_and_links_to_the_filtered_clue_list(
     assert "/staff/clues/?division=430181&amp;state=concluded" in body
     assert 'type="application/json"' in body and "<script>" not in body   # no inline script (CSP)
     assert "Verification rate" in body and "Concluded ÷ dispatched." in body
+    assert "vs previous period" in body
 
 
 def test_a_bad_period_is_explained_not_a_crash(w):
