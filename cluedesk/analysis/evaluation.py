@@ -95,7 +95,7 @@ def office_division(office: str) -> str | None:
     return found[0] if found else None
 
 
-def score(test: list[dict[str, Any]], train: list[dict[str, Any]], preds: dict[Hashable, dict[str, Any]]) -> dict[str, Any]:
+def score(test: list[dict[str, Any]], train: list[dict[str, Any]], preds: dict[Any, dict[str, Any]]) -> dict[str, Any]:
     gold = {t["id"]: t["matter"] for t in test}
     p, r, f = bcubed(gold, {i: preds[i]["cluster"] for i in gold})
     hn = hard_negatives(test)

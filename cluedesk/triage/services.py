@@ -243,7 +243,7 @@ def attach_or_open(report: Any) -> tuple[Clue, dict[str, Any]]:
     decision = decide(found.analysis, candidates(found.analysis), engine.pair_model())
     repeat = False
     if decision.clue is not None:
-        clue = Clue.objects.select_for_update().get(pk=decision.clue)
+        clue = Clue.objects.select_for_update().get(pk=int(decision.clue))  # type: ignore[call-overload]
         Clue.objects.filter(pk=clue.pk).update(report_count=F("report_count") + 1)
         clue.refresh_from_db()
         info, _created = ClueTriage.objects.get_or_create(clue=clue)
