@@ -43,14 +43,14 @@ def explicit_timestamps(*model_fields: tuple[type[models.Model], str]) -> Iterat
     """Let bulk_create keep the timestamps we set (auto_now / auto_now_add would overwrite them)."""
     saved = []
     for model, name in model_fields:
-        f = model._meta.get_field(name)
+        f: Any = model._meta.get_field(name)
         saved.append((f, f.auto_now, f.auto_now_add))
-        f.auto_now = f.auto_now_add = False  # type: ignore[attr-defined]
+        f.auto_now = f.auto_now_add = False
     try:
         yield
     finally:
         for f, auto_now, auto_now_add in saved:
-            f.auto_now, f.auto_now_add = auto_now, auto_now_add  # type: ignore[attr-defined]
+            f.auto_now, f.auto_now_add = auto_now, auto_now_add
 
 
 def _digest(rows: list[tuple[Any, ...]]) -> str:
@@ -187,6 +187,7 @@ def seed_calibrated(*, seed: int = 2026, scale: float = 1.0, end_month: dt.date 
                 for c, (i, valid, _k, _county) in zip(clues, meta, strict=True):
                     if not valid:
                         continue
+                    assert c.deadline is not None
                     assignments.append(Assignment(clue=c, unit=c.unit, mode="local", deadline=c.deadline,
                                                   assigned_by=importer, reason="imported history"))
                     if i in concluded_set:

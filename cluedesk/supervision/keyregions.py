@@ -50,12 +50,12 @@ class KeyRegionError(Exception):
 def indicators(start: dt.date, end: dt.date, level: int = 2) -> dict[str, list[str]]:
     """Division code → the indicators it meets."""
     sums: dict[str, dict[str, int]] = {}
-    for row in Fact.objects.filter(level=level, month__gte=start, month__lte=end).values(
-            "division_id", "clues", "valid", "dispatched", "concluded", "overdue", "umbrella"):
-        cell = sums.setdefault(row["division_id"], {})
-        for k, v in row.items():
-            if k != "division_id":
-                cell[k] = cell.get(k, 0) + v
+    keys = ("clues", "valid", "dispatched", "concluded", "overdue", "umbrella")
+    for code, *values in Fact.objects.filter(level=level, month__gte=start, month__lte=end).values_list(
+            "division_id", *keys):
+        cell = sums.setdefault(code, {})
+        for k, v in zip(keys, values, strict=True):
+            cell[k] = cell.get(k, 0) + v
     if not sums:
         return {}
     nation = stats.one(Division.objects.get(code=ROOT_CODE), start, end)

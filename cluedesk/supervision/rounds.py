@@ -133,4 +133,4 @@ def report(r: InspectionRound, today: dt.date | None = None) -> RoundReport:
             t[i] += v
             totals[i] += v
     teams = {t.pk: t for t in r.teams.all()}
-    return RoundReport(*totals, by_team=[(teams[k], v[0], v[1], v[2]) for k, v in sorted(per_team.items())])
+    return RoundReport(handed_over=totals[0], concluded=totals[1], cases=totals[2], overdue=totals[3], by_team=[(teams[k], v[0], v[1], v[2]) for k, v in sorted(per_team.items())])

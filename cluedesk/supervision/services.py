@@ -91,7 +91,7 @@ def flagged(now: dt.datetime) -> dict[str, set[int]]:
 def _unit_above(clue: Clue) -> Unit | None:
     barred = barred_unit_ids(clue)
     unit = clue.unit
-    while unit is not None and unit.parent_id is not None:
+    while unit is not None and unit.parent is not None:
         unit = unit.parent
         if unit.active and unit.pk not in barred:
             return unit

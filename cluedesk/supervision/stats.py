@@ -223,14 +223,14 @@ def _apply(cells: Cells) -> None:
                          for f in FactDays.objects.filter(division_id__in=codes, month__in=months)}
         levels = _levels(codes)
         new_d, changed_d = [], []
-        for key, delta in days.items():
+        for key, dn in days.items():
             if key[0] not in levels:
                 continue
             row = existing_days.get(key)
             if row is None:
-                new_d.append(FactDays(division_id=key[0], month=key[1], days=key[2], n=delta))
+                new_d.append(FactDays(division_id=key[0], month=key[1], days=key[2], n=dn))
             else:
-                row.n += delta
+                row.n += dn
                 changed_d.append(row)
         FactDays.objects.bulk_create(new_d, batch_size=2000)
         FactDays.objects.bulk_update(changed_d, ["n"], batch_size=2000)

@@ -303,7 +303,7 @@ def key_regions_adjust(request: HttpRequest) -> HttpResponse:
     from . import keyregions
 
     division = Division.objects.filter(code=(request.POST.get("division") or "").strip()).first()
-    if not _in_scope(request.user, division, "supervise"):
+    if division is None or not _in_scope(request.user, division, "supervise"):
         raise Http404
     try:
         keyregions.adjust(division, request.POST.get("kind", ""), user=request.user,
@@ -331,7 +331,7 @@ def round_new(request: HttpRequest) -> HttpResponse:
     from . import rounds
 
     division = Division.objects.filter(code=(request.POST.get("division") or "").strip()).first()
-    if not _in_scope(request.user, division, "supervise"):
+    if division is None or not _in_scope(request.user, division, "supervise"):
         raise Http404
     try:
         r = rounds.create_round(user=request.user, name=request.POST.get("name", ""), division=division,
@@ -388,10 +388,10 @@ def round_handover(request: HttpRequest, round_id: int) -> HttpResponse:
     r = get_visible_or_404(request.user, InspectionRound.objects.select_related("division"), "supervise",
                            pk=round_id)
     try:
-        team = r.teams.filter(pk=_int(request.POST.get("team"))).first()
+        team = r.teams.filter(pk=_int(request.POST.get("team")) or 0).first()
         clue = Clue.objects.visible_to(request.user).select_related("division").filter(
             public_id=(request.POST.get("clue") or "").strip().upper()).first()
-        unit = Unit.objects.filter(pk=_int(request.POST.get("unit")), active=True).first()
+        unit = Unit.objects.filter(pk=_int(request.POST.get("unit")) or 0, active=True).first()
         if team is None:
             raise rounds.RoundError(_("Choose a team of this round."))
         if clue is None:
