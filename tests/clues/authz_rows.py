@@ -1,0 +1,56 @@
+"""Authorization matrix rows for cluedesk.clues (see tests/authz.py)."""
+
+from __future__ import annotations
+
+import secrets
+
+from tests.authz import ANY_STAFF, Row
+
+
+def _clue(w, inside):
+    return w.clue_in if inside else w.clue_out
+
+
+def _report(w):
+    from cluedesk.intake.models import Report
+
+    return Report.objects.filter(clue=w.clue_in).first()
+
+
+def _add_report(w):
+    from cluedesk.intake.models import Report
+
+    Report.objects.create(tracking_hash=secrets.token_hex(32), clue=w.clue_in, channel="web", text="matrix report")
+
+
+def _add_evidence(w):
+    from cluedesk.clues.models import Evidence
+    from cluedesk.clues.services import evidence_path
+    from cluedesk.vault.sealing import encrypt_stream
+
+    for clue in (w.clue_in, w.clue_out):
+        ev = Evidence.objects.create(clue=clue, file_id=f"matrix-{clue.pk}", name="photo.jpg", size=3, sha256="0" * 64,
+                                     uploaded_by=w.staff["verifier"])
+        path = evidence_path(ev.file_id)
+        path.parent.mkdir(parents=True, exist_ok=True)
+        with open(path, "wb") as out:
+            encrypt_stream(iter([b"abc"]), out)
+
+
+ROWS = [
+    Row("staff/clues/", roles=ANY_STAFF, ok=(200,)),
+    Row("staff/clues/export/<str:fmt>/", roles=ANY_STAFF, url=lambda w, i: "/staff/clues/export/csv/",
+        scoped=False, ok=(200,)),
+    Row("staff/clues/<str:public_id>/", roles=ANY_STAFF, ok=(200,),
+        url=lambda w, i: f"/staff/clues/{_clue(w, i).public_id}/"),
+    # one verb of the table stands for all: the view is generic, the roles come from workflow.check
+    Row("staff/clues/<str:public_id>/act/<str:verb>/", method="POST", roles={"intake_reviewer"}, ok=(303,),
+        url=lambda w, i: f"/staff/clues/{_clue(w, i).public_id}/act/screen_valid/",
+        data=lambda w: {"version": w.clue_in.version, "priority": "normal"}),
+    Row("staff/clues/<str:public_id>/message/", method="POST", roles={"intake_reviewer", "dispatcher", "verifier"},
+        ok=(303,), setup=_add_report,
+        url=lambda w, i: f"/staff/clues/{_clue(w, i).public_id}/message/",
+        data=lambda w: {"report": _report(w).pk, "body": "Could you tell us the street?"}),
+    Row("staff/clues/<str:public_id>/evidence/<str:file_id>/", roles=ANY_STAFF, ok=(200,), setup=_add_evidence,
+        url=lambda w, i: f"/staff/clues/{_clue(w, i).public_id}/evidence/matrix-{_clue(w, i).pk}/"),
+]
