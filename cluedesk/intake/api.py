@@ -68,9 +68,10 @@ class ReportIn(pydantic.BaseModel):
 
     model_config = pydantic.ConfigDict(extra="forbid")
     text: str
-    place_text: str = ""
-    when_text: str = ""
-    who_text: str = ""
+    # the form's names; the shorter "place", "when", "who" are accepted too
+    place_text: str = pydantic.Field(default="", validation_alias=pydantic.AliasChoices("place_text", "place"))
+    when_text: str = pydantic.Field(default="", validation_alias=pydantic.AliasChoices("when_text", "when"))
+    who_text: str = pydantic.Field(default="", validation_alias=pydantic.AliasChoices("who_text", "who"))
     category: str = ""
     name: str = ""
     contact: str = ""

@@ -195,3 +195,10 @@ def test_a_channel_guessing_codes_is_stopped(client: Client, channel_token: str,
                             content_type="application/json", HTTP_AUTHORIZATION=f"Bearer {channel_token}").status_code
                 for _ in range(52)]
     assert statuses[:50] == [404] * 50 and statuses[50:] == [429, 429]
+
+
+def test_short_field_names_are_accepted(client: Client, channel_token: str) -> None:
+    resp = post(client, channel_token, {"text": "x", "place": "湖南省长沙市", "when": "去年", "who": "张某"})
+    assert resp.status_code == 201, resp.content
+    report = Report.objects.get()
+    assert (report.place_text, report.when_text, report.who_text) == ("湖南省长沙市", "去年", "张某")
