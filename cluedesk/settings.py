@@ -177,6 +177,9 @@ def sqlite_database(path: Path) -> dict[str, object]:
     return {
         "ENGINE": "django.db.backends.sqlite3",
         "NAME": str(path),
+        # keep the connection (and its PRAGMAs) for the worker's life: opening one per request
+        # doubled the cost of a submission
+        "CONN_MAX_AGE": envint("CLUEDESK_DB_CONN_MAX_AGE", 600),
         "OPTIONS": {
             "timeout": 20,
             "transaction_mode": "IMMEDIATE",
@@ -202,7 +205,8 @@ if REDIS_URL:
     CACHES = {"default": {"BACKEND": "django.core.cache.backends.redis.RedisCache", "LOCATION": REDIS_URL}}
 else:
     # Rate-limit counters must be shared by all worker processes: keep them in the database.
-    CACHES = {"default": {"BACKEND": "django.core.cache.backends.db.DatabaseCache", "LOCATION": "cluedesk_cache"}}
+    CACHES = {"default": {"BACKEND": "django.core.cache.backends.db.DatabaseCache", "LOCATION": "cluedesk_cache",
+                          "OPTIONS": {"MAX_ENTRIES": 100000}}}
 
 PASSWORD_HASHERS = [
     "django.contrib.auth.hashers.Argon2PasswordHasher",
