@@ -184,6 +184,11 @@ def _index(report: Any, clue: Clue, found: Found) -> ReportIndex:
         report_id=getattr(report, "pk", None), clue=clue, signature=stored["sig"], shingles=stored["shingles"],
         length=stored["length"], entities=stored["entities"], charge=found.charge, charge_scores=found.charge_scores,
         division_code=found.division_code)
+    _insert_keys(entry, found)
+    return entry
+
+
+def _insert_keys(entry: ReportIndex, found: Found) -> None:
     # plain inserts: dozens of key rows per report, model instances would cost more than the lookup
     bands = sorted(set(found.analysis.band_keys()))
     entities = sorted(set(found.analysis.entity_keys()) | set(found.analysis.name_keys()))
@@ -192,7 +197,6 @@ def _index(report: Any, clue: Clue, found: Found) -> ReportIndex:
             if keys:
                 cur.executemany(f"INSERT INTO {table} (key, entry_id) VALUES (%s, %s)",  # noqa: S608
                                 [(k, entry.pk) for k in keys])
-    return entry
 
 
 def _more_specific(new: str, old: str) -> bool:
@@ -390,3 +394,29 @@ def correct_labels(clue: Clue, *, acting_user: Any, category: str | None = None,
         record("triage.labels_corrected", actor=Actor.staff(acting_user), subject_type="clue",
                subject_id=locked.public_id, data={k: v for k, v in changes.items()})
         return locked
+
+
+def reindex(batch: int = 500) -> int:
+    """Recompute the index rows of every stored report from its text; returns how many."""
+    from cluedesk.intake.models import Report
+
+    done = 0
+    ids = list(ReportIndex.objects.exclude(report_id=None).values_list("pk", flat=True))
+    for start in range(0, len(ids), batch):
+        with transaction.atomic():
+            entries = ReportIndex.objects.select_for_update().filter(pk__in=ids[start:start + batch])
+            reports = Report.objects.in_bulk([e.report_id for e in entries])
+            for entry in entries:
+                report = reports.get(entry.report_id)
+                if report is None:
+                    continue
+                found = examine(report)
+                BandKey.objects.filter(entry=entry).delete()
+                EntityKey.objects.filter(entry=entry).delete()
+                stored = found.analysis.stored()
+                entry.signature, entry.shingles, entry.length = stored["sig"], stored["shingles"], stored["length"]
+                entry.entities, entry.charge, entry.charge_scores = stored["entities"], found.charge, found.charge_scores
+                entry.save()
+                _insert_keys(entry, found)
+                done += 1
+    return done

@@ -196,3 +196,16 @@ def test_routing_never_offers_an_implicated_unit_or_its_subordinates(org_world: 
     assert suggest_unit("430181") == county
     assert suggest_unit("430181", [county.name]) == city
     assert suggest_unit("430181", [city.name]) == province  # the county office is the city's subordinate
+
+
+def test_reindex_rebuilds_the_keys_of_stored_reports() -> None:
+    from cluedesk.triage.models import BandKey
+    from cluedesk.triage.services import reindex
+
+    _r, clue, _ = submit(ORIGINAL)
+    before = sorted(BandKey.objects.values_list("key", flat=True))
+    BandKey.objects.all().delete()
+    assert reindex() == 1
+    assert sorted(BandKey.objects.values_list("key", flat=True)) == before
+    _r2, again, _ = submit(RE_REPORT)
+    assert again.pk == clue.pk
