@@ -7,6 +7,7 @@ app_name = "clues"
 urlpatterns = [
     path("", views.queue, name="queue"),
     path("export/<str:fmt>/", views.export, name="export"),
+    path("bulk-assign/", views.bulk_assign, name="bulk_assign"),
     path("<str:public_id>/", views.detail, name="detail"),
     path("<str:public_id>/act/<str:verb>/", views.act, name="act"),
     path("<str:public_id>/message/", views.message, name="message"),

@@ -21,12 +21,12 @@ from django.views.decorators.http import require_GET, require_POST
 
 from cluedesk.ledger.services import Actor, record, timeline
 from cluedesk.org.access import get_visible_or_404, roles_of, staff_required, sudo_required
-from cluedesk.org.models import Membership, Role
+from cluedesk.org.models import Membership, Role, Unit
 
 from . import services, workflow
 from .conflicts import subtree_ids
 from .forms import FORMS, MessageForm, QueueFilterForm, VerbForm
-from .models import Clue, Evidence, Signature
+from .models import Assignment, Clue, Evidence, Signature
 
 S = Clue.State
 OPEN_STATES = (S.ASSIGNED, S.VERIFYING, S.DRAFTED, S.SIGNED)
@@ -115,11 +115,64 @@ def queue(request: HttpRequest) -> HttpResponse:
             for c in page.object_list]
     query = request.GET.copy()
     query.pop("page", None)
-    context = {"form": form, "page": page, "rows": rows, "query": query.urlencode(),
+    bulk_units = _bulk_units(request.user) if Role.DISPATCHER in roles_of(request.user) else []
+    context = {"form": form, "page": page, "rows": rows, "query": query.urlencode(), "bulk_units": bulk_units,
+               "modes": Assignment.Mode.choices,
                "queue": (form.cleaned_data.get("queue") if form.is_valid() else "") or "all",
                "queues": QueueFilterForm.QUEUES}
     template = "clues/_queue_list.html" if request.headers.get("HX-Request") else "clues/queue.html"
     return render(request, template, context)
+
+
+def _bulk_units(user: Any) -> list[Unit]:
+    """Units a dispatcher is likely to hand clues to: their own subtree, the units above them and
+    their neighbours (same parent division) — every pick is still checked clue by clue."""
+    paths = set()
+    for path in Membership.objects.filter(user=user, role=Role.DISPATCHER, unit__active=True).values_list(
+            "unit__division__path", flat=True):
+        codes = [c for c in path.split("/") if c]
+        paths.add("/".join(codes[:-1]) + "/" if len(codes) > 1 else path)
+    q = Q(pk__in=[])
+    for path in paths:
+        q |= Q(division__path__startswith=path)
+    units = Unit.objects.filter(active=True).filter(q).select_related("division").order_by("division__path", "name")
+    return list(units[:300])
+
+
+@require_POST
+@staff_required(Role.DISPATCHER)
+def bulk_assign(request: HttpRequest) -> HttpResponse:
+    """Assign the ticked clues to one unit in one mode: one verb per clue (each its own
+    transaction and ledger event); each refusal is reported with its reason."""
+    back = request.POST.get("back", "")
+    if not back.startswith("/staff/clues/"):
+        back = "/staff/clues/"
+    mode = request.POST.get("mode", "")
+    unit = request.POST.get("unit", "")
+    picked = request.POST.getlist("clues")[:PAGE_SIZE * 4]
+    done, refused = [], []
+    for item in picked:
+        public_id, _sep, version = item.partition(":")
+        clue = Clue.objects.visible_to(request.user).filter(public_id=public_id).first()
+        if clue is None or not version.isdigit():
+            refused.append(f"{public_id}: {_('not found')}")
+            continue
+        try:
+            outcome = services.assign(clue, acting_user=request.user, unit=unit, mode=mode, version=int(version))
+        except services.WorkflowError as exc:
+            refused.append(f"{public_id}: {exc.message}")
+            continue
+        if outcome.changed:
+            done.append(public_id)
+    if not picked:
+        messages.error(request, _("Tick the clues to assign first."))
+    if done:
+        messages.success(request, _("Assigned: %(list)s.") % {"list": ", ".join(done)})
+    for line in refused:
+        messages.error(request, _("Not assigned: %(reason)s") % {"reason": line})
+    response = redirect(back)
+    response.status_code = 303
+    return response
 
 
 EXPORT_COLUMNS = ["number", "state", "priority", "category", "industry", "division", "unit", "mode",

@@ -41,6 +41,9 @@ ROWS = [
     Row("staff/clues/", roles=ANY_STAFF, ok=(200,)),
     Row("staff/clues/export/<str:fmt>/", roles=ANY_STAFF, url=lambda w, i: "/staff/clues/export/csv/",
         scoped=False, ok=(200,)),
+    Row("staff/clues/bulk-assign/", method="POST", roles={"dispatcher"}, scoped=False, ok=(303,),
+        data=lambda w: {"clues": [f"{w.clue_in.public_id}:{w.clue_in.version}"], "unit": w.county.pk,
+                        "mode": "local"}),
     Row("staff/clues/<str:public_id>/", roles=ANY_STAFF, ok=(200,),
         url=lambda w, i: f"/staff/clues/{_clue(w, i).public_id}/"),
     # one verb of the table stands for all: the view is generic, the roles come from workflow.check

@@ -196,3 +196,24 @@ def test_the_clue_page_reads_in_chinese(world) -> None:
     html = c.get(f"/staff/clues/{clue.public_id}/", HTTP_ACCEPT_LANGUAGE="zh-hans").content.decode()
     assert "你现在可以做的" in html or "受理为有效" in html
 
+
+
+def test_bulk_assign_assigns_each_ticked_clue_and_reports_each_refusal(world) -> None:
+    ok1, ok2 = world.clue(Clue.State.SCREENED), world.clue(Clue.State.SCREENED)
+    barred = world.clue(Clue.State.SCREENED)
+    ImplicatedUnit.objects.create(clue=barred, unit=world.units["K2"])
+    new = world.clue()
+    c = as_(world, "dispatcher")
+    listing = c.get("/staff/clues/?state=screened").content.decode()
+    assert f'value="{ok1.public_id}:{ok1.version}"' in listing
+    response = c.post("/staff/clues/bulk-assign/", {
+        "clues": [f"{x.public_id}:{x.version}" for x in (ok1, ok2, barred, new)],
+        "unit": world.units["K2"].pk, "mode": "offsite", "back": "/staff/clues/?state=screened"}, follow=True)
+    html = response.content.decode()
+    for x in (ok1, ok2):
+        x.refresh_from_db()
+        assert x.state == "assigned" and x.unit == world.units["K2"]
+    assert f"{new.public_id}: This action is not possible" in html
+    barred.refresh_from_db()
+    assert barred.state == "screened"
+    assert as_(world, "verifier").post("/staff/clues/bulk-assign/", {"clues": [f"{new.public_id}:1"]}).status_code == 403
