@@ -335,6 +335,21 @@ def _acc(data: dict[str, Any]) -> services.AccountabilityInput | None:
                                         data.get("acc_official", ""), data.get("acc_measure", ""))
 
 
+def _merge(clue: Clue, user: Any, data: dict[str, Any]) -> services.Outcome:
+    """Through triage when it is there, so its same-matter index follows the reports and the pair
+    becomes labelled data; triage calls the ``merge`` verb, which writes the one event."""
+    target = Clue.objects.visible_to(user).filter(public_id=(data["into"] or "").strip().upper()).first()
+    try:
+        from cluedesk.triage.services import merge_clues
+    except ImportError:
+        merge_clues = None
+    current = Clue.objects.filter(pk=clue.pk).values_list("version", flat=True).first()
+    if merge_clues is None or target is None or current != data["version"]:
+        return services.merge(clue, acting_user=user, version=data["version"], into=data["into"])
+    outcome: services.Outcome = merge_clues(target, clue, acting_user=user)
+    return outcome
+
+
 Call = Callable[[Clue, Any, dict[str, Any]], services.Outcome]
 
 CALLS: dict[str, Call] = {
@@ -345,7 +360,7 @@ CALLS: dict[str, Call] = {
                                                               reason=d["reason"]),
     "transfer": lambda c, u, d: services.transfer(c, acting_user=u, version=d["version"], body=d["body"],
                                                   reason=d["reason"]),
-    "merge": lambda c, u, d: services.merge(c, acting_user=u, version=d["version"], into=d["into"]),
+    "merge": lambda c, u, d: _merge(c, u, d),
     "flag_implicated": lambda c, u, d: services.flag_implicated(
         c, acting_user=u, version=d["version"], unit=d["unit"], official=d["official"], note=d["note"]),
     "assign": lambda c, u, d: services.assign(c, acting_user=u, version=d["version"], mode=d["unit_mode"][0],

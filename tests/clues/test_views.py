@@ -217,3 +217,15 @@ def test_bulk_assign_assigns_each_ticked_clue_and_reports_each_refusal(world) ->
     barred.refresh_from_db()
     assert barred.state == "screened"
     assert as_(world, "verifier").post("/staff/clues/bulk-assign/", {"clues": [f"{new.public_id}:1"]}).status_code == 403
+
+
+def test_merging_from_the_page_moves_the_reports(world, monkeypatch) -> None:
+    monkeypatch.setattr(intake, "attach_or_open", open_in_furong(world))
+    first, _c1 = intake.submit_report(text="Sand mafia at the river bend.", channel="web", actor=Actor.reporter())
+    second, code = intake.submit_report(text="Same sand gang beat a driver.", channel="web", actor=Actor.reporter())
+    post(as_(world, "reviewer"), second.clue, "merge", {"into": first.clue.public_id})
+    second.refresh_from_db()
+    assert second.clue == first.clue
+    assert Clue.objects.filter(state="merged").count() == 1
+    assert Event.objects.filter(verb="clue.merge").count() == 1
+    assert verify().ok
