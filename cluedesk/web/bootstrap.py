@@ -31,6 +31,7 @@ def first_start(*, demo: bool) -> list[str]:
 
 
 def seed_demo_people(seed: int | None = None, reports: int = 12) -> list[str]:
+    from cluedesk.clues.demo import run_demo_lifecycle
     from cluedesk.intake.demo import seed_reports
     from cluedesk.org.demo import seed_org
 
@@ -38,8 +39,10 @@ def seed_demo_people(seed: int | None = None, reports: int = 12) -> list[str]:
     with transaction.atomic():
         people = seed_org(rng)
     seed_reports(reports, rng=rng)
+    walked = run_demo_lifecycle()
     lines = ["Demo staff accounts (passwords shown once; first sign-in enrols a TOTP authenticator;",
              "without an authenticator app, `cluedesk demo-totp USERNAME` prints the current code):"]
     for username, password, roles, unit in people:
         lines.append(f"  {username:<24} {password:<22} {', '.join(roles):<40} {unit}")
+    lines.append(f"Demo reports: {reports}; demo clues walked through the verification lifecycle: {len(walked)}.")
     return lines
