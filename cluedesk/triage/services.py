@@ -46,7 +46,13 @@ CONCLUDED = {"concluded", "reviewed"}
 CLOSED = {"merged", "invalid", "transferred"}
 define_action("triage", Role.INTAKE_REVIEWER, Role.DISPATCHER)
 
-KEY_ROWS = 4000  # cap on index rows read for one lookup; the best-shared candidates are kept
+KEY_ROWS = 4000
+# the reporter's choice on the public form (intake.models.Category) → the triage taxonomy
+REPORTER_CATEGORY = {
+    "violence": "gang_violence", "illegal_lending": "loan_sharking", "gambling_drugs": "gambling",
+    "market_control": "forced_trade", "resources": "natural_resources", "village_tyrant": "grassroots_abuse",
+    "umbrella": "umbrella", "fraud": "telecom_fraud",
+}  # cap on index rows read for one lookup; the best-shared candidates are kept
 
 
 class TriageError(ValueError):
@@ -265,6 +271,9 @@ def attach_or_open(report: Any) -> tuple[Clue, dict[str, Any]]:
         if division is not None:
             clue.division = division
     refresh_labels(clue, info, found.analysis.norm, found.charge_scores)
+    reporter_says = REPORTER_CATEGORY.get(getattr(report, "category", "") or "", "")
+    if reporter_says and clue.category in ("", "other") and not info.corrected:
+        clue.category = reporter_says  # what the reporter chose, when triage found nothing better
     if verb == "opened" or info.suggested_unit_id is None:
         info.suggested_unit = suggest_unit(info.division_code, info.implicated)
     clue.save()

@@ -209,3 +209,10 @@ def test_reindex_rebuilds_the_keys_of_stored_reports() -> None:
     assert sorted(BandKey.objects.values_list("key", flat=True)) == before
     _r2, again, _ = submit(RE_REPORT)
     assert again.pk == clue.pk
+
+
+def test_the_reporter_s_category_is_used_when_triage_finds_nothing_better() -> None:
+    _r, clue, _ = submit("有人长期欺压村民，大家敢怒不敢言。", category="village_tyrant")
+    assert clue.category == "grassroots_abuse"
+    _r2, other, _ = submit("村里有人开设赌场，每晚赌资上万元。", category="village_tyrant")
+    assert other.category == "gambling"
