@@ -75,18 +75,20 @@ def shots_dir(tmp_path_factory: pytest.TempPathFactory) -> Path:
 
 @pytest.fixture
 def new_page(browser: Any, live_server: Any, shots_dir: Path) -> Iterator[Callable[..., Any]]:
-    """``new_page(locale="en-GB", javascript=True, viewport=PHONE)``: a page in a fresh context
-    whose relative URLs go to the live server. Contexts are closed after the test."""
+    """``new_page(locale="en-GB", javascript=True, viewport=PHONE, bypass_csp=False)``: a page in a
+    fresh context whose relative URLs go to the live server. ``bypass_csp`` only for injecting test
+    tools (axe): the site's strict CSP refuses injected scripts. Contexts are closed after the test."""
     from django.core.cache import cache
 
     cache.clear()  # rate-limit counters live in the cache: each test starts with none
     contexts: list[Any] = []
 
     def make(*, locale: str = "en-GB", javascript: bool = True, viewport: dict[str, int] | None = None,
-             accept_language: str | None = None) -> Any:
+             accept_language: str | None = None, bypass_csp: bool = False) -> Any:
         headers = {"Accept-Language": accept_language} if accept_language else None
         context = browser.new_context(base_url=live_server.url, locale=locale, java_script_enabled=javascript,
-                                      viewport=viewport or PHONE, extra_http_headers=headers)
+                                      viewport=viewport or PHONE, extra_http_headers=headers,
+                                      bypass_csp=bypass_csp)
         context.set_default_timeout(15_000)
         contexts.append(context)
         return context.new_page()
