@@ -10,6 +10,7 @@ Without a charge model, categories come from the keyword rules alone.
 from __future__ import annotations
 
 import threading
+import time
 from pathlib import Path
 
 from django.conf import settings
@@ -25,6 +26,8 @@ _lock = threading.Lock()
 _pair: PairModel | None = None
 _charge: ChargeModel | None = None
 _charge_loaded = False
+_charge_checked_at = 0.0
+RECHECK_SECONDS = 30.0  # a model trained after start-up (first start trains in the background) is picked up
 
 
 def models_dir() -> Path:
@@ -50,12 +53,16 @@ def pair_model() -> PairModel:
 
 
 def charge_model() -> ChargeModel | None:
-    global _charge, _charge_loaded
-    if not _charge_loaded:
+    global _charge, _charge_loaded, _charge_checked_at, _pair
+    stale = _charge is None and time.monotonic() - _charge_checked_at > RECHECK_SECONDS
+    if not _charge_loaded or stale:
         with _lock:
             path = _first(CHARGE_FILE)
+            if path is not None and _charge is None and _charge_loaded:
+                _pair = None  # trained together: take the new pair model too
             _charge = ChargeModel.load(path) if path else None
             _charge_loaded = True
+            _charge_checked_at = time.monotonic()
     return _charge
 
 

@@ -2,9 +2,14 @@
 
 from __future__ import annotations
 
+import os
 import random
 import secrets
+import subprocess
+import sys
+from pathlib import Path
 
+from django.conf import settings
 from django.core.management import call_command
 from django.db import transaction
 
@@ -27,7 +32,24 @@ def first_start(*, demo: bool) -> list[str]:
         lines.append(f"Administrative divisions loaded: {Division.objects.count()}.")
     if demo and not Membership.objects.exists():
         lines += seed_demo_people()
+    lines += start_triage_training()
     return lines
+
+
+def start_triage_training() -> list[str]:
+    """Train the charge model once, in the background, so serving starts at once.
+
+    Until it is there (a minute or two), categories come from the keyword rules."""
+    from cluedesk.triage import engine
+
+    if (engine.models_dir() / engine.CHARGE_FILE).exists() or os.environ.get("CLUEDESK_TRAIN_ON_START") == "0":
+        return []
+    log = Path(settings.DATA_DIR) / "triage-train.log"
+    cmd = [str(Path(sys.executable).parent / "cluedesk"), "triage-train"]
+    with log.open("ab") as out:
+        subprocess.Popen(cmd, stdout=out, stderr=subprocess.STDOUT, start_new_session=True,  # noqa: S603
+                         preexec_fn=lambda: os.nice(10))  # lower priority than serving
+    return [f"Training the triage charge model in the background (about 2 minutes, once; log: {log})."]
 
 
 def seed_demo_people(seed: int | None = None, reports: int = 12) -> list[str]:

@@ -8,6 +8,7 @@ from __future__ import annotations
 
 import gzip
 import json
+import os
 from typing import Any
 
 from django.core.management.base import BaseCommand, CommandError
@@ -46,8 +47,11 @@ class Command(BaseCommand):
         charge, pair = training.train_models(tips, staff_pairs=training.staff_pairs())
         folder = engine.models_dir()
         folder.mkdir(parents=True, exist_ok=True)
-        charge.save(folder / engine.CHARGE_FILE)
-        pair.save(folder / engine.PAIR_FILE)
+        # write beside, then rename: a serving process that looks meanwhile never loads half a file
+        charge.save(folder / (engine.CHARGE_FILE + ".tmp"))
+        pair.save(folder / (engine.PAIR_FILE + ".tmp"))
+        os.replace(folder / (engine.PAIR_FILE + ".tmp"), folder / engine.PAIR_FILE)
+        os.replace(folder / (engine.CHARGE_FILE + ".tmp"), folder / engine.CHARGE_FILE)
         if options["ship"]:
             pair.save(engine.SHIPPED / engine.PAIR_FILE)
         engine.use(reset=True)
