@@ -194,47 +194,57 @@ def _levels(codes: Iterable[str]) -> dict[str, int]:
 
 
 def _apply(cells: Cells) -> None:
-    """Add the cells' (signed) counts to the stored facts."""
+    """Add the cells' (signed) counts to the stored facts: new cells inserted, existing ones
+    incremented in place (``SET x = x + delta``, one statement run for many rows)."""
+    from django.db import connection
+
+    qn = connection.ops.quote_name
     counts = {k: v for k, v in cells.counts.items() if any(v.values())}
     if counts:
         levels = _levels(code for code, _m in counts)
         codes = {code for code, _m in counts}
         months = {m for _c, m in counts}
-        existing = {(f.division_id, f.month): f for f in Fact.objects.filter(division_id__in=codes, month__in=months)}
-        new, changed = [], []
+        existing = {(d, m): pk for pk, d, m in Fact.objects.filter(division_id__in=codes, month__in=months)
+                    .values_list("pk", "division_id", "month")}
+        new: list[Fact] = []
+        increments: list[tuple[Any, ...]] = []
         for (code, month), delta in counts.items():
             if code not in levels:
                 continue  # a division removed from the tree: nothing to attach the figures to
-            fact = existing.get((code, month))
-            if fact is None:
-                fact = Fact(division_id=code, month=month, level=levels[code])
-                new.append(fact)
+            pk = existing.get((code, month))
+            if pk is None:
+                new.append(Fact(division_id=code, month=month, level=levels[code], **delta))
             else:
-                changed.append(fact)
-            for k, v in delta.items():
-                setattr(fact, k, getattr(fact, k) + v)
+                increments.append((*(delta.get(k, 0) for k in COUNTERS), pk))
         Fact.objects.bulk_create(new, batch_size=2000)
-        Fact.objects.bulk_update(changed, list(COUNTERS), batch_size=2000)
+        if increments:
+            sets = ", ".join(f"{qn(k)} = {qn(k)} + %s" for k in COUNTERS)
+            with connection.cursor() as cur:
+                cur.executemany(f"UPDATE {qn(Fact._meta.db_table)} SET {sets} WHERE id = %s",  # noqa: S608
+                                increments)
     days = {k: v for k, v in cells.days.items() if v}
     if days:
         codes = {c for c, _m, _d in days}
         months = {m for _c, m, _d in days}
-        existing_days = {(f.division_id, f.month, f.days): f
-                         for f in FactDays.objects.filter(division_id__in=codes, month__in=months)}
+        existing_days = {(d, m, n): pk for pk, d, m, n in FactDays.objects.filter(
+            division_id__in=codes, month__in=months).values_list("pk", "division_id", "month", "days")}
         levels = _levels(codes)
-        new_d, changed_d = [], []
+        new_d: list[FactDays] = []
+        bumps: list[tuple[int, int]] = []
         for key, dn in days.items():
             if key[0] not in levels:
                 continue
-            row = existing_days.get(key)
-            if row is None:
+            pk = existing_days.get(key)
+            if pk is None:
                 new_d.append(FactDays(division_id=key[0], month=key[1], days=key[2], n=dn))
             else:
-                row.n += dn
-                changed_d.append(row)
+                bumps.append((dn, pk))
         FactDays.objects.bulk_create(new_d, batch_size=2000)
-        FactDays.objects.bulk_update(changed_d, ["n"], batch_size=2000)
-        FactDays.objects.filter(n=0).delete()
+        if bumps:
+            with connection.cursor() as cur:
+                cur.executemany(f"UPDATE {qn(FactDays._meta.db_table)} SET n = n + %s WHERE id = %s",  # noqa: S608
+                                bumps)
+            FactDays.objects.filter(pk__in=[pk for _n, pk in bumps], n=0).delete()
 
 
 def _insert(model: type[Any], fields: list[str], rows: list[tuple[Any, ...]]) -> None:
