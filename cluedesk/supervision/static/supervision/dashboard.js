@@ -22,7 +22,7 @@
         textStyle: font, tooltip: { trigger: "axis" }, legend: { top: 0 },
         grid: { left: 50, right: 20, top: 40, bottom: 30 },
         xAxis: { type: "category", data: data.trend.months },
-        yAxis: [{ type: "value" }, { type: "value", splitLine: { show: false } }],
+        yAxis: [{ type: "value", minInterval: 1 }, { type: "value", minInterval: 1, splitLine: { show: false } }],
         series: [
           { name: L.reports, type: "line", data: data.trend.reports },
           { name: L.clues, type: "line", data: data.trend.clues },
