@@ -28,6 +28,7 @@ from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
 
 from cluedesk.ledger.services import Actor, record
+from cluedesk.org.models import Division
 from cluedesk.triage import services as triage_services
 from cluedesk.triage.services import attach_or_open
 from cluedesk.vault import sealing
@@ -236,6 +237,10 @@ def submit_report(*, text: Any, place_text: Any = "", when_text: Any = "", who_t
         rows = _write_files(checked, written)
         precomputed = _triage_outside_lock(report)
         with transaction.atomic():
+            if report.division_id and not Division.objects.filter(pk=report.division_id).exists():
+                # the place cache may name a division this database no longer has: keep the
+                # report, drop the guess
+                report.division_id = None
             report.save(force_insert=True)
             if idempotency is not None:
                 # right after the report, before triage: a replayed key fails here, cheaply

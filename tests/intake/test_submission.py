@@ -205,3 +205,14 @@ def test_triage_analysis_runs_before_the_transaction_when_triage_accepts_it(monk
     monkeypatch.setattr(services, "attach_or_open", attach_or_open)
     report, _ = submit()
     assert seen == {"pk_at_examine": None, "found": "analysis"} and report.clue_id is not None
+
+
+def test_a_place_the_database_no_longer_has_does_not_lose_the_report(monkeypatch) -> None:
+    from cluedesk.intake import places, services
+    from cluedesk.intake.models import Report
+    from cluedesk.ledger.services import Actor
+
+    monkeypatch.setattr(places, "resolve_code", lambda text: "430181")  # a county that is not loaded
+    report, code = services.submit_report(text="有人在镇上开设赌场，长期聚众赌博。", place_text="浏阳市",
+                                          channel="web", actor=Actor.reporter())
+    assert Report.objects.get(pk=report.pk).division_id is None and code
