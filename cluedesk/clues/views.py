@@ -94,13 +94,13 @@ def filtered_clues(user: Any, form: QueueFilterForm) -> QuerySet[Clue]:
 
 
 def _search(text: str) -> Q:
-    from cluedesk.intake.models import Report
+    from cluedesk.intake.search import reports_matching
 
     words = text.split()[:5]
     q = Q()
     for word in words:
         q &= (Q(public_id__iexact=word) | Q(title__icontains=word) | Q(search_text__icontains=word)
-              | Q(pk__in=Report.objects.filter(text__icontains=word).values("clue_id")))
+              | Q(pk__in=reports_matching(word).values("clue_id")))
     return q
 
 
