@@ -1,0 +1,21 @@
+"""What the staff layout needs on every page: which links the signed-in person may follow."""
+
+from __future__ import annotations
+
+from typing import Any
+
+from django.http import HttpRequest
+
+
+def staff_nav(request: HttpRequest) -> dict[str, Any]:
+    user = getattr(request, "user", None)
+    if user is None or not user.is_authenticated or not request.path.startswith("/staff/"):
+        return {}
+    from cluedesk.org.access import roles_of
+
+    roles = roles_of(user)
+    return {"nav": {
+        "intake": bool(roles & {"intake_reviewer", "dispatcher"}),
+        "poster": bool(roles & {"intake_reviewer", "dispatcher", "admin", "supervisor"}),
+        "supervision": bool(roles & {"supervisor", "auditor"}),
+    }}
