@@ -50,7 +50,9 @@ class AssignForm(VerbForm):
 
     def __init__(self, *args: Any, clue: Clue, **kwargs: Any) -> None:
         super().__init__(*args, clue=clue, **kwargs)
-        self.fields["unit_mode"].choices = [("", "—"), *unit_mode_choices(clue)]
+        field = self.fields["unit_mode"]
+        assert isinstance(field, forms.ChoiceField)
+        field.choices = [("", "—"), *unit_mode_choices(clue)]
 
     def clean_unit_mode(self) -> tuple[str, str]:
         mode, _sep, unit = self.cleaned_data["unit_mode"].partition(":")

@@ -7,7 +7,7 @@ verbs). Rows here are written only by those services.
 from __future__ import annotations
 
 import secrets
-from typing import Any
+from typing import Any, cast
 
 from django.conf import settings
 from django.db import models
@@ -29,7 +29,7 @@ class ClueQuerySet(models.QuerySet["Clue"]):
         the unit the clue is handed to, and the conflict-of-interest bar on implicated units)."""
         from cluedesk.org.access import visible_to
 
-        return visible_to(user, self, action)
+        return cast(ClueQuerySet, visible_to(user, self, action))
 
 
 class Clue(models.Model):

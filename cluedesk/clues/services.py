@@ -320,7 +320,7 @@ def _validate_assignment(clue: Clue, unit: Unit, mode: str) -> None:
             M.OFFSITE: _("Off-site handling needs a unit of another division, not above or below this one."),
             M.UPGRADED: _("Upgraded handling needs a unit at a level above the clue's division."),
         }
-        raise InvalidInput(messages[mode])
+        raise InvalidInput(messages[M(mode)])
 
 
 def _place(clue: Clue, unit: Unit, mode: str, user: Any, reason: str) -> Assignment:

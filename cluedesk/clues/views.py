@@ -12,6 +12,7 @@ from django.core.paginator import Paginator
 from django.db import transaction
 from django.db.models import Q, QuerySet
 from django.http import Http404, HttpRequest, HttpResponse, StreamingHttpResponse
+from django.http.response import HttpResponseBase
 from django.shortcuts import redirect, render
 from django.utils import timezone
 from django.utils.http import content_disposition_header
@@ -198,7 +199,7 @@ class _Echo:
 @require_GET
 @staff_required()
 @sudo_required
-def export(request: HttpRequest, fmt: str) -> HttpResponse:
+def export(request: HttpRequest, fmt: str) -> HttpResponseBase:
     """The current list (same filters as the queue) as CSV or XLSX. No reporter data is in it."""
     if fmt not in ("csv", "xlsx"):
         raise Http404
@@ -227,10 +228,10 @@ def export(request: HttpRequest, fmt: str) -> HttpResponse:
         sheet.append(row)
     buffer = io.BytesIO()
     book.save(buffer)
-    response = HttpResponse(buffer.getvalue(),
-                            content_type="application/vnd.openxmlformats-officedocument.spreadsheetml.sheet")
-    response["Content-Disposition"] = f'attachment; filename="clues-{stamp}.xlsx"'
-    return response
+    book_response = HttpResponse(buffer.getvalue(),
+                                 content_type="application/vnd.openxmlformats-officedocument.spreadsheetml.sheet")
+    book_response["Content-Disposition"] = f'attachment; filename="clues-{stamp}.xlsx"'
+    return book_response
 
 
 # --- the clue page -----------------------------------------------------------------------------
@@ -339,12 +340,10 @@ def _merge(clue: Clue, user: Any, data: dict[str, Any]) -> services.Outcome:
     """Through triage when it is there, so its same-matter index follows the reports and the pair
     becomes labelled data; triage calls the ``merge`` verb, which writes the one event."""
     target = Clue.objects.visible_to(user).filter(public_id=(data["into"] or "").strip().upper()).first()
-    try:
-        from cluedesk.triage.services import merge_clues
-    except ImportError:
-        merge_clues = None
+    from cluedesk.triage.services import merge_clues
+
     current = Clue.objects.filter(pk=clue.pk).values_list("version", flat=True).first()
-    if merge_clues is None or target is None or current != data["version"]:
+    if target is None or current != data["version"]:
         return services.merge(clue, acting_user=user, version=data["version"], into=data["into"])
     outcome: services.Outcome = merge_clues(target, clue, acting_user=user)
     return outcome
@@ -454,7 +453,7 @@ def message(request: HttpRequest, public_id: str) -> HttpResponse:
 
 @require_GET
 @staff_required()
-def evidence_file(request: HttpRequest, public_id: str, file_id: str) -> HttpResponse:
+def evidence_file(request: HttpRequest, public_id: str, file_id: str) -> HttpResponseBase:
     from cluedesk.vault.sealing import decrypt_stream
 
     clue = _visible_clue(request, public_id)

@@ -32,6 +32,7 @@ from django.conf import settings
 from django.core.exceptions import PermissionDenied
 from django.db.models import Model, Q, QuerySet
 from django.http import Http404, HttpRequest, HttpResponse, HttpResponseRedirect
+from django.http.response import HttpResponseBase
 from ninja.security import SessionAuth
 
 from .models import Division, Membership, Role
@@ -214,16 +215,16 @@ def _login_redirect(request: HttpRequest) -> HttpResponse:
     return HttpResponseRedirect(f"{settings.LOGIN_URL}?{urlencode({'next': request.get_full_path()})}")
 
 
-def staff_required(*roles: str) -> Callable[[Callable[..., HttpResponse]], Callable[..., HttpResponse]]:
+def staff_required(*roles: str) -> Callable[[Callable[..., HttpResponseBase]], Callable[..., HttpResponseBase]]:
     """A view for signed-in staff whose second factor is verified; with roles, only for holders
     of one of them (else 403). Not signed in (or not past the second factor) → the sign-in page."""
     unknown = set(roles) - ALL_ROLES
     if unknown:
         raise ValueError(f"unknown roles: {sorted(unknown)}")
 
-    def decorator(view: Callable[..., HttpResponse]) -> Callable[..., HttpResponse]:
+    def decorator(view: Callable[..., HttpResponseBase]) -> Callable[..., HttpResponseBase]:
         @wraps(view)
-        def wrapped(request: HttpRequest, *args: Any, **kwargs: Any) -> HttpResponse:
+        def wrapped(request: HttpRequest, *args: Any, **kwargs: Any) -> HttpResponseBase:
             user = request.user
             if not user.is_authenticated:
                 return _login_redirect(request)
@@ -252,12 +253,12 @@ def grant_sudo(request: HttpRequest) -> None:
     request.session[SUDO_SESSION_KEY] = time.time() + getattr(settings, "CLUEDESK_SUDO_SECONDS", 300)
 
 
-def sudo_required(view: Callable[..., HttpResponse]) -> Callable[..., HttpResponse]:
+def sudo_required(view: Callable[..., HttpResponseBase]) -> Callable[..., HttpResponseBase]:
     """A sensitive act: needs a re-authentication (password and code) in the last five minutes.
     Without it nothing runs: the person is sent to re-authenticate and comes back to the page."""
 
     @wraps(view)
-    def wrapped(request: HttpRequest, *args: Any, **kwargs: Any) -> HttpResponse:
+    def wrapped(request: HttpRequest, *args: Any, **kwargs: Any) -> HttpResponseBase:
         if not sudo_active(request):
             # forms carry the page they came from in "back" (not the Referer header, which a browser may withhold)
             back = request.get_full_path() if request.method == "GET" else request.POST.get("back", "")

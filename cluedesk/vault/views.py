@@ -8,6 +8,7 @@ from django.conf import settings
 from django.contrib import messages
 from django.core.exceptions import PermissionDenied
 from django.http import HttpRequest, HttpResponse, HttpResponseRedirect
+from django.http.response import HttpResponseBase
 from django.shortcuts import render
 from django.utils.translation import gettext as _
 from django.views.decorators.http import require_http_methods, require_POST
@@ -168,7 +169,7 @@ def rotate(request: HttpRequest) -> HttpResponse:
 @require_POST
 @staff_required(Role.CUSTODIAN)
 @sudo_required
-def add_passphrase(request: HttpRequest) -> HttpResponse:
+def add_passphrase(request: HttpRequest) -> HttpResponseBase:
     form = AddPassphraseForm(request.POST, prefix="add")
     if not form.is_valid():
         messages.error(request, _("Enter your passphrase and a label."))
