@@ -1,16 +1,20 @@
-"""`cluedesk test`: the whole suite on SQLite, then again on PostgreSQL when it is reachable.
+"""`cluedesk test`: the whole suite on SQLite and, when it is reachable, again on PostgreSQL.
 
 PostgreSQL is taken from CLUEDESK_TEST_DATABASE_URL (default postgres://postgres@127.0.0.1:5432/postgres,
-trust auth as on the service machines). When it cannot be reached the second run is skipped
-with the reason printed, and the exit code is the SQLite run's.
+trust auth as on the service machines). When it cannot be reached that run is skipped with the
+reason printed, and the exit code is the SQLite run's. The two runs go side by side (one per
+core); the SQLite run prints as it goes, the PostgreSQL run's output follows when both are done.
+Set CLUEDESK_TEST_SERIAL=1 to run them one after the other.
 """
 
 from __future__ import annotations
 
 import os
+import re
 import socket
 import subprocess
 import sys
+import tempfile
 from urllib.parse import urlparse
 
 DEFAULT_PG = "postgres://postgres@127.0.0.1:5432/postgres"
@@ -37,18 +41,62 @@ def postgres_reachable(url: str) -> tuple[bool, str]:
     return True, ""
 
 
+def stream(cmd: list[str], env: dict[str, str]) -> tuple[int, str]:
+    """Run, echoing the output as it comes; return the exit code and the output."""
+    proc = subprocess.Popen(cmd, env=env, stdout=subprocess.PIPE, stderr=subprocess.STDOUT)
+    assert proc.stdout is not None
+    seen = []
+    for raw in proc.stdout:
+        sys.stdout.buffer.write(raw)
+        sys.stdout.flush()
+        seen.append(raw.decode("utf-8", "replace"))
+    return proc.wait(), "".join(seen)
+
+
+def counts(output: str) -> dict[str, int]:
+    """The figures of pytest's last summary line (passed, failed, skipped, errors)."""
+    found = {"passed": 0, "failed": 0, "skipped": 0, "error": 0}
+    lines = [ln for ln in output.splitlines() if re.search(r"\d+ (passed|failed|error)", ln)]
+    if lines:
+        for number, word in re.findall(r"(\d+) (passed|failed|skipped|errors?)", lines[-1]):
+            found["error" if word.startswith("error") else word] += int(number)
+    return found
+
+
+def closing_line(*outputs: str) -> str:
+    total = {"passed": 0, "failed": 0, "skipped": 0, "error": 0}
+    for out in outputs:
+        for key, value in counts(out).items():
+            total[key] += value
+    return f"total: {total['passed']} passed, {total['failed'] + total['error']} failed, {total['skipped']} skipped"
+
+
 def run(extra: list[str]) -> int:
     base = [sys.executable, "-m", "pytest", *extra]
     env = {k: v for k, v in os.environ.items() if k not in {"DATABASE_URL", "REDIS_URL"}}
-    print("== cluedesk test: SQLite ==", flush=True)
-    sqlite_rc = subprocess.call(base, env=env)
     pg_url = os.environ.get("CLUEDESK_TEST_DATABASE_URL", DEFAULT_PG)
     ok, reason = postgres_reachable(pg_url)
+    pg_env = dict(env, DATABASE_URL=pg_url, CLUEDESK_TEST_POSTGRES="1")
+    serial = os.environ.get("CLUEDESK_TEST_SERIAL") == "1"
+    pg_proc, pg_log = None, None
+    if ok and not serial:
+        pg_log = tempfile.TemporaryFile()
+        pg_proc = subprocess.Popen(base, env=pg_env, stdout=pg_log, stderr=subprocess.STDOUT)
+    print("== cluedesk test: SQLite ==", flush=True)
+    sqlite_rc, sqlite_out = stream(base, env)
     if not ok:
         print(f"== cluedesk test: PostgreSQL part SKIPPED: {reason} ==", flush=True)
+        print(closing_line(sqlite_out), flush=True)
         return sqlite_rc
     print("== cluedesk test: PostgreSQL ==", flush=True)
-    pg_env = dict(env, DATABASE_URL=pg_url, CLUEDESK_TEST_POSTGRES="1")
-    pg_rc = subprocess.call(base, env=pg_env)
+    if pg_proc is not None and pg_log is not None:
+        pg_rc = pg_proc.wait()
+        pg_log.seek(0)
+        pg_out = pg_log.read().decode("utf-8", "replace")
+        sys.stdout.write(pg_out)
+        sys.stdout.flush()
+    else:
+        pg_rc, pg_out = stream(base, pg_env)
     print(f"== cluedesk test: SQLite exit {sqlite_rc}, PostgreSQL exit {pg_rc} ==", flush=True)
+    print(closing_line(sqlite_out, pg_out), flush=True)
     return sqlite_rc or pg_rc
