@@ -112,12 +112,20 @@ def job_key_regions(now: dt.datetime) -> dict[str, Any]:
     return {"version": version.number}
 
 
+def job_prune_idempotency(now: dt.datetime) -> dict[str, Any]:
+    """Forget channel idempotency keys (and the encrypted codes they hold) after two days."""
+    from cluedesk.intake.services import prune_idempotency
+
+    return {"deleted": prune_idempotency()}
+
+
 JOBS: dict[str, tuple[Callable[[dt.datetime], dict[str, Any]], dt.timedelta]] = {
     "stats": (job_stats, dt.timedelta(minutes=1)),
     "escalation": (job_escalation, dt.timedelta(minutes=15)),
     "samples": (job_samples, dt.timedelta(hours=1)),
     "bulletin": (job_bulletin, dt.timedelta(hours=1)),
     "key_regions": (job_key_regions, dt.timedelta(hours=1)),
+    "prune_idempotency": (job_prune_idempotency, dt.timedelta(days=1)),
 }
 
 

@@ -83,3 +83,16 @@ def test_a_crash_part_way_resumes_without_doing_work_twice(small, monkeypatch):
     jobs.run_all(force=True)
     assert Bulletin.objects.count() == 2
     assert Event.objects.filter(verb="bulletin.issue").count() == 2
+
+
+def test_the_worker_forgets_idempotency_keys_older_than_two_days(small):
+    from cluedesk.intake.models import IdempotencyRecord
+    from cluedesk.intake.services import IdempotencyClaim, submit_report
+    from cluedesk.ledger.services import Actor
+
+    for key in ("old", "new"):
+        submit_report(text="有人在镇上开设赌场，长期聚众赌博。", channel="api:desk", actor=Actor.channel("desk"),
+                      idempotency=IdempotencyClaim(channel="desk", key=key, body_hash=key * 8))
+    IdempotencyRecord.objects.filter(key="old").update(created_at=timezone.now() - dt.timedelta(days=3))
+    assert jobs.run("prune_idempotency", force=True) == {"deleted": 1}
+    assert list(IdempotencyRecord.objects.values_list("key", flat=True)) == ["new"]
