@@ -108,6 +108,10 @@ INSTALLED_APPS = [
     "cluedesk.clues",
     "cluedesk.triage",
     "cluedesk.supervision",
+    "cluedesk.cases",
+    "cluedesk.rectify",
+    "cluedesk.compliance",
+    "cluedesk.records",
 ]
 
 MIDDLEWARE = [

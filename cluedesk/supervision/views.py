@@ -146,8 +146,10 @@ def dashboard(request: HttpRequest) -> HttpResponse:
     }
     paths = scope_paths(request.user)
     refreshed = JobState.objects.filter(pk="stats").values_list("last_finished", flat=True).first()
+    from .panels import render_panels
+
     return render(request, "supervision/dashboard.html", {
-        "refreshed": refreshed,
+        "refreshed": refreshed, "panels": render_panels(request, division, start, end),
         "division": division, "start": start, "end": end, "error": error, "total": total, "prev": prev,
         "children": children, "ranked": ranked, "by_backlog": by_backlog, "trend": trend,
         "funnel": [(name, value, clue_link(division, state)) for name, value, state in funnel],

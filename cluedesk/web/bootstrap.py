@@ -12,6 +12,7 @@ from pathlib import Path
 from django.conf import settings
 from django.core.management import call_command
 from django.db import transaction
+from django.utils.module_loading import import_string
 
 
 def first_start(*, demo: bool) -> list[str]:
@@ -52,6 +53,16 @@ def start_triage_training() -> list[str]:
     return [f"Training the triage charge model in the background (about 2 minutes, once; log: {log})."]
 
 
+# Other apps' demo data, added after the people, reports and lifecycle: each a callable
+# ``(rng) -> list[str]`` (lines to print) that writes a few rows so every page has something to show.
+DEMO_EXTRAS = [
+    "cluedesk.cases.demo.seed_demo",
+    "cluedesk.rectify.demo.seed_demo",
+    "cluedesk.compliance.demo.seed_demo",
+    "cluedesk.records.demo.seed_demo",
+]
+
+
 def seed_demo_people(seed: int | None = None, reports: int = 12) -> list[str]:
     from cluedesk.clues.demo import run_demo_lifecycle
     from cluedesk.intake.demo import seed_reports
@@ -62,9 +73,10 @@ def seed_demo_people(seed: int | None = None, reports: int = 12) -> list[str]:
         people = seed_org(rng)
     seed_reports(reports, rng=rng)
     walked = run_demo_lifecycle()
+    extras = [line for dotted in DEMO_EXTRAS for line in import_string(dotted)(rng)]
     lines = ["Demo staff accounts (passwords shown once; first sign-in enrols a TOTP authenticator;",
              "without an authenticator app, `cluedesk demo-totp USERNAME` prints the current code):"]
     for username, password, roles, unit in people:
         lines.append(f"  {username:<24} {password:<22} {', '.join(roles):<40} {unit}")
     lines.append(f"Demo reports: {reports}; demo clues walked through the verification lifecycle: {len(walked)}.")
-    return lines
+    return lines + extras

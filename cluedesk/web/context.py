@@ -18,4 +18,10 @@ def staff_nav(request: HttpRequest) -> dict[str, Any]:
         "intake": bool(roles & {"intake_reviewer", "dispatcher"}),
         "poster": bool(roles & {"intake_reviewer", "dispatcher", "admin", "supervisor"}),
         "supervision": bool(roles & {"supervisor", "auditor"}),
+        # registers (cluedesk.cases, cluedesk.rectify) and the reporting-line settings (compliance, records)
+        "cases": bool(roles & {"dispatcher", "verifier", "signatory_1", "signatory_2", "signatory_3",
+                               "supervisor", "auditor", "admin"}),
+        "rectify": bool(roles & {"supervisor", "auditor", "industry_liaison", "admin", "dispatcher"}),
+        "compliance": bool(roles & {"supervisor", "auditor", "admin"}),
+        "records": bool(roles & {"admin", "custodian", "auditor"}),
     }}

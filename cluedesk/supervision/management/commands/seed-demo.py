@@ -15,6 +15,12 @@ from django.core.management.base import BaseCommand, CommandError, CommandParser
 
 from cluedesk.supervision import stats
 
+# Registers filled by --calibrated after the clues: each ``(seed, scale, end_month) -> str | None``.
+CALIBRATED_EXTRAS = [
+    "cluedesk.cases.demo.seed_calibrated",
+    "cluedesk.rectify.demo.seed_calibrated",
+]
+
 
 class Command(BaseCommand):
     help = "Load demo data: people and a few reports, or (--calibrated) a half-year of national figures"
@@ -48,6 +54,12 @@ class Command(BaseCommand):
         result = seed_calibrated(seed=options["seed"], scale=options["scale"], end_month=end_month,
                                  with_reports=not options["no_reports"],
                                  progress=lambda m: self.stdout.write(f"  … {m}") if options["verbosity"] > 1 else None)
+        from django.utils.module_loading import import_string
+
+        for dotted in CALIBRATED_EXTRAS:  # the registers, shaped like the seeds' published figures
+            line = import_string(dotted)(seed=options["seed"], scale=options["scale"], end_month=result.last_month)
+            if line:
+                self.stdout.write(line)
         t1 = time.perf_counter()
         rebuilt = stats.rebuild()
         t2 = time.perf_counter()

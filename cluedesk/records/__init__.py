@@ -1,0 +1,1 @@
+"""Retention with proof of deletion, legal holds, and safe published statistics (issue 11)."""

@@ -1,0 +1,6 @@
+from django.apps import AppConfig
+
+
+class RectifyConfig(AppConfig):
+    name = "cluedesk.rectify"
+    label = "rectify"
