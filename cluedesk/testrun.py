@@ -5,12 +5,19 @@ trust auth as on the service machines). When it cannot be reached that run is sk
 reason printed, and the exit code is the SQLite run's. The runs go one after the other (about
 2.5 + 4 minutes here); CLUEDESK_TEST_PARALLEL=1 runs them side by side, one per core, the
 PostgreSQL run's output following when both are done. The last line adds up both runs.
+
+The browser tests (tests/e2e) need Debian's Chromium at /usr/bin/chromium. When it is missing and
+this process may install it (root, apt-get present), ``apt-get install -y chromium`` runs first,
+quietly and with a time limit; otherwise, or when that fails, the browser tests skip with the
+reason printed. They run in the SQLite pass only (they test pages, not the database): the
+PostgreSQL pass sets CLUEDESK_E2E_SKIP.
 """
 
 from __future__ import annotations
 
 import os
 import re
+import shutil
 import socket
 import subprocess
 import sys
@@ -18,6 +25,36 @@ import tempfile
 from urllib.parse import urlparse
 
 DEFAULT_PG = "postgres://postgres@127.0.0.1:5432/postgres"
+APT_TIMEOUT = 900  # seconds for apt-get to fetch and install the browser
+
+
+def ensure_chromium() -> str:
+    """Make sure the browser the e2e tests drive is there; return "" or why the browser tests will skip."""
+    chromium = os.environ.get("CLUEDESK_E2E_CHROMIUM", "/usr/bin/chromium")
+    if os.path.exists(chromium):
+        return ""
+    apt = shutil.which("apt-get")
+    if not apt or not hasattr(os, "geteuid") or os.geteuid() != 0:
+        return f"{chromium} is missing and cannot be installed here (needs root and apt-get)"
+    print(f"== cluedesk test: {chromium} is missing; installing Debian's chromium (apt-get, quietly) ==",
+          flush=True)
+    env = dict(os.environ, DEBIAN_FRONTEND="noninteractive")
+    install = [apt, "install", "-y", "-qq", "--no-install-recommends", "chromium"]
+    for attempt in ([install], [[apt, "update", "-qq"], install]):
+        try:
+            for cmd in attempt:
+                done = subprocess.run(cmd, env=env, stdout=subprocess.DEVNULL, stderr=subprocess.PIPE,
+                                      timeout=APT_TIMEOUT, check=False)
+                if done.returncode != 0:
+                    break
+        except subprocess.TimeoutExpired:
+            return f"installing chromium took longer than {APT_TIMEOUT} s"
+        if os.path.exists(chromium):
+            return ""
+    if done.returncode == 0:
+        return f"apt-get installed chromium but {chromium} is still missing"
+    tail = done.stderr.decode("utf-8", "replace").strip().splitlines()[-1:] or [f"exit {done.returncode}"]
+    return f"apt-get could not install chromium ({tail[0]})"
 
 
 def postgres_reachable(url: str) -> tuple[bool, str]:
@@ -74,9 +111,13 @@ def closing_line(*outputs: str) -> str:
 def run(extra: list[str]) -> int:
     base = [sys.executable, "-m", "pytest", *extra]
     env = {k: v for k, v in os.environ.items() if k not in {"DATABASE_URL", "REDIS_URL"}}
+    why_no_browser = ensure_chromium()
+    if why_no_browser:
+        print(f"== cluedesk test: browser tests SKIPPED: {why_no_browser} ==", flush=True)
     pg_url = os.environ.get("CLUEDESK_TEST_DATABASE_URL", DEFAULT_PG)
     ok, reason = postgres_reachable(pg_url)
-    pg_env = dict(env, DATABASE_URL=pg_url, CLUEDESK_TEST_POSTGRES="1")
+    pg_env = dict(env, DATABASE_URL=pg_url, CLUEDESK_TEST_POSTGRES="1",
+                  CLUEDESK_E2E_SKIP="the browser tests run in the SQLite pass only")
     serial = os.environ.get("CLUEDESK_TEST_PARALLEL") != "1"
     pg_proc, pg_log = None, None
     if ok and not serial:
