@@ -1,6 +1,20 @@
 from django.apps import AppConfig
 
+# Who reads the registers and who keeps them (docs/cases.md): the people who handle clues and
+# cases, the signatories, supervisors and auditors read; dispatchers (who route clues into cases),
+# supervisors and unit admins write. Intake reviewers, custodians and industry liaisons do not see
+# the registers (the registers name suspects, officials and fugitives).
+READ_ROLES = ("dispatcher", "verifier", "signatory_1", "signatory_2", "signatory_3", "supervisor", "auditor",
+              "admin")
+WRITE_ROLES = ("dispatcher", "supervisor", "admin")
+
 
 class CasesConfig(AppConfig):
     name = "cluedesk.cases"
     label = "cases"
+
+    def ready(self) -> None:
+        from cluedesk.org.access import define_action
+
+        define_action("cases_view", *READ_ROLES)
+        define_action("cases_edit", *WRITE_ROLES)
