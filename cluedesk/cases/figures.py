@@ -20,7 +20,7 @@ from __future__ import annotations
 import datetime as dt
 from dataclasses import dataclass
 
-from django.db.models import Count, Max, OuterRef, Q, Subquery
+from django.db.models import Count, OuterRef, Q, Subquery
 
 from cluedesk.org.models import Division
 
@@ -102,4 +102,4 @@ def current_stage(case: MajorCase) -> CaseStage | None:
     return case.stages.order_by("-position").first()
 
 
-__all__ = ["umbrella", "fugitives", "listed_by_stage", "UmbrellaFigures", "FugitiveFigures", "Max"]
+__all__ = ["umbrella", "fugitives", "listed_by_stage", "UmbrellaFigures", "FugitiveFigures"]
