@@ -1,0 +1,285 @@
+"""Retention pages (/staff/records/) and the public statistics (/statistics/). Thin: the acts are
+in ``services`` and ``statistics``."""
+
+from __future__ import annotations
+
+import csv
+import datetime as dt
+import io
+from typing import Any
+
+from django.contrib import messages
+from django.core.cache import cache
+from django.core.paginator import Paginator
+from django.http import HttpRequest, HttpResponse, HttpResponseRedirect
+from django.shortcuts import render
+from django.utils import timezone
+from django.utils.translation import get_language
+from django.utils.translation import gettext as _
+from django.views.decorators.http import require_POST
+
+from cluedesk.clues.models import Clue
+from cluedesk.org.access import get_visible_or_404, roles_of, staff_required, sudo_required, visible_to
+from cluedesk.org.models import ROOT_CODE, Division
+
+from . import policy, services, statistics
+from .apps import READ_ROLES, WRITE_ROLES
+from .models import LegalHold, Purge, RetentionRun, StatisticsSnapshot
+from .policy import RetentionError
+
+BACK = "/staff/records/"
+
+
+# --- staff: retention -------------------------------------------------------------------------
+
+def _due_for(request: HttpRequest) -> tuple[list[policy.Candidate], list[policy.Candidate], str]:
+    """(due, upcoming within 90 days) among the clues this person may see; error when the
+    retention settings are impossible."""
+    try:
+        _profile, periods = policy.periods_in_force()
+    except RetentionError as exc:
+        return [], [], str(exc.message)
+    now = timezone.now()
+    found = policy.candidates(periods, Clue.objects.visible_to(request.user, "records_view"))
+    due = [c for c in found if c.is_due(now)]
+    soon = now + dt.timedelta(days=90)
+    upcoming = sorted([c for c in found if not c.is_due(now) and c.due_at is not None and c.due_at <= soon],
+                      key=lambda c: c.due_at or now)
+    q = (request.GET.get("q") or "").strip().upper()
+    if q:
+        due = [c for c in due if q in c.public_id]
+        upcoming = [c for c in upcoming if q in c.public_id]
+    return sorted(due, key=lambda c: c.due_at or now), upcoming, ""
+
+
+@staff_required(*READ_ROLES)
+def overview(request: HttpRequest) -> HttpResponse:
+    try:
+        profile, periods = policy.periods_in_force()
+        policy_error = ""
+    except RetentionError as exc:
+        from cluedesk.compliance import profiles
+
+        profile, periods, policy_error = profiles.current(), {}, str(exc.message)
+    table = [(policy.outcome_label(key), periods.get(key, "—")) for key in policy.OUTCOME_KEYS if key in periods]
+    due, upcoming, error = _due_for(request)
+    counts = services.personal_data_counts([c.clue_id for c in due if not c.held]) if due else {}
+    holds_qs = visible_to(request.user, LegalHold.objects.select_related("clue", "placed_by", "released_by"),
+                          "records_view")
+    show = request.GET.get("holds", "active")
+    if show == "active":
+        holds_qs = holds_qs.filter(released_at__isnull=True)
+    can_manage = bool(roles_of(request.user) & set(WRITE_ROLES))
+    return render(request, "records/overview.html", {
+        "profile": profile, "policy_table": table, "policy_error": policy_error or error,
+        "minimum": policy.MIN_RETENTION_DAYS,
+        "due_page": Paginator(due, 25).get_page(request.GET.get("page")), "due_total": len(due),
+        "held_due": sum(1 for c in due if c.held), "upcoming": upcoming[:25], "counts": counts,
+        "holds": Paginator(holds_qs, 25).get_page(request.GET.get("hpage")), "holds_filter": show,
+        "runs": RetentionRun.objects.select_related("started_by")[:15],
+        "purges": visible_to(request.user, Purge.objects.select_related("clue"), "records_view")[:15],
+        "snapshots": StatisticsSnapshot.objects.select_related("published_by")[:10],
+        "can_manage": can_manage, "can_publish": "admin" in roles_of(request.user),
+        "q": request.GET.get("q", ""), "last_year": timezone.localdate().year - 1,
+    })
+
+
+@staff_required(*WRITE_ROLES)
+@require_POST
+@sudo_required
+def hold_add(request: HttpRequest, public_id: str) -> HttpResponse:
+    clue = get_visible_or_404(request.user, Clue.objects.all(), "records_manage", public_id=public_id.upper())
+    return _place_hold(request, clue)
+
+
+def _place_hold(request: HttpRequest, clue: Clue) -> HttpResponse:
+    try:
+        services.place_hold(clue, reason=request.POST.get("reason", ""), user=request.user)
+    except RetentionError as exc:
+        messages.error(request, exc.message)
+    else:
+        messages.success(request, _("Clue %(clue)s is now under a legal hold.") % {"clue": clue.public_id})
+    return HttpResponseRedirect(BACK)
+
+
+@staff_required(*WRITE_ROLES)
+@require_POST
+@sudo_required
+def hold_by_number(request: HttpRequest) -> HttpResponse:
+    """The hold form on the page: a clue number typed in (an unknown one is a message, not a 404)."""
+    public_id = (request.POST.get("clue") or "").strip().upper()
+    clue = Clue.objects.visible_to(request.user, "records_manage").filter(public_id=public_id).first()
+    if clue is None:
+        messages.error(request, _("No clue with the number “%(clue)s” is visible to you.") % {"clue": public_id[:20]})
+        return HttpResponseRedirect(BACK)
+    return _place_hold(request, clue)
+
+
+@staff_required(*WRITE_ROLES)
+@require_POST
+@sudo_required
+def hold_release(request: HttpRequest, hold_id: int) -> HttpResponse:
+    get_visible_or_404(request.user, LegalHold.objects.all(), "records_manage", pk=hold_id)
+    try:
+        hold = services.release_hold(hold_id, reason=request.POST.get("reason", ""), user=request.user,
+                                     holds=visible_to(request.user, LegalHold.objects.all(), "records_manage"))
+    except RetentionError as exc:
+        messages.error(request, exc.message)
+    else:
+        messages.success(request, _("The legal hold on clue %(clue)s was released.") % {"clue": hold.clue.public_id})
+    return HttpResponseRedirect(BACK)
+
+
+@staff_required(*WRITE_ROLES)
+@require_POST
+@sudo_required
+def run_now(request: HttpRequest) -> HttpResponse:
+    try:
+        result = services.run_retention(trigger="staff", user=request.user,
+                                        clues=Clue.objects.visible_to(request.user, "records_manage"))
+    except RetentionError as exc:
+        messages.error(request, exc.message)
+    else:
+        text = _("Retention run %(run)d: %(purged)d clue(s) purged, %(held)d held.") % {
+            "run": result.run_id, "purged": len(result.purged), "held": len(result.held)}
+        if result.failed:
+            messages.error(request, text + " " + _("%(n)d could not be purged and were left untouched.")
+                           % {"n": len(result.failed)})
+        else:
+            messages.success(request, text)
+    return HttpResponseRedirect(BACK)
+
+
+def _due_rows(request: HttpRequest) -> list[list[Any]]:
+    due, _upcoming, _error = _due_for(request)
+    return [[c.public_id, c.outcome_label, f"{timezone.localtime(c.closed_at):%Y-%m-%d}", c.days,
+             f"{timezone.localtime(c.due_at):%Y-%m-%d}" if c.due_at else "", _("held") if c.held else ""]
+            for c in due]
+
+
+def _due_header() -> list[str]:
+    return [_("Clue"), _("Outcome"), _("Closed"), _("Retention days"), _("Due"), _("Hold")]
+
+
+@staff_required(*READ_ROLES)
+def due_csv(request: HttpRequest) -> HttpResponse:
+    buf = io.StringIO()
+    w = csv.writer(buf)
+    w.writerow(_due_header())
+    w.writerows(_due_rows(request))
+    response = HttpResponse(("\ufeff" + buf.getvalue()).encode(), content_type="text/csv; charset=utf-8")
+    response["Content-Disposition"] = 'attachment; filename="retention-due.csv"'
+    return response
+
+
+@staff_required(*READ_ROLES)
+def due_xlsx(request: HttpRequest) -> HttpResponse:
+    from openpyxl import Workbook
+
+    wb = Workbook()
+    ws = wb.active
+    ws.append(_due_header())
+    for row in _due_rows(request):
+        ws.append(row)
+    out = io.BytesIO()
+    wb.save(out)
+    response = HttpResponse(out.getvalue(),
+                            content_type="application/vnd.openxmlformats-officedocument.spreadsheetml.sheet")
+    response["Content-Disposition"] = 'attachment; filename="retention-due.xlsx"'
+    return response
+
+
+@staff_required("admin")
+@require_POST
+@sudo_required
+def publish(request: HttpRequest) -> HttpResponse:
+    try:
+        snap = statistics.publish_year(request.POST.get("year", ""), user=request.user)
+    except statistics.StatisticsError as exc:
+        messages.error(request, exc.message)
+    else:
+        messages.success(request, _("The statistics for %(year)d are published and frozen.") % {"year": snap.year})
+    return HttpResponseRedirect(BACK)
+
+
+# --- public: statistics -----------------------------------------------------------------------
+
+CACHE_SECONDS = 600
+
+
+def _figures(request: HttpRequest) -> dict[str, Any]:
+    """Tables and meta for the request, the frozen snapshot when there is one; or an error."""
+    try:
+        scope = statistics.parse_scope(request.GET)
+    except statistics.StatisticsError as exc:
+        return {"error": str(exc.message)}
+    snap = None
+    if scope.year and scope.division.code == ROOT_CODE:
+        snap = StatisticsSnapshot.objects.filter(year=scope.year).first()
+    if snap is not None:
+        return {"scope": scope, "snapshot": snap, "tables": statistics.tables_from_json(snap.data),
+                "meta": snap.data["meta"]}
+    k = statistics.min_cell()
+    key = f"records:stats:{scope.division.code}:{scope.start:%Y%m}:{scope.end:%Y%m}:{k}:{get_language()}"
+    data = cache.get(key)
+    if data is None:
+        try:
+            tables, meta = statistics.build(scope, k)
+        except statistics.StatisticsError as exc:
+            data = {"error": str(exc.message)}
+        else:
+            data = {"meta": meta, "tables": [t.as_json() for t in tables]}
+        cache.set(key, data, CACHE_SECONDS)
+    if "error" in data:
+        return {"scope": scope, "error": data["error"]}
+    return {"scope": scope, "tables": statistics.tables_from_json(data), "meta": data["meta"]}
+
+
+def _regions(selected: str) -> list[Division]:
+    out = list(Division.objects.filter(level__lte=1).order_by("level", "code"))
+    chosen = Division.objects.filter(code=selected).first()
+    if chosen is not None and chosen.level >= 1:
+        province = chosen if chosen.level == 1 else chosen.parent
+        if province is not None:
+            cities = list(Division.objects.filter(parent=province).order_by("code"))
+            i = next((n for n, d in enumerate(out) if d.code == province.code), len(out) - 1)
+            out[i + 1:i + 1] = cities
+    return out
+
+
+def public_statistics(request: HttpRequest) -> HttpResponse:
+    found = _figures(request)
+    this_year = timezone.localdate().year
+    k = found.get("meta", {}).get("min_cell") or statistics.min_cell()
+    return render(request, "records/statistics.html", {
+        **found, "rule": statistics.rule_text(int(k)), "k": k,
+        "years": list(range(this_year, max(statistics.FIRST_YEAR, this_year - 10) - 1, -1)),
+        "published_years": list(StatisticsSnapshot.objects.values_list("year", flat=True)),
+        "regions": _regions(request.GET.get("division", "")), "params": request.GET,
+        "query": request.GET.urlencode(),
+    }, status=400 if "error" in found else 200)
+
+
+def _file(request: HttpRequest, kind: str) -> HttpResponse:
+    found = _figures(request)
+    if "error" in found:
+        return HttpResponse(found["error"], status=400, content_type="text/plain; charset=utf-8")
+    meta = found["meta"]
+    title = str(_("Published statistics")) + (f" ({_('frozen')} {found['snapshot'].published_at:%Y-%m-%d})"
+                                              if found.get("snapshot") else f" ({_('computed on request')})")
+    name = f"statistics-{meta['division']}-{meta['start']}-{meta['end']}.{kind}"
+    if kind == "csv":
+        response = HttpResponse(statistics.csv_bytes(found["tables"], meta, title), content_type="text/csv; charset=utf-8")
+    else:
+        response = HttpResponse(statistics.xlsx_bytes(found["tables"], meta, title),
+                                content_type="application/vnd.openxmlformats-officedocument.spreadsheetml.sheet")
+    response["Content-Disposition"] = f'attachment; filename="{name}"'
+    return response
+
+
+def public_statistics_csv(request: HttpRequest) -> HttpResponse:
+    return _file(request, "csv")
+
+
+def public_statistics_xlsx(request: HttpRequest) -> HttpResponse:
+    return _file(request, "xlsx")
