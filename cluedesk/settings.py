@@ -112,11 +112,14 @@ INSTALLED_APPS = [
     "cluedesk.rectify",
     "cluedesk.compliance",
     "cluedesk.records",
+    "django_tasks",
+    "django_tasks_db",
 ]
 
 MIDDLEWARE = [
     "cluedesk.web.unavailable.UnavailableMiddleware",  # database or file store away: 503 + Retry-After
     "django.middleware.security.SecurityMiddleware",
+    "cluedesk.web.logging.RequestLogMiddleware",  # one JSON line + metrics per request
     "whitenoise.middleware.WhiteNoiseMiddleware",
     "django.contrib.sessions.middleware.SessionMiddleware",
     "django.middleware.locale.LocaleMiddleware",
@@ -215,6 +218,18 @@ else:
     CACHES = {"default": {"BACKEND": "django.core.cache.backends.db.DatabaseCache", "LOCATION": "cluedesk_cache",
                           "OPTIONS": {"MAX_ENTRIES": 100000}}}
 
+# Background tasks for `cluedesk worker`: django-tasks (the API Django 6 ships as django.tasks) with
+# its database backend: SQLite in the embedded default, PostgreSQL (SELECT … FOR UPDATE SKIP LOCKED)
+# when scaled out. See docs/operations.md "Queue".
+TASKS = {"default": {"BACKEND": "django_tasks_db.DatabaseBackend"}}
+CLUEDESK_TASK_MAX_ATTEMPTS = envint("CLUEDESK_TASK_MAX_ATTEMPTS", 5, minimum=1)
+CLUEDESK_WORKER_STALE_SECONDS = envint("CLUEDESK_WORKER_STALE_SECONDS", 60, minimum=2)
+# /metrics: with a token, only requests bearing it; without one, only from the loopback address.
+CLUEDESK_METRICS_TOKEN = env("CLUEDESK_METRICS_TOKEN", "") or ""
+CLUEDESK_LOG_FORMAT = env("CLUEDESK_LOG_FORMAT", "json") or "json"
+if CLUEDESK_LOG_FORMAT not in {"json", "plain"}:
+    raise ImproperlyConfigured(f"CLUEDESK_LOG_FORMAT={CLUEDESK_LOG_FORMAT!r}: use json or plain")
+
 PASSWORD_HASHERS = [
     "django.contrib.auth.hashers.Argon2PasswordHasher",
     "django.contrib.auth.hashers.PBKDF2PasswordHasher",
@@ -285,8 +300,9 @@ DEFAULT_FROM_EMAIL = env("CLUEDESK_FROM_EMAIL", "cluedesk@localhost")
 LOGGING = {
     "version": 1,
     "disable_existing_loggers": False,
-    "formatters": {"plain": {"format": "%(asctime)s %(levelname)s %(name)s %(message)s"}},
-    "handlers": {"console": {"class": "logging.StreamHandler", "formatter": "plain"}},
+    "formatters": {"plain": {"format": "%(asctime)s %(levelname)s %(name)s %(message)s"},
+                   "json": {"()": "cluedesk.web.logging.JsonFormatter"}},
+    "handlers": {"console": {"class": "logging.StreamHandler", "formatter": CLUEDESK_LOG_FORMAT}},
     "loggers": {
         "django.request": {"handlers": ["console"], "level": "ERROR", "propagate": False},
         "django.server": {"handlers": [], "level": "CRITICAL", "propagate": False},

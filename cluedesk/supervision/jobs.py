@@ -1,7 +1,9 @@
 """The periodic jobs and the lock that lets only one worker run each.
 
-On PostgreSQL the lock is a session advisory lock (``pg_try_advisory_lock``) held while the job
-runs; on SQLite it is a lease on the job's ``JobState`` row taken by a conditional UPDATE. Every
+With ``REDIS_URL`` set the lock is a Redis key (``SET NX PX``) whose lease a thread renews while the
+job runs, so a worker killed mid-job frees it within ``REDIS_LEASE``; otherwise, on PostgreSQL, it
+is a session advisory lock (``pg_try_advisory_lock``) held while the job runs; on SQLite it is a
+lease on the job's ``JobState`` row taken by a conditional UPDATE. Every
 job keeps its progress in the database in the same transactions as its work (watermarks, items
 done, periods done), so a worker that dies part-way is resumed by the next run without doing any
 piece twice.
@@ -14,10 +16,12 @@ import hashlib
 import logging
 import os
 import socket
-from collections.abc import Callable
+import threading
+from collections.abc import Callable, Iterator
 from contextlib import contextmanager
 from typing import Any
 
+from django.conf import settings
 from django.db import connection, transaction
 from django.db.models import Q
 from django.utils import timezone
@@ -29,6 +33,7 @@ from .models import Bulletin, JobState, SampleMonth
 
 log = logging.getLogger("cluedesk.supervision")
 LEASE = dt.timedelta(minutes=30)  # a first escalation scan over a big backlog can take minutes
+REDIS_LEASE = 60.0  # seconds; renewed every third of it while the job runs
 
 
 def holder_id() -> str:
@@ -39,10 +44,62 @@ def _lock_key(name: str) -> int:
     return int.from_bytes(hashlib.sha256(f"cluedesk-job:{name}".encode()).digest()[:8], "big", signed=True)
 
 
+_redis_clients: dict[str, Any] = {}
+
+
+def redis_client() -> Any:
+    """One client per process for REDIS_URL (None without it)."""
+    url = getattr(settings, "REDIS_URL", "")
+    if not url:
+        return None
+    if url not in _redis_clients:
+        import redis
+
+        _redis_clients[url] = redis.Redis.from_url(url, socket_timeout=5, socket_connect_timeout=5)
+    return _redis_clients[url]
+
+
+@contextmanager
+def redis_lock(name: str, lease: float = REDIS_LEASE) -> Iterator[bool]:
+    """A lease in Redis, renewed while held; released only by its holder (compare and delete)."""
+    client = redis_client()
+    key = f"{getattr(settings, 'CLUEDESK_REDIS_PREFIX', 'cluedesk')}:lock:{name}"
+    token = f"{holder_id()}:{os.urandom(6).hex()}"
+    got = bool(client.set(key, token, nx=True, px=int(lease * 1000)))
+    if not got:
+        yield False
+        return
+    stop = threading.Event()
+
+    def renew() -> None:
+        while not stop.wait(lease / 3):
+            try:
+                client.eval(_RENEW, 1, key, token, int(lease * 1000))
+            except Exception:  # noqa: BLE001 - a missed renewal is retried
+                log.warning("lock renewal failed for %s", name, exc_info=True)
+
+    renewer = threading.Thread(target=renew, name=f"lock-{name}", daemon=True)
+    renewer.start()
+    try:
+        yield True
+    finally:
+        stop.set()
+        renewer.join(timeout=5)
+        client.eval(_RELEASE, 1, key, token)
+
+
+_RENEW = "if redis.call('get', KEYS[1]) == ARGV[1] then return redis.call('pexpire', KEYS[1], ARGV[2]) end return 0"
+_RELEASE = "if redis.call('get', KEYS[1]) == ARGV[1] then return redis.call('del', KEYS[1]) end return 0"
+
+
 @contextmanager
 def job_lock(name: str):  # type: ignore[no-untyped-def]
     """Yield True when this process holds the job's lock, False when another one does."""
     stats.job_state(name)
+    if redis_client() is not None:
+        with redis_lock(name) as got:
+            yield got
+        return
     if connection.vendor == "postgresql":
         with connection.cursor() as cur:
             cur.execute("SELECT pg_try_advisory_lock(%s)", [_lock_key(name)])
@@ -119,6 +176,19 @@ def job_prune_idempotency(now: dt.datetime) -> dict[str, Any]:
     return {"deleted": prune_idempotency()}
 
 
+def job_requeue_stalled(now: dt.datetime) -> dict[str, Any]:
+    """Background tasks whose worker died mid-task go back on the queue (cluedesk/web/tasks.py)."""
+    from cluedesk.web import tasks
+
+    return tasks.requeue_stalled()
+
+
+def job_prune_tasks(now: dt.datetime) -> dict[str, Any]:
+    from cluedesk.web import tasks
+
+    return tasks.prune_results(now)
+
+
 JOBS: dict[str, tuple[Callable[[dt.datetime], dict[str, Any]], dt.timedelta]] = {
     "stats": (job_stats, dt.timedelta(minutes=1)),
     "escalation": (job_escalation, dt.timedelta(minutes=15)),
@@ -126,6 +196,8 @@ JOBS: dict[str, tuple[Callable[[dt.datetime], dict[str, Any]], dt.timedelta]] = 
     "bulletin": (job_bulletin, dt.timedelta(hours=1)),
     "key_regions": (job_key_regions, dt.timedelta(hours=1)),
     "prune_idempotency": (job_prune_idempotency, dt.timedelta(days=1)),
+    "requeue_stalled": (job_requeue_stalled, dt.timedelta(seconds=30)),
+    "prune_tasks": (job_prune_tasks, dt.timedelta(days=1)),
 }
 
 

@@ -40,16 +40,22 @@ def first_start(*, demo: bool) -> list[str]:
 def start_triage_training() -> list[str]:
     """Train the charge model once, in the background, so serving starts at once.
 
-    Until it is there (a minute or two), categories come from the keyword rules."""
+    The training is a queued task (cluedesk/web/tasks.py ``train_triage``): any running
+    ``cluedesk worker`` takes it; in case none runs yet, a low-priority ``cluedesk worker --batch``
+    is started that drains the queue and exits. Until the model is there (a minute or two),
+    categories come from the keyword rules."""
     from cluedesk.triage import engine
+    from cluedesk.web import tasks
 
     if (engine.models_dir() / engine.CHARGE_FILE).exists() or os.environ.get("CLUEDESK_TRAIN_ON_START") == "0":
         return []
+    tasks.enqueue_once(tasks.train_triage)
     log = Path(settings.DATA_DIR) / "triage-train.log"
-    cmd = [str(Path(sys.executable).parent / "cluedesk"), "triage-train"]
-    with log.open("ab") as out:
-        subprocess.Popen(cmd, stdout=out, stderr=subprocess.STDOUT, start_new_session=True,  # noqa: S603
-                         preexec_fn=lambda: os.nice(10))  # lower priority than serving
+    if os.environ.get("CLUEDESK_BATCH_WORKER_ON_START") != "0":
+        cmd = [str(Path(sys.executable).parent / "cluedesk"), "worker", "--batch"]
+        with log.open("ab") as out:
+            subprocess.Popen(cmd, stdout=out, stderr=subprocess.STDOUT, start_new_session=True,  # noqa: S603
+                             preexec_fn=lambda: os.nice(10))  # lower priority than serving
     return [f"Training the triage charge model in the background (about 2 minutes, once; log: {log})."]
 
 

@@ -1,33 +1,138 @@
-"""`cluedesk worker`: run the periodic supervision jobs in a loop (stats refresh, escalation scan,
-monthly seed commit and draw, bulletins). Several workers may run: each job runs in one at a time."""
+"""`cluedesk worker`: run the periodic jobs on schedule and the queued background tasks.
+
+Several workers may run side by side, on one node or many: each periodic job is run by one worker
+at a time (cluedesk/supervision/jobs.py: a Redis lease, a PostgreSQL advisory lock or a SQLite
+lease row), and each queued task is claimed by one worker (``SELECT … FOR UPDATE SKIP LOCKED``).
+A worker killed with -9 mid-task leaves its task RUNNING without a heartbeat; the
+``requeue_stalled`` job of any other worker puts it back on the queue (at-least-once; the tasks
+are idempotent, see cluedesk/web/tasks.py).
+
+SIGTERM or SIGINT: finish the task or job in hand, then exit 0 (a second signal exits at once;
+the task is then re-queued as if the worker had died).
+"""
 
 from __future__ import annotations
 
+import json
+import signal
+import sys
 import time
+from types import FrameType
 from typing import Any
 
 from django.core.management.base import BaseCommand, CommandParser
 from django.db import close_old_connections, connection
+from django.db.utils import OperationalError
+from django_tasks_db.management.commands.db_worker import Worker as DbWorker
+from django_tasks_db.models import DBTaskResult
+from django_tasks_db.utils import exclusive_transaction, is_locked_database_exception
 
 from cluedesk.supervision import jobs
+from cluedesk.web import tasks
 
 
 class Command(BaseCommand):
-    help = "Run the periodic supervision jobs (one worker per job at a time)"
+    help = "Run the periodic jobs and the queued background tasks (safe to run several)"
 
     def add_arguments(self, parser: CommandParser) -> None:
-        parser.add_argument("--once", action="store_true", help="run the due jobs once and exit")
+        parser.add_argument("--once", action="store_true",
+                            help="run the due jobs and every ready task once, then exit")
         parser.add_argument("--force", action="store_true", help="run every job now, due or not")
-        parser.add_argument("--interval", type=float, default=30.0, help="seconds between rounds")
+        parser.add_argument("--interval", type=float, default=30.0, help="seconds between rounds of periodic jobs")
+        parser.add_argument("--poll", type=float, default=1.0, help="seconds between looks at an empty queue")
+        parser.add_argument("--no-jobs", action="store_true", help="run queued tasks only")
+        parser.add_argument("--no-tasks", action="store_true", help="run periodic jobs only")
+        parser.add_argument("--batch", action="store_true",
+                            help="run queued tasks until the queue is empty, then exit (no periodic jobs)")
+        parser.add_argument("--queue", default="*", help="queue names to take tasks from, comma-separated ('*': all)")
+        parser.add_argument("--max-tasks", type=int, default=0, help="exit after this many tasks (0: no limit)")
+        parser.add_argument("--worker-id", default="", help="this worker's id (default host:pid:random)")
 
     def handle(self, *args: Any, **options: Any) -> None:
-        while True:
-            if not connection.in_atomic_block:  # (a test's transaction)
-                close_old_connections()
-            results = jobs.run_all(force=options["force"])
-            for name, result in results.items():
-                if result is not None:
-                    self.stdout.write(f"{name}: {result}")
-            if options["once"]:
-                return
-            time.sleep(max(1.0, options["interval"]))
+        self.stopping = False
+        self.busy = False
+        self.worker_id = (options["worker_id"] or tasks.new_worker_id())[:64]
+        queues = [q.strip() for q in options["queue"].split(",") if q.strip()] or ["*"]
+        self.db_worker = DbWorker(queue_names=queues, interval=options["poll"], batch=True,
+                                  backend_name="default", startup_delay=False, max_tasks=None,
+                                  worker_id=self.worker_id, excluded_queue_names=[])
+        run_jobs = not (options["no_jobs"] or options["batch"])
+        run_tasks = not options["no_tasks"]
+        in_test = connection.in_atomic_block  # a test's transaction: no signals, no threads
+        heartbeat = None
+        if not in_test:
+            signal.signal(signal.SIGTERM, self._stop)
+            signal.signal(signal.SIGINT, self._stop)
+            heartbeat = tasks.Heartbeat(self.worker_id)
+            heartbeat.start()
+        self._say({"event": "worker_start", "worker": self.worker_id, "jobs": run_jobs, "tasks": run_tasks})
+        done = 0
+        next_jobs = 0.0
+        try:
+            while not self.stopping:
+                if not in_test:
+                    close_old_connections()
+                if run_jobs and time.monotonic() >= next_jobs:
+                    self.busy = True
+                    for name, result in jobs.run_all(force=options["force"]).items():
+                        if result is not None:
+                            self.stdout.write(f"{name}: {result}")
+                    self.busy = False
+                    next_jobs = time.monotonic() + max(1.0, options["interval"])
+                ran = False
+                if run_tasks:
+                    # drain what is ready, but come back for the periodic jobs on time
+                    while not self.stopping and (options["once"] or options["batch"] or time.monotonic() < next_jobs
+                                                 or not run_jobs):
+                        if not self._one_task():
+                            break
+                        ran = True
+                        done += 1
+                        if options["max_tasks"] and done >= options["max_tasks"]:
+                            self.stopping = True
+                if options["once"] or options["batch"]:
+                    break
+                if not ran and not self.stopping:
+                    time.sleep(max(0.05, min(options["poll"], next_jobs - time.monotonic()) if run_jobs
+                                   else options["poll"]))
+        finally:
+            if heartbeat is not None:
+                heartbeat.stop()
+                tasks.forget(self.worker_id)
+            self._say({"event": "worker_stop", "worker": self.worker_id, "tasks_run": done})
+
+    def _one_task(self) -> bool:
+        """Claim one ready task and run it; False when none was ready."""
+        ready = DBTaskResult.objects.ready().filter(backend_name="default")
+        if not self.db_worker.process_all_queues:
+            ready = ready.filter(queue_name__in=self.db_worker.queue_names)
+        try:
+            with exclusive_transaction(ready.db):
+                claimed = ready.get_locked()
+                if claimed is not None:
+                    claimed.claim(self.worker_id)
+        except OperationalError as exc:
+            if is_locked_database_exception(exc):
+                return False
+            raise
+        if claimed is None:
+            return False
+        self.busy = True
+        try:
+            self.db_worker.run_task(claimed)
+        finally:
+            self.busy = False
+        claimed.refresh_from_db(fields=["status"])
+        self._say({"event": "task", "task": claimed.task_path.rsplit(".", 1)[-1], "id": str(claimed.id),
+                   "status": claimed.status})
+        return True
+
+    def _stop(self, signum: int, frame: FrameType | None) -> None:
+        if self.stopping:  # second signal: go now
+            sys.exit(1)
+        self.stopping = True
+        self._say({"event": "worker_stopping", "signal": signal.Signals(signum).name, "busy": self.busy})
+
+    def _say(self, data: dict[str, Any]) -> None:
+        self.stdout.write(json.dumps(data, ensure_ascii=False))
+        self.stdout.flush()
