@@ -91,7 +91,7 @@ def macro_f1(gold: dict[Hashable, str], pred: dict[Hashable, str], labels: set[s
 
 def office_division(office: str) -> str | None:
     name = office.replace("公诉机关", "").replace("人民检察院", "").replace("检察院", "")
-    found = resolve_place(name)
+    found = resolve_place(name, towns=False)  # the reference: the division the office is named after
     return found[0] if found else None
 
 

@@ -4,6 +4,7 @@ the same data the org app loads divisions from)."""
 from __future__ import annotations
 
 import csv
+import gzip
 import io
 import re
 from dataclasses import dataclass
@@ -65,6 +66,36 @@ def _index() -> tuple[dict[str, Division], ahocorasick.Automaton]:
     return divisions, automaton
 
 
+TOWNS_FILE = "towns.tsv.gz"
+
+
+@lru_cache(maxsize=1)
+def _towns() -> ahocorasick.Automaton:
+    """Town, township and sub-district names (当湖街道, 王家井镇) → their counties' codes, from the
+    shipped gazetteer (see ``gazetteer.py``); a name can sit in several counties."""
+    divisions, _ = _index()
+    automaton = ahocorasick.Automaton()
+    path = resources.files("cluedesk.analysis").joinpath("data", TOWNS_FILE)
+    with path.open("rb") as raw, gzip.open(raw, "rt", encoding="utf-8") as fh:
+        for line in fh:
+            if line.startswith("#") or "\t" not in line:
+                continue
+            name, codes = line.rstrip("\n").split("\t")
+            known = tuple(c for c in codes.split(",") if c in divisions)
+            if known and name not in _index_names():
+                automaton.add_word(name, (name, known))
+    if len(automaton) == 0:
+        automaton.add_word("\x00", ("\x00", ()))
+    automaton.make_automaton()
+    return automaton
+
+
+@lru_cache(maxsize=1)
+def _index_names() -> frozenset[str]:
+    divisions, _ = _index()
+    return frozenset(d.name for d in divisions.values())
+
+
 def division(code: str) -> Division | None:
     return _index()[0].get(code)
 
@@ -83,16 +114,15 @@ def place_names(text: str) -> set[str]:
     return {code for _, _, codes in mentions(text) for code, full in codes if full or len(codes) == 1}
 
 
-def resolve_place(text: str) -> tuple[str, str, int] | None:
-    """The most specific division the text names: (code, name, level) or None.
+def place_support(text: str, *, towns: bool = True) -> tuple[dict[str, float], dict[str, int]]:
+    """Votes of the text's place mentions for divisions, and where each was first named.
 
-    Every mention votes for its division and its ancestors; a county is preferred when its
-    city or province is also named (that settles ambiguous short names), then the most
-    mentioned, then the earliest."""
+    A division's full name counts 1, a short name 0.6, shared among the divisions it may mean;
+    a county's short form counts only beside its city or province. With ``towns``, a town or
+    sub-district name votes for its county; a town name found in several counties counts only
+    for those whose city or province the text also names."""
     divisions, _ = _index()
     found = mentions(text)
-    if not found:
-        return None
     support: dict[str, float] = {}
     first: dict[str, int] = {}
     seen = {code for _, _, codes in found for code, _ in codes}
@@ -106,6 +136,21 @@ def resolve_place(text: str) -> tuple[str, str, int] | None:
                     continue
             support[code] = support.get(code, 0.0) + weight
             first.setdefault(code, end)
+    if towns and text:
+        for end, (_name, codes) in _towns().iter_long(text):
+            if len(codes) > 1:
+                codes = tuple(c for c in codes if c in support or any(p in seen for p in divisions[c].parent_codes))
+            for code in codes:
+                support[code] = support.get(code, 0.0) + 1.0 / len(codes)
+                first.setdefault(code, end)
+    return support, first
+
+
+def best_division(support: dict[str, float], first: dict[str, int] | None = None) -> Division | None:
+    """The most specific well-supported division: a county counts its city's and province's
+    votes too (that settles ambiguous short names), then the most supported, then the earliest."""
+    divisions, _ = _index()
+    first = first or {}
     best: tuple[float, int, int, str] | None = None
     for code, weight in support.items():
         d = divisions[code]
@@ -113,13 +158,18 @@ def resolve_place(text: str) -> tuple[str, str, int] | None:
         total = weight + 0.8 * context
         if context == 0 and weight < 0.5:
             continue  # an ambiguous short name with nothing around it
-        key = (total, d.level, -first[code], code)
+        key = (total, d.level, -first.get(code, 0), code)
         if best is None or key > best:
             best = key
-    if best is None:
+    return None if best is None else divisions[best[3]]
+
+
+def resolve_place(text: str, *, towns: bool = True) -> tuple[str, str, int] | None:
+    """The most specific division the text names: (code, name, level) or None."""
+    if not text:
         return None
-    d = divisions[best[3]]
-    return d.code, d.name, d.level
+    d = best_division(*place_support(text, towns=towns))
+    return None if d is None else (d.code, d.name, d.level)
 
 
 def same_or_within(predicted: str, reference: str) -> bool:
@@ -129,3 +179,17 @@ def same_or_within(predicted: str, reference: str) -> bool:
         return predicted == reference
     prefix = reference[: 2 * ref.level]
     return predicted.startswith(prefix)
+
+
+def vote_division(codes: list[str]) -> str:
+    """The division a group of reports points at (each report's code is one vote, a county
+    also counts its city's and province's votes; ties go to the earliest): ``""`` when none."""
+    divisions, _ = _index()
+    support: dict[str, float] = {}
+    first: dict[str, int] = {}
+    for n, code in enumerate(codes):
+        if code and code in divisions:
+            support[code] = support.get(code, 0.0) + 1.0
+            first.setdefault(code, n)
+    best = best_division(support, first)
+    return best.code if best else ""

@@ -23,7 +23,7 @@ from cluedesk.analysis import taxonomy
 from cluedesk.analysis.grouping import MAX_CANDIDATES, Candidate, decide
 from cluedesk.analysis.matching import NAME_KEY_ROWS, Analysis, analyze
 from cluedesk.analysis.places import division as place_division
-from cluedesk.analysis.places import resolve_place
+from cluedesk.analysis.places import resolve_place, vote_division
 from cluedesk.clues.models import Clue
 from cluedesk.ledger.services import Actor, record
 from cluedesk.org.access import define_action
@@ -265,11 +265,16 @@ def attach_or_open(report: Any) -> tuple[Clue, dict[str, Any]]:
         info = ClueTriage.objects.create(clue=clue)
         verb = "opened"
     _index(report, clue, found)
-    if _more_specific(found.division_code, info.division_code):
-        info.division_code = found.division_code
-        division = _division_obj(found.division_code)
-        if division is not None:
-            clue.division = division
+    # the clue's place is the vote of its reports' places (a brief tip naming none changes nothing)
+    voted = found.division_code if verb == "opened" else vote_division(list(
+        ReportIndex.objects.filter(clue=clue).exclude(division_code="").order_by("pk")
+        .values_list("division_code", flat=True)[:200]))
+    if voted and voted != info.division_code:
+        if clue.division_id is None or _more_specific(voted, info.division_code):
+            division = _division_obj(voted)
+            if division is not None:
+                clue.division = division
+        info.division_code = voted
     refresh_labels(clue, info, found.analysis.norm, found.charge_scores)
     reporter_says = REPORTER_CATEGORY.get(getattr(report, "category", "") or "", "")
     if reporter_says and clue.category in ("", "other") and not info.corrected:

@@ -128,3 +128,18 @@ def test_split_by_matter_keeps_twins_on_one_side() -> None:
     family = lambda t: t["matter"].rstrip("t")  # noqa: E731
     assert {family(t) for t in train}.isdisjoint({family(t) for t in test})
     assert train and test
+
+
+def test_resolve_place_knows_towns_below_the_county() -> None:
+    # 王家井镇 is a town of 深州市; the cpca list alone stops at counties
+    assert resolve_place("我要举报：王家井镇的侯2某2017年1月涉嫌寻衅滋事") == ("131182", "深州市", 3)
+    # a town name found in several counties needs its city or province named beside it
+    assert resolve_place("在城关镇") is None
+
+
+def test_a_clue_takes_the_place_most_of_its_reports_point_at() -> None:
+    from cluedesk.analysis.places import vote_division
+
+    assert vote_division(["341600", "341602", ""]) == "341602"  # the city and one of its districts
+    assert vote_division(["330482", "110105", "330482"]) == "330482"
+    assert vote_division(["", ""]) == ""
