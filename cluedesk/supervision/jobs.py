@@ -189,6 +189,13 @@ def job_prune_tasks(now: dt.datetime) -> dict[str, Any]:
     return tasks.prune_results(now)
 
 
+def job_retention(now: dt.datetime) -> dict[str, Any]:
+    """Purge the personal data of closed clues whose retention period has run (cluedesk.records)."""
+    from cluedesk.records.services import job_retention as run
+
+    return run(now)
+
+
 JOBS: dict[str, tuple[Callable[[dt.datetime], dict[str, Any]], dt.timedelta]] = {
     "stats": (job_stats, dt.timedelta(minutes=1)),
     "escalation": (job_escalation, dt.timedelta(minutes=15)),
@@ -198,6 +205,7 @@ JOBS: dict[str, tuple[Callable[[dt.datetime], dict[str, Any]], dt.timedelta]] = 
     "prune_idempotency": (job_prune_idempotency, dt.timedelta(days=1)),
     "requeue_stalled": (job_requeue_stalled, dt.timedelta(seconds=30)),
     "prune_tasks": (job_prune_tasks, dt.timedelta(days=1)),
+    "retention": (job_retention, dt.timedelta(days=1)),
 }
 
 
