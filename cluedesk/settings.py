@@ -291,6 +291,8 @@ CLUEDESK_MAX_TEXT_CHARS = envint("CLUEDESK_MAX_TEXT_CHARS", 20000, minimum=100)
 CLUEDESK_RATE_SUBMIT = envint("CLUEDESK_RATE_SUBMIT", 30, minimum=1)  # per client per 10 minutes
 CLUEDESK_RATE_LOOKUP = envint("CLUEDESK_RATE_LOOKUP", 20, minimum=1)  # per client per 10 minutes
 CLUEDESK_TRUST_X_FORWARDED_FOR = envbool("CLUEDESK_TRUST_X_FORWARDED_FOR", False)
+# published statistics: counts below this are hidden (cluedesk.records.statistics); at least 3
+CLUEDESK_STATS_MIN_CELL = envint("CLUEDESK_STATS_MIN_CELL", 5, minimum=3)
 
 EMAIL_BACKEND = env("CLUEDESK_EMAIL_BACKEND", "django.core.mail.backends.console.EmailBackend")
 DEFAULT_FROM_EMAIL = env("CLUEDESK_FROM_EMAIL", "cluedesk@localhost")
