@@ -1,6 +1,17 @@
+"""Deployment profiles, legal clocks (acknowledgment, feedback) and their compliance report; oral reports (issue 11)."""
 from django.apps import AppConfig
 
 
 class ComplianceConfig(AppConfig):
     name = "cluedesk.compliance"
     label = "compliance"
+
+    def ready(self) -> None:
+        from cluedesk.org.access import define_action
+
+        # the compliance report and the clocks list: those who supervise, audit or run a unit, and
+        # the dispatcher who can act on a clock; extending a feedback deadline is an act of
+        # dispatch or supervision; oral records are read by those who handle reports
+        define_action("compliance_view", "supervisor", "auditor", "admin", "dispatcher")
+        define_action("extend_feedback", "supervisor", "dispatcher")
+        define_action("oral_view", "intake_reviewer", "dispatcher", "verifier", "supervisor", "auditor")
