@@ -68,7 +68,8 @@ class ReportForm(forms.Form):
 
 class StaffReportForm(ReportForm):
     channel = forms.ChoiceField(
-        label=_("Received by"), choices=[("phone", _("phone call")), ("letter", _("letter"))],
+        label=_("Received by"), choices=[("phone", _("phone call")), ("meeting", _("meeting in person")),
+                                         ("letter", _("letter"))],
         widget=forms.RadioSelect, initial="phone",
     )
     name = forms.CharField(label=_("Reporter's name"), required=False, strip=False,

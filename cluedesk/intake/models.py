@@ -24,6 +24,7 @@ class Channel(models.TextChoices):
     WEB = "web", _("web form")
     QR = "qr", _("QR code poster")
     PHONE = "phone", _("phone call")
+    MEETING = "meeting", _("meeting in person")
     LETTER = "letter", _("letter")
     WECHAT = "wechat", _("WeChat")
     WEIBO = "weibo", _("Weibo")

@@ -109,6 +109,10 @@ def validate_fields(*, text: Any, place_text: Any = "", when_text: Any = "", who
             errors[name] = [_("Too long: at most %(limit)d characters.") % {"limit": max_len}]
     if cleaned["category"] and cleaned["category"] not in CATEGORIES:
         errors["category"] = [_("Choose a category from the list, or leave it empty.")]
+    from cluedesk.compliance.intake_rules import identity_errors  # the deployment profile (issue 11)
+
+    for name, messages in identity_errors(cleaned).items():
+        errors.setdefault(name, []).extend(messages)
     if errors:
         raise InvalidReport(errors)
     return cleaned
