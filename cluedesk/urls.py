@@ -16,9 +16,16 @@ urlpatterns = [
     path("staff/compliance/", include("cluedesk.compliance.urls")),
     path("staff/records/", include("cluedesk.records.urls")),
     path("", include("cluedesk.records.public_urls")),
+    path("", include("cluedesk.compliance.public_urls")),
     path("api/", api.urls),
     path("i18n/", include("django.conf.urls.i18n")),
     path("", include("cluedesk.web.urls")),
 ]
 if settings.DEMO or settings.DEBUG:
     urlpatterns.append(path("django-admin/", admin.site.urls))
+
+# Friendly error pages in the reader's language (cluedesk/web/views.py); the 500 one needs no database.
+handler400 = "cluedesk.web.views.bad_request"
+handler403 = "cluedesk.web.views.permission_denied"
+handler404 = "cluedesk.web.views.page_not_found"
+handler500 = "cluedesk.web.views.server_error"
