@@ -1,0 +1,44 @@
+"""`cluedesk restore ARCHIVE [--keys KEYS_ARCHIVE] [--force]`: verify the archive against its
+manifest, then restore the database, the file store and the keys into the configured place.
+Refuses a database that holds data, or a non-empty file store, unless --force. Runs the
+migrations and `ledger verify` afterwards."""
+
+from __future__ import annotations
+
+import io
+import json
+from pathlib import Path
+from typing import Any
+
+from django.core.management import call_command
+from django.core.management.base import BaseCommand, CommandError, CommandParser
+
+from cluedesk.web import backup
+
+
+class Command(BaseCommand):
+    help = "Restore a backup archive into an empty database and data folder"
+
+    def add_arguments(self, parser: CommandParser) -> None:
+        parser.add_argument("archive")
+        parser.add_argument("--keys", default=None, help="the separate keys archive written by backup --keys-out")
+        parser.add_argument("--force", action="store_true",
+                            help="replace a database, file store and keys that already hold data")
+        parser.add_argument("--no-verify-ledger", action="store_true", help="skip `ledger verify` afterwards")
+
+    def handle(self, *args: Any, **options: Any) -> None:
+        try:
+            result = backup.restore(Path(options["archive"]), force=options["force"],
+                                    keys_archive=Path(options["keys"]) if options["keys"] else None)
+        except backup.BackupError as exc:
+            raise CommandError(str(exc)) from None
+        call_command("migrate", interactive=False, verbosity=0)
+        call_command("createcachetable", verbosity=0)
+        if not options["no_verify_ledger"]:
+            out = io.StringIO()
+            try:
+                call_command("ledger", "verify", stdout=out, stderr=out)
+            except (SystemExit, CommandError) as exc:
+                raise CommandError(f"restored, but `ledger verify` failed: {out.getvalue().strip()} {exc}") from None
+            result["ledger_verify"] = out.getvalue().strip()[-300:]
+        self.stdout.write(json.dumps(result, ensure_ascii=False))
