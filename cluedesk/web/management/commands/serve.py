@@ -11,6 +11,7 @@ import os
 import secrets
 import shutil
 import sys
+from pathlib import Path
 from typing import Any
 
 from django.conf import settings
@@ -72,4 +73,10 @@ class Command(BaseCommand):
         out.write(f"Serving with {workers} gunicorn workers on {host}:{port} (Ctrl-C stops).")
         sys.stdout.flush()
         os.environ.setdefault("CLUEDESK_SERVE_TOKEN", secrets.token_hex(4))
+        # /metrics sums the gunicorn workers' counters through files here (prometheus-client's
+        # multiprocess mode); emptied at each start so a restart begins from zero
+        metrics_dir = os.environ.setdefault("PROMETHEUS_MULTIPROC_DIR", str(settings.DATA_DIR / "metrics"))
+        os.makedirs(metrics_dir, exist_ok=True)
+        for stale in Path(metrics_dir).glob("*.db"):
+            stale.unlink(missing_ok=True)
         os.execv(gunicorn, argv)  # noqa: S606 - replace this process by the server
