@@ -210,9 +210,12 @@ DATABASES = {"default": database_from_url(DATABASE_URL) if DATABASE_URL else sql
 DEFAULT_AUTO_FIELD = "django.db.models.BigAutoField"
 
 REDIS_URL = env("REDIS_URL", "") or ""
+# keys in Redis (cache, rate limits, job locks, worker heartbeats) all start with this prefix
+CLUEDESK_REDIS_PREFIX = env("CLUEDESK_REDIS_PREFIX", "cluedesk") or "cluedesk"
 CACHES: dict[str, dict[str, object]]
 if REDIS_URL:
-    CACHES = {"default": {"BACKEND": "django.core.cache.backends.redis.RedisCache", "LOCATION": REDIS_URL}}
+    CACHES = {"default": {"BACKEND": "django.core.cache.backends.redis.RedisCache", "LOCATION": REDIS_URL,
+                          "KEY_PREFIX": env("CLUEDESK_REDIS_PREFIX", "cluedesk") or "cluedesk"}}
 else:
     # Rate-limit counters must be shared by all worker processes: keep them in the database.
     CACHES = {"default": {"BACKEND": "django.core.cache.backends.db.DatabaseCache", "LOCATION": "cluedesk_cache",

@@ -8,6 +8,7 @@ when REDIS_URL is set) so every worker process shares them.
 from __future__ import annotations
 
 import hashlib
+import logging
 import time
 
 from django.conf import settings
@@ -39,18 +40,47 @@ def client_key(request: HttpRequest, scope: str) -> str:
     return window_key(scope, client_address(request))
 
 
+_INCR_WITH_TTL = ("local n = redis.call('incr', KEYS[1]) "
+                  "if n == 1 then redis.call('expire', KEYS[1], ARGV[1]) end return n")
+
+
+def _redis_hit(key: str) -> int | None:
+    """On Redis: one atomic INCR (+ EXPIRE on the first hit) in a script; None on other caches."""
+    from django.core.cache import caches
+    from django.core.cache.backends.redis import RedisCache
+
+    backend = caches["default"]
+    if not isinstance(backend, RedisCache):
+        return None
+    full = backend.make_and_validate_key(key)
+    client = backend._cache.get_client(full, write=True)
+    return int(client.eval(_INCR_WITH_TTL, 1, full, WINDOW_SECONDS))
+
+
 def hit(key: str, limit: int) -> bool:
     """Count one attempt under ``key``; False once the limit for this window is passed.
 
-    ``incr`` first: atomic on Redis, one read and one write on the database cache (``add``
-    first would cost a failed insert on every request after the first).
+    On Redis the count is one atomic script (INCR, and EXPIRE on the first hit), so concurrent
+    processes never lose a count. On the database cache ``incr`` first: one read and one write
+    (``add`` first would cost a failed insert on every request after the first); two processes
+    hitting the same fresh key at the same instant may count one attempt short.
+    A cache that does not answer lets the request through (logged): a report is never refused
+    because the rate limiter is down.
     """
     try:
-        count = cache.incr(key)
-    except ValueError:  # first attempt in this window
-        cache.set(key, 1, WINDOW_SECONDS)
+        count = _redis_hit(key)
+        if count is not None:
+            return count <= limit
+        try:
+            count = cache.incr(key)
+        except ValueError:  # first attempt in this window
+            cache.set(key, 1, WINDOW_SECONDS)
+            return True
+        return count <= limit
+    except Exception:  # noqa: BLE001 - fail open, loudly
+        logging.getLogger("cluedesk.intake").warning("rate-limit cache unavailable; request let through",
+                                                     exc_info=True)
         return True
-    return count <= limit
 
 
 def allow(request: HttpRequest, scope: str, limit: int) -> bool:
