@@ -1,8 +1,9 @@
 from __future__ import annotations
 
 from django.db import connection
-from django.http import HttpRequest, HttpResponse, JsonResponse
+from django.http import HttpRequest, HttpResponse, HttpResponseServerError, JsonResponse
 from django.shortcuts import render
+from django.template import loader
 from django.utils.translation import gettext as _
 
 
@@ -13,6 +14,47 @@ def csrf_failure(request: HttpRequest, reason: str = "") -> HttpResponse:
         "message": _("For your safety the page must be reloaded before it can be sent. "
                      "Go back, reload the page, and send it again. Nothing was saved."),
     }, status=403)
+
+
+def _where_next(request: HttpRequest) -> tuple[str, str]:
+    if request.path.startswith("/staff/"):
+        return "/staff/", _("Back to the workbench")
+    return "/", _("Go to the start page")
+
+
+def _error(request: HttpRequest, status: int, title: str, message: str) -> HttpResponse:
+    href, label = _where_next(request)
+    return render(request, "web/error.html", {"title": title, "message": message, "status": status,
+                                              "next_href": href, "next_label": label}, status=status)
+
+
+def page_not_found(request: HttpRequest, exception: Exception | None = None) -> HttpResponse:
+    """handler404: the same page whether the thing never existed or the reader may not see it."""
+    return _error(request, 404, _("This page does not exist"),
+                  _("The address may be mistyped, or what it pointed to is not there (or not for you). "
+                    "Check the address, or start again from the links below."))
+
+
+def permission_denied(request: HttpRequest, exception: Exception | None = None) -> HttpResponse:
+    """handler403."""
+    return _error(request, 403, _("You may not open this page"),
+                  _("Your roles do not allow this. If you think they should, ask your unit's administrator. "
+                    "Nothing was changed."))
+
+
+def bad_request(request: HttpRequest, exception: Exception | None = None) -> HttpResponse:
+    """handler400."""
+    return _error(request, 400, _("This request could not be understood"),
+                  _("Go back, reload the page and try again. Nothing was saved."))
+
+
+def server_error(request: HttpRequest) -> HttpResponse:
+    """handler500: needs neither the database nor the session (either may be why we are here):
+    a standalone template rendered without the request's context processors, in the language the
+    locale middleware chose from the cookie or the browser."""
+    href, label = _where_next(request)
+    html = loader.render_to_string("web/500.html", {"next_href": href, "next_label": label})
+    return HttpResponseServerError(html)
 
 
 def healthz(request: HttpRequest) -> JsonResponse:
