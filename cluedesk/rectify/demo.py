@@ -164,7 +164,7 @@ def _authorities(provinces: list[Division], national: Unit) -> dict[str, list[Un
                                                                      division__level=Division.Level.PROVINCE)}
     new_units = []
     for p in provinces:
-        for code, suffix in FOUR_INDUSTRIES:
+        for _code, suffix in FOUR_INDUSTRIES:
             name = f"{p.name}{suffix}"
             if (p.code, name) not in have:
                 new_units.append(Unit(name=name, division=p, type=Unit.Type.INDUSTRY))
@@ -188,7 +188,7 @@ def _issuers(provinces: list[Division]) -> dict[tuple[str, str], Unit]:
             .order_by("-pk")}
     new_units = []
     for p in provinces:
-        for kind, type_, suffix, _abbr in KINDS:
+        for _kind, type_, suffix, _abbr in KINDS:
             if (p.code, type_) not in have:
                 new_units.append(Unit(name=f"{p.name}{suffix}", division=p, type=type_))
     Unit.objects.bulk_create(new_units, batch_size=500)
