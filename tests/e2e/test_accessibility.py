@@ -5,11 +5,12 @@ The others (moderate, minor) are printed, not failed on; run with ``-s`` to see 
 
 from __future__ import annotations
 
+import os
 from pathlib import Path
 
 import pytest
 
-from .conftest import PHONE
+from .conftest import DESK, PHONE
 
 pytestmark = pytest.mark.django_db(transaction=True)
 
@@ -65,3 +66,53 @@ def test_the_axe_check_itself_catches_a_serious_violation(new_page):
                   " document.querySelector('main, body').appendChild(i); }")
     found = {v["id"]: v["impact"] for v in run_axe(page)}
     assert found.get("image-alt") in BLOCKING
+
+
+def _slug(route: str) -> str:
+    import re
+
+    return re.sub(r"[^a-z0-9]+", "-", route.lower()).strip("-") or "home"
+
+
+@pytest.mark.parametrize("locale", ["en-GB", "zh-CN"])
+def test_every_page_public_and_staff_has_no_serious_or_critical_violation(new_page, live_server, shot, locale):
+    """Pages are found, not listed (crawl.py): every parameterless route, then the links they show,
+    as a reporter (with a looked-up report) and as one person holding every role. A page added by
+    any app is checked here without editing this test."""
+    from .crawl import crawl, start_paths
+    from .data import rich_world, sign_in
+
+    if not AXE.exists():
+        pytest.skip(f"{AXE} is not vendored")
+    rich = rich_world()
+    found: dict[str, str] = {}
+    checked: list[str] = []
+
+    def check(page, visit) -> None:
+        violations = run_axe(page)
+        blocking = [v for v in violations if v["impact"] in BLOCKING]
+        if blocking:
+            found[visit.path] = describe(blocking)
+        checked.append(visit.route)
+        if os.environ.get("CLUEDESK_E2E_SHOTS"):  # every page only when asked: a full-page shot costs
+            shot(page, f"page-{locale}-{_slug(visit.route)}")  # more than the check itself
+
+    reporter = new_page(locale=locale, viewport=PHONE, bypass_csp=True)
+    reporter.goto("/track/")
+    reporter.locator("input[name=code]").fill(rich.code)
+    reporter.locator("form[action='/track/'] button[type=submit]").click()
+    reporter.wait_for_url("**/track/status/")
+    public = [v for v in crawl(reporter, live_server.url, ["/track/status/", *start_paths()], on_page=check,
+                               follow=lambda p: not p.startswith("/staff/") and not p.startswith("/api/"))]
+
+    staff = new_page(locale=locale, viewport=DESK, bypass_csp=True)
+    sign_in(staff.context, live_server.url, rich.everyone, sudo=True)
+    inside = [v for v in crawl(staff, live_server.url, [f"/staff/clues/{rich.clue.public_id}/",
+                                                        *start_paths("/staff/")], on_page=check,
+                               follow=lambda p: p.startswith("/staff/"))]
+    shot(staff, f"a11y-{locale}-last-staff-page")
+    print(f"\naxe ({locale}): {len(checked)} pages: " + ", ".join(sorted(checked)))
+    print("downloads seen, not opened: " + ", ".join(v.route for v in public + inside if not v.html))
+    assert any(r.startswith("track/status") for r in checked) and any("clues/<" in r for r in checked)
+    assert len([r for r in checked if r.startswith("staff/")]) >= 15, checked
+    assert not found, "\n".join(f"{path}:\n{text}" for path, text in found.items())
