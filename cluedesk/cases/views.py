@@ -172,7 +172,7 @@ def case_export(request: HttpRequest, fmt: str) -> HttpResponseBase:
     def rows() -> Iterator[list[Any]]:
         for c in qs[:EXPORT_LIMIT]:
             yield [c.number, c.title, c.division.name, _d(c.opened_on), c.get_level_display(),
-                   "yes" if c.listed else "", _d(c.listed_on), c.current or "", "yes" if c.no_umbrella else "",
+                   "yes" if c.listed else "", _d(c.listed_on), getattr(c, "current", "") or "", "yes" if c.no_umbrella else "",
                    _d(c.escalated_on), " ".join(x.public_id for x in c.clues.all()),
                    "; ".join(u.name for u in c.units.all())]
     return _export(request, "cases", CASE_COLUMNS, rows(), qs.count(),
@@ -376,7 +376,7 @@ def umbrella_export(request: HttpRequest, fmt: str) -> HttpResponseBase:
             cases = " ".join(c.number for c in inv.cases.all())
             head = [inv.number, inv.title, inv.division.name, _d(inv.opened_on),
                     inv.handling_unit.name if inv.handling_unit else ""]
-            officials = list(inv.officials.all()) or [None]
+            officials: list[Official | None] = [*inv.officials.all()] or [None]
             for o in officials:  # one line per official, so the people can be counted
                 yield head + ([o.name, o.position, o.organisation, o.discipline, _d(o.discipline_on), o.sanction,
                                _d(o.sanction_on), _d(o.transferred_on)] if o else [""] * 8) + [cases]

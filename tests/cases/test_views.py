@@ -197,3 +197,10 @@ def test_umbrella_list_filters(data, staff_client):
 def test_dashboard_shows_the_panel(data, staff_client):
     page = staff_client(data.staff["supervisor"]).get("/staff/supervision/").content.decode()
     assert 'id="cases-panel"' in page
+
+
+def test_clue_page_links_to_its_case(data, staff_client):
+    page = staff_client(data.staff["dispatcher"]).get(f"/staff/clues/{data.clue_in.public_id}/").content.decode()
+    assert f"/staff/cases/{data.case_in.pk}/" in page and data.case_in.number in page
+    plain = staff_client(data.staff["intake_reviewer"]).get(f"/staff/clues/{data.clue_in.public_id}/")
+    assert data.case_in.number not in plain.content.decode()  # intake reviewers do not read the registers
