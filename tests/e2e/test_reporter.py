@@ -108,3 +108,71 @@ def test_an_empty_description_is_refused_in_english_and_keeps_what_was_typed(new
     assert not page.locator("p.code.big").count()
     assert Report.objects.count() == 0
     shot(page, "en-js-empty-text")
+
+
+PNG = bytes.fromhex(
+    "89504e470d0a1a0a0000000d4948445200000001000000010806000000"
+    "1f15c4890000000d49444154789c6300010000000500010d0a2db40000000049454e44ae426082")
+
+
+def test_a_reporter_with_javascript_in_english_sends_a_photo_reads_the_staff_question_and_answers(new_page, shot):
+    """JavaScript on: the form with a file goes through web/busy.js (upload progress), the answer
+    replaces the page as a normal submit would."""
+    from cluedesk.intake import services as intake
+    from tests.org.factories import make_staff, make_unit
+
+    page = new_page(locale="en-GB", javascript=True, viewport=PHONE)
+    page.goto("/report/")
+    page.locator("textarea[name=text]").fill("A gang collects 'protection fees' from the stalls every Monday.")
+    page.locator("input[name=place_text]").fill("Liuyang, Jili street market")
+    page.locator("input[name=files]").set_input_files([
+        {"name": "stall.png", "mimeType": "image/png", "buffer": PNG}])
+    page.locator("form.report button[type=submit]").click()
+    page.wait_for_selector("p.code.big")
+    code = shown_code(page)
+    shot(page, "en-js-01-code-after-upload")
+    report = Report.objects.get()
+    assert report.attachments.count() == 1 and "protection" in report.text
+
+    # A staff member asks a question (through the service; the staff side has its own tests).
+    verifier = make_staff("e2e-verifier-msg", make_unit("Liuyang anti-gang office", "430181"), "verifier")
+    intake.post_staff_message(report, "Do the men who collect come in a vehicle?", acting_user=verifier)
+
+    page.goto("/track/")
+    page.locator("input[name=code]").fill(code)
+    page.locator("form[action='/track/'] button[type=submit]").click()
+    page.wait_for_url("**/track/status/")
+    staff_msg = page.locator(".msg.staff")
+    assert staff_msg.count() == 1 and "vehicle" in staff_msg.inner_text()
+    shot(page, "en-js-02-staff-question")
+
+    page.locator("textarea[name=body]").fill("Yes, a white van, plate starting 湘A.")
+    page.locator("input[name=files]").set_input_files([
+        {"name": "van.png", "mimeType": "image/png", "buffer": PNG}])
+    page.locator("form[action='/track/status/'] button[type=submit]").click()
+    page.wait_for_selector(".okbox")
+    assert page.locator(".msg.mine").count() == 1 and "white van" in page.locator(".msg.mine").inner_text()
+    answer = Message.objects.get(report=report, direction="in")
+    assert "white van" in answer.body and answer.attachments.count() == 1
+    shot(page, "en-js-03-answered")
+
+
+@pytest.mark.parametrize("javascript", [False, True])
+def test_an_oversize_file_is_refused_in_chinese_and_the_text_is_kept(new_page, shot, settings, javascript):
+    settings.CLUEDESK_MAX_FILE_BYTES = 2048
+    page = new_page(locale="zh-CN", javascript=javascript, viewport=PHONE)
+    page.goto("/")
+    text = "工地上有人强迫工人交“介绍费”，不交就不让上工。"
+    page.locator("textarea[name=text]").fill(text)
+    page.locator("input[name=place_text]").fill("浏阳市 工业园")
+    page.locator("input[name=files]").set_input_files([
+        {"name": "big.pdf", "mimeType": "application/pdf", "buffer": b"%PDF-1.4\n" + b"0" * 8000}])
+    with page.expect_response(lambda r: r.request.method == "POST") as answer:
+        page.locator("form.report button[type=submit]").click()
+    assert answer.value.status == 413
+    page.wait_for_selector(".errorbox")
+    assert "big.pdf" in page.locator(".errorbox").inner_text()
+    assert page.locator("textarea[name=text]").input_value() == text
+    assert page.locator("input[name=place_text]").input_value() == "浏阳市 工业园"
+    assert Report.objects.count() == 0
+    shot(page, f"zh-{'js' if javascript else 'nojs'}-oversize")
