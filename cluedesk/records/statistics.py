@@ -120,7 +120,10 @@ def parse_scope(params: Any, *, now: dt.datetime | None = None) -> Scope:
             raise StatisticsError(_("There are no statistics for %(year)d.") % {"year": year}, "out_of_range")
         return Scope(division, dt.date(year, 1, 1), dt.date(year, 12, 1), year)
     if not start_text and not end_text:
-        year = this_month.year - 1
+        from .models import StatisticsSnapshot
+
+        latest = StatisticsSnapshot.objects.order_by("-year").values_list("year", flat=True).first()
+        year = latest or this_month.year  # the latest published year, else this year so far
         return Scope(division, dt.date(year, 1, 1), dt.date(year, 12, 1), year)
     start = _month(start_text, _("The start")) if start_text else None
     end = _month(end_text, _("The end")) if end_text else None
