@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 from django import template
+from django.utils.translation import gettext_lazy as _
 
 register = template.Library()
 
@@ -12,3 +13,23 @@ def industry_label(code: str) -> str:
     from cluedesk.rectify.views import industry_name
 
     return industry_name(code)
+
+
+EVENTS = {
+    "rectify.item_added": _("Put on the list"),
+    "rectify.item_started": _("Rectification started"),
+    "rectify.item_submitted": _("Evidence submitted"),
+    "rectify.item_verified": _("Verified rectified"),
+    "rectify.item_reopened": _("Reopened"),
+    "rectify.letter_issued": _("Letter recorded"),
+    "rectify.letter_answered": _("Feedback recorded"),
+    "rectify.task_created": _("Task created"),
+    "rectify.milestone_added": _("Milestone added"),
+    "rectify.milestone_done": _("Milestone done"),
+    "rectify.indicator_added": _("Indicator added"),
+}
+
+
+@register.filter
+def event_label(verb: str) -> str:
+    return str(EVENTS.get(verb, verb))
