@@ -196,6 +196,13 @@ def job_retention(now: dt.datetime) -> dict[str, Any]:
     return run(now)
 
 
+def job_compliance_clocks(now: dt.datetime) -> dict[str, Any]:
+    """Start, follow, remind and escalate the acknowledgment and feedback clocks (cluedesk.compliance)."""
+    from cluedesk.compliance.clocks import run
+
+    return run(now)
+
+
 JOBS: dict[str, tuple[Callable[[dt.datetime], dict[str, Any]], dt.timedelta]] = {
     "stats": (job_stats, dt.timedelta(minutes=1)),
     "escalation": (job_escalation, dt.timedelta(minutes=15)),
@@ -206,6 +213,7 @@ JOBS: dict[str, tuple[Callable[[dt.datetime], dict[str, Any]], dt.timedelta]] = 
     "requeue_stalled": (job_requeue_stalled, dt.timedelta(seconds=30)),
     "prune_tasks": (job_prune_tasks, dt.timedelta(days=1)),
     "retention": (job_retention, dt.timedelta(days=1)),
+    "compliance_clocks": (job_compliance_clocks, dt.timedelta(minutes=15)),
 }
 
 
