@@ -53,3 +53,17 @@ def test_the_500_page_is_what_an_unhandled_error_shows(db, settings, monkeypatch
     client = Client(HTTP_ACCEPT_LANGUAGE="zh-Hans", raise_request_exception=False)
     response = client.get("/track/")
     assert response.status_code == 500 and "系统出了问题" in response.content.decode()
+
+
+def test_too_many_lookups_get_a_friendly_429_in_chinese(db, settings):
+    from django.core.cache import cache
+
+    cache.clear()
+    settings.CLUEDESK_RATE_LOOKUP = 1
+    client = Client(HTTP_ACCEPT_LANGUAGE="zh-Hans")
+    client.post("/track/", {"code": "0000-0000-0000-0000"})
+    response = client.post("/track/", {"code": "0000-0000-0000-0000"})
+    body = response.content.decode()
+    assert response.status_code == 429 and response["Retry-After"]
+    assert "请稍后再试" in body and 'lang="zh-Hans"' in body
+    cache.clear()
