@@ -22,7 +22,7 @@ from typing import Any
 
 from django.contrib.auth import get_user_model
 from django.core.management import call_command
-from django.db import models, transaction
+from django.db import connection, models, transaction
 from django.utils import timezone
 
 from cluedesk.clues.models import Assignment, Clue, Conclusion
@@ -36,6 +36,84 @@ S = Clue.State
 TARGET = {"reports": 100_000, "valid": 5_100, "concluded": 2_333, "cases": 357}
 CATEGORIES = ["market_control", "resources", "illegal_lending", "violence", "gambling_drugs", "umbrella", "other"]
 BATCH = 5000
+TIPS = "tips_dev.jsonl"
+SURNAMES = "王李张刘陈杨黄赵吴周徐孙马朱胡郭何高林罗郑梁谢宋唐许韩冯邓曹彭曾肖田董袁潘于蒋蔡余杜叶程苏魏吕丁任沈姚卢姜崔钟谭陆汪范金石廖贾夏韦付方白邹孟熊秦邱江尹薛闫段雷侯龙史陶黎贺顾毛郝龚邵万钱严覃武戴莫孔向汤"
+TAILS = ["", "", "希望有关部门尽快查处。", "请领导重视，群众敢怒不敢言。", "我怕被报复，不敢实名。", "这事已经好几年了。",
+         "村里很多人都知道，但没人敢说。", "听说他们上面有人。"]
+WHEN = ["", "去年", "上个月", "今年春节前后", "2025年夏天", "最近半年", "好几年了", "前天晚上"]
+PLACES = ["村", "镇", "街道", "社区", "开发区", "市场", "工地", "码头"]
+
+
+def _tip_source() -> list[str]:
+    """Report texts from the evaluation set (shared/eval/tips_dev.jsonl), or a few built-in ones."""
+    import json
+    from pathlib import Path
+
+    from django.conf import settings
+
+    for folder in (Path(settings.BASE_DIR).parent / "shared" / "eval", Path(settings.BASE_DIR).parent.parent / "shared"
+                   / "eval"):
+        path = folder / TIPS
+        if path.exists():
+            with path.open(encoding="utf-8") as fh:
+                return [t for t in (json.loads(line).get("text", "") for line in fh if line.strip()) if len(t) >= 20]
+    return ["某村有人长期开设赌场，放高利贷并暴力催收，村民敢怒不敢言。", "某镇一伙人强揽工程，殴打不服从的村民，有干部收钱包庇。",
+            "有人非法采砂，夜里用船运走，河道被挖得不成样子。", "一家公司暴力讨债，把人关起来逼写欠条。"]
+
+
+class TextMaker:
+    """Realistic report text: a real tip with random edits (names, a dropped clause, a place, a tail)."""
+
+    def __init__(self, rng: random.Random) -> None:
+        self.rng = rng
+        self.tips = _tip_source()
+
+    def text(self, county: Division) -> str:
+        rng = self.rng
+        text = rng.choice(self.tips)
+        clauses = text.split("，")
+        if len(clauses) > 3 and rng.random() < 0.5:
+            del clauses[rng.randrange(1, len(clauses))]
+        text = "，".join(clauses)
+        text = "".join(rng.choice(SURNAMES) if ch == "某" and rng.random() < 0.3 else ch for ch in text)
+        if rng.random() < 0.6:
+            text = f"{county.name}{rng.choice(SURNAMES)}家{rng.choice(PLACES)}：{text}"
+        text = (text + rng.choice(TAILS))[:2000]
+        return text
+
+    def who(self) -> str:
+        return "" if self.rng.random() < 0.5 else f"{self.rng.choice(SURNAMES)}某某"
+
+    def when(self) -> str:
+        return self.rng.choice(WHEN)
+
+
+def _insert(model: type[models.Model], objs: list[Any]) -> list[Any]:
+    """Insert many rows: COPY on PostgreSQL (ids reserved from the table's sequence first, so the
+    caller can point other rows at them), ``bulk_create`` in batches elsewhere."""
+    if not objs:
+        return objs
+    if connection.vendor != "postgresql":
+        return model._default_manager.bulk_create(objs, batch_size=1000)
+    meta = model._meta
+    pk = meta.pk
+    assert pk is not None
+    quote = connection.ops.quote_name
+    fields = list(meta.concrete_fields)
+    with connection.cursor() as cur:
+        cur.execute("SELECT nextval(pg_get_serial_sequence(%s, %s)) FROM generate_series(1, %s)",
+                    [meta.db_table, pk.column, len(objs)])
+        for obj, (pk_value,) in zip(objs, cur.fetchall(), strict=True):
+            setattr(obj, pk.attname, pk_value)
+        cols = ", ".join(quote(str(f.column)) for f in fields)
+        raw: Any = cur.cursor  # the driver's cursor: psycopg 3's COPY
+        with raw.copy(f"COPY {quote(str(meta.db_table))} ({cols}) FROM STDIN") as copy:
+            for obj in objs:
+                copy.write_row([f.get_db_prep_save(f.pre_save(obj, True), connection) for f in fields])
+    for obj in objs:
+        obj._state.adding = False
+        obj._state.db = "default"
+    return objs
 
 
 @contextmanager
@@ -108,8 +186,15 @@ def _units_for(counties: list[Division]) -> dict[str, Unit]:
 
 
 def seed_calibrated(*, seed: int = 2026, scale: float = 1.0, end_month: dt.date | None = None,
-                    with_reports: bool = True, progress: Any = None) -> Result:
+                    with_reports: bool = True, progress: Any = None, n_reports: int | None = None,
+                    realistic_text: bool = False) -> Result:
+    """``n_reports``: exactly this many reports (the other counts scaled to match); with
+    ``realistic_text`` every report gets a real tip's text with random edits, a place, a when and
+    a who (``seed-demo --reports N``), and the clue its first report's text for search."""
     rng = random.Random(seed)  # noqa: S311 - demo data
+    if n_reports is not None:
+        scale = n_reports / TARGET["reports"]
+    maker = TextMaker(random.Random(seed + 1)) if realistic_text else None  # noqa: S311
     if not Division.objects.filter(level=Division.Level.COUNTY).exists():
         call_command("load-divisions", verbosity=0)
     now = timezone.now()
@@ -119,7 +204,7 @@ def seed_calibrated(*, seed: int = 2026, scale: float = 1.0, end_month: dt.date 
     end = min(timezone.make_aware(dt.datetime.combine(add_months(last_month, 1), dt.time())), now)
     span = (end - start).total_seconds()
 
-    n_reports = round(TARGET["reports"] * scale)
+    n_reports = n_reports if n_reports is not None else round(TARGET["reports"] * scale)
     n_valid = round(TARGET["valid"] * scale)
     n_concluded = round(TARGET["concluded"] * scale)
     n_cases = round(TARGET["cases"] * scale)
@@ -155,6 +240,7 @@ def seed_calibrated(*, seed: int = 2026, scale: float = 1.0, end_month: dt.date 
             with transaction.atomic():
                 clues = []
                 meta = []
+                texts: list[list[str]] = []
                 for offset, (valid, k) in enumerate(chunk):
                     i = b + offset
                     county = rng.choices(counties, cum_weights=weights)[0]
@@ -176,7 +262,10 @@ def seed_calibrated(*, seed: int = 2026, scale: float = 1.0, end_month: dt.date 
                         unit=unit, mode="local" if valid else "", deadline=deadline, concluded_at=concluded_at,
                         screening_reason="" if valid else "imported history"))
                     meta.append((i, valid, k, county))
-                Clue.objects.bulk_create(clues, batch_size=1000)
+                    if maker is not None:
+                        texts.append([maker.text(county) for _j in range(k)])
+                        clues[-1].search_text = texts[-1][0][:1000]
+                _insert(Clue, clues)
                 if clues[0].pk is None:  # backends that do not return ids
                     got = list(Clue.objects.order_by("-pk").values_list("pk", flat=True)[:len(clues)])[::-1]
                     for c, pk in zip(clues, got, strict=True):
@@ -211,7 +300,7 @@ def seed_calibrated(*, seed: int = 2026, scale: float = 1.0, end_month: dt.date 
                     _ledger("clues.Conclusion", made_c[0].pk or 0, made_c[-1].pk or 0, len(made_c),
                             _digest([(c.clue_id, c.outcome, c.case_number) for c in made_c]))
                 if with_reports:
-                    _reports(clues, meta, max(end - dt.timedelta(minutes=5), start), rng)
+                    _reports(clues, meta, max(end - dt.timedelta(minutes=5), start), rng, texts, maker)
             clues_made += len(clues)
             if progress:
                 progress(f"{clues_made} clues")
@@ -219,19 +308,25 @@ def seed_calibrated(*, seed: int = 2026, scale: float = 1.0, end_month: dt.date 
 
 
 def _reports(clues: list[Clue], meta: list[tuple[int, bool, int, Division]], latest: dt.datetime,
-             rng: random.Random) -> None:
+             rng: random.Random, texts: list[list[str]] | None = None, maker: TextMaker | None = None) -> None:
     """The clue's reports: the first when the clue was opened, the others later but inside the half-year."""
     from cluedesk.intake.models import Report
 
     reports = []
-    for c, (_i, _valid, k, county) in zip(clues, meta, strict=True):
+    for n, (c, (_i, _valid, k, county)) in enumerate(zip(clues, meta, strict=True)):
         for j in range(k):
             at = c.created_at if j == 0 else min(c.created_at + dt.timedelta(days=rng.uniform(0, 40)), latest)
-            reports.append(Report(tracking_hash=secrets.token_hex(32), clue=c, channel="import", text="（导入的历史举报）",
-                                  division_id=county.code, category=c.category if c.category != "other" else "",
-                                  created_at=at))
+            report = Report(tracking_hash=secrets.token_hex(32), clue=c, channel="import", text="（导入的历史举报）",
+                            division_id=county.code, category=c.category if c.category != "other" else "",
+                            created_at=at)
+            if texts and maker is not None:
+                report.text = texts[n][j]
+                report.place_text = county.name
+                report.when_text, report.who_text = maker.when(), maker.who()
+                report.channel = rng.choice(["web", "web", "web", "api:wechat", "phone", "letter"])
+            reports.append(report)
     with explicit_timestamps((Report, "created_at")):
-        made = Report.objects.bulk_create(reports, batch_size=1000)
+        made = _insert(Report, reports)
     first = made[0].pk or 0
     last = made[-1].pk or 0
     _ledger("intake.Report", first, last, len(made), _digest([(r.clue_id, r.division_id, r.created_at.isoformat())
