@@ -18,6 +18,7 @@ import subprocess
 import sys
 import tempfile
 import time
+import urllib.request
 from pathlib import Path
 
 sys.path.insert(0, str(Path(__file__).resolve().parents[2]))
@@ -26,24 +27,44 @@ from tests.reliability.live import Live  # noqa: E402
 HERE = Path(__file__).resolve().parent
 
 
+def csrf_pair(base: str, path: str) -> tuple[str, str]:
+    """A csrftoken cookie and a form token that goes with it (one GET), so sqlmap's requests pass
+    the CSRF check and reach the code under test."""
+    with urllib.request.urlopen(base + path, timeout=30) as r:  # noqa: S310 - 127.0.0.1
+        cookie = re.search(r"csrftoken=([^;]+)", r.headers.get("Set-Cookie", ""))
+        token = re.search(rb'name="csrfmiddlewaretoken" value="([^"]+)"', r.read())
+    assert cookie and token, "no CSRF cookie or token on " + path
+    return cookie.group(1), token.group(1).decode()
+
+
+def real_code(base: str, token: str) -> str:
+    req = urllib.request.Request(base + "/api/v1/reports", data=json.dumps({"text": "某村有人开设赌场，放高利贷。"}).encode(),
+                                 headers={"Authorization": f"Bearer {token}", "Content-Type": "application/json"})
+    with urllib.request.urlopen(req, timeout=60) as r:  # noqa: S310 - 127.0.0.1
+        return str(json.loads(r.read())["tracking_code"])
+
+
 def targets(base: str, token: str, session: str) -> list[dict[str, object]]:
+    code = real_code(base, token)
+    form_cookie, form_token = csrf_pair(base, "/report/")
+    track_cookie, track_token = csrf_pair(base, "/track/")
     return [
         {"name": "public report form", "args": [
-            "-u", f"{base}/report/", "--method", "POST",
-            "--data", "text=something+happened+here&place_text=abc&when_text=x&who_text=y&category=&name=&contact=&nonce="
-                      "abcdefghijklmnopqrstuvwx&csrfmiddlewaretoken=x",
-            "--csrf-token", "csrfmiddlewaretoken", "--csrf-url", f"{base}/report/",
+            "-u", f"{base}/report/", "--method", "POST", "--cookie", f"csrftoken={form_cookie}",
+            "--data", "text=something+happened+at+the+market&place_text=abc&when_text=x&who_text=y&category=&name=&contact="
+                      f"&nonce=abcdefghijklmnopqrstuvwx&csrfmiddlewaretoken={form_token}",
             "-p", "text,place_text,when_text,who_text,category,name,contact,nonce"]},
         {"name": "status look-up page", "args": [
-            "-u", f"{base}/track/", "--method", "POST", "--data", "code=ABCD-EFGH-JKMN-PQRS&csrfmiddlewaretoken=x",
-            "--csrf-token", "csrfmiddlewaretoken", "--csrf-url", f"{base}/track/", "-p", "code"]},
+            "-u", f"{base}/track/", "--method", "POST", "--cookie", f"csrftoken={track_cookie}",
+            "--data", f"code={code}&csrfmiddlewaretoken={track_token}", "-p", "code", "--ignore-code", "404"]},
         {"name": "status look-up API", "args": [
-            "-u", f"{base}/api/v1/reports/status", "--method", "POST",
-            "--data", '{"tracking_code": "ABCD-EFGH-JKMN-PQRS*"}', "--headers",
+            "-u", f"{base}/api/v1/reports/status", "--method", "POST", "--ignore-code", "404",
+            "--data", json.dumps({"tracking_code": code + "*"}), "--headers",
             f"Authorization: Bearer {token}\nContent-Type: application/json"]},
         {"name": "report API", "args": [
-            "-u", f"{base}/api/v1/reports", "--method", "POST",
-            "--data", '{"text": "some text*", "place": "abc*", "who": "x*", "category": "*", "channel_ref": "r*"}',
+            "-u", f"{base}/api/v1/reports", "--method", "POST", "--ignore-code", "422",
+            "--data", '{"text": "some text about the market*", "place": "abc*", "who": "x*", "category": "*", '
+                      '"channel_ref": "r*"}',
             "--headers", f"Authorization: Bearer {token}\nContent-Type: application/json"]},
         {"name": "staff clue list (signed in)", "args": [
             "-u", f"{base}/staff/clues/?q=abc&state=new&priority=&category=x&industry=y&division=43&sort=&queue=all&page=1",
@@ -64,14 +85,16 @@ def run_one(target: dict[str, object], level: int, risk: int, out_dir: Path, tim
         text, code = (exc.stdout or b"").decode() if isinstance(exc.stdout, bytes) else (exc.stdout or ""), -1
     injectable = sorted(set(re.findall(r"(?:GET|POST|Cookie|\(custom\) POST) parameter '([^']+)' (?:is|appears to be) "
                                        r"'[^']*' injectable", text)))
-    tested = sorted(set(re.findall(r"testing if (?:GET |POST |\(custom\) POST |Cookie )?parameter '([^']+)' is dynamic",
-                                   text)) | set(re.findall(r"parameter '([^']+)' does not seem to be injectable", text)))
-    errors = re.findall(r"(\d+) times?\)?[^\n]*HTTP error codes detected during run:\n([^\n]+)", text)
+    tested = sorted(set(re.findall(r"testing for SQL injection on (?:GET |POST |\(custom\) POST |Cookie )?parameter "
+                                   r"'([^']+)'", text)) | set(re.findall(r"parameter '([^']+)' does not seem to be "
+                                                                          r"injectable", text)))
     http_errors = re.findall(r"HTTP error codes detected during run:\s*\n?([^\n]+)", text)
+    requests = len(re.findall(r"\[INFO\] testing '", text))
     return {"target": target["name"], "seconds": round(time.time() - t0, 1), "exit": code,
             "parameters_tested": tested, "injectable": injectable,
             "all_not_injectable": "all tested parameters do not appear to be injectable" in text,
-            "http_errors": http_errors or errors, "tail": text.strip().splitlines()[-3:]}
+            "payload_families_tried": requests, "http_errors": http_errors,
+            "tail": [line for line in text.strip().splitlines() if "CRITICAL" in line or "ERROR" in line][-3:]}
 
 
 def main() -> None:
@@ -81,12 +104,26 @@ def main() -> None:
     ap.add_argument("--timeout", type=int, default=1200, help="seconds per target")
     ap.add_argument("--only", default="", help="a substring of one target's name")
     ap.add_argument("--out", default="")
+    ap.add_argument("--url", default="", help="attack this running server instead of starting one (needs --token, "
+                    "--session)")
+    ap.add_argument("--token", default="")
+    ap.add_argument("--session", default="")
     args = ap.parse_args()
     if not shutil.which("sqlmap"):
         sys.exit("sqlmap is not installed (Debian: apt-get install sqlmap)")
-    live = Live(workers=2)
     out_dir = Path(tempfile.mkdtemp(prefix="cluedesk-sqlmap-"))
     results = []
+    if args.url:
+        for target in targets(args.url, args.token, args.session):
+            if args.only and args.only not in str(target["name"]):
+                continue
+            results.append(run_one(target, args.level, args.risk, out_dir, args.timeout))
+            print(json.dumps(results[-1], ensure_ascii=False), file=sys.stderr)
+        print(json.dumps({"tool": "sqlmap", "level": args.level, "risk": args.risk, "targets": results,
+                          "injectable_total": sum(len(r["injectable"]) for r in results)}, ensure_ascii=False,  # type: ignore[arg-type]
+                         indent=1))
+        return
+    live = Live(workers=2)
     try:
         live.prepare()
         session = subprocess.run([sys.executable, str(HERE / "staff_session.py")], env=live.env, check=True,

@@ -67,8 +67,31 @@ def act(verb: str, clue: int, user_pk: int, version: int) -> dict[str, object]:
     return {"result": "won" if outcome.changed else "repeat", "at": t0}
 
 
+def enqueue(prefix: str, n: int, seconds: float) -> dict[str, object]:
+    from cluedesk.web import tasks
+
+    ids = [str(tasks.sleep_then_mark.enqueue(f"{prefix}-{i}", seconds).id) for i in range(n)]
+    return {"ids": ids}
+
+
+def tasks_state(prefix: str, n: int) -> dict[str, object]:
+    from django.core.cache import cache
+    from django_tasks_db.models import DBTaskResult
+
+    statuses: dict[str, int] = {}
+    for status in DBTaskResult.objects.filter(task_path__endswith="sleep_then_mark").values_list("status", flat=True):
+        statuses[str(status)] = statuses.get(str(status), 0) + 1
+    runs = [cache.get(f"cluedesk:drill:{prefix}-{i}:runs") or 0 for i in range(n)]
+    done = [cache.get(f"cluedesk:drill:{prefix}-{i}:done") for i in range(n)]
+    return {"statuses": statuses, "runs": runs, "done": [d is not None for d in done]}
+
+
 if __name__ == "__main__":
-    if sys.argv[1] == "setup":
+    if sys.argv[1] == "enqueue":
+        print(json.dumps(enqueue(sys.argv[2], int(sys.argv[3]), float(sys.argv[4]))))
+    elif sys.argv[1] == "tasks":
+        print(json.dumps(tasks_state(sys.argv[2], int(sys.argv[3]))))
+    elif sys.argv[1] == "setup":
         print(json.dumps(setup(int(sys.argv[2]) if len(sys.argv) > 2 else 4)))
     else:
         _, _, verb, clue, user, version = sys.argv

@@ -72,6 +72,53 @@ def test_kill9_of_app_workers_under_load_loses_and_doubles_nothing(live: Live) -
     _verify_ledger(live)
 
 
+def _child(live: Live, *args: str) -> dict[str, object]:
+    done = subprocess.run([sys.executable, str(CHILD), *args], env=live.env, capture_output=True, text=True,
+                          timeout=120)
+    assert done.returncode == 0, done.stderr[-2000:]
+    return json.loads(done.stdout.strip().splitlines()[-1])
+
+
+def test_kill9_of_a_worker_mid_task_the_tasks_resume(live: Live) -> None:
+    """Queued tasks (the drill task: sleep, then mark once) under a small load of reports; the
+    worker is killed with -9 while it holds a task; a second worker re-queues the dead worker's
+    task once its heartbeat is stale and runs everything to the end."""
+    n = 4
+    _child(live, "enqueue", "drill", str(n), "3")
+    env = {**live.env, "CLUEDESK_WORKER_STALE_SECONDS": "3"}
+    argv = [live.env.get("CLUEDESK_BIN", str(Path(sys.executable).parent / "cluedesk")), "worker", "--interval", "1",
+            "--poll", "0.2"]
+    tally = Tally()
+    threads = load(live.port, live.token, [f"wkill-{i:04d}" for i in range(20)], tally, clients=3, seconds=120)
+    first = subprocess.Popen(argv, env=env, stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL,
+                             start_new_session=True)
+    try:
+        assert wait_for(lambda: sum(_child(live, "tasks", "drill", str(n))["runs"]) >= 1, 90, step=0.5)
+        first.kill()  # SIGKILL, mid-task: the task is RUNNING with no one to finish it
+        first.wait(10)
+        killed_state = _child(live, "tasks", "drill", str(n))
+        second = subprocess.Popen(argv, env=env, stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL,
+                                  start_new_session=True)
+        try:
+            assert wait_for(lambda: all(_child(live, "tasks", "drill", str(n))["done"]), 150, step=1), \
+                _child(live, "tasks", "drill", str(n))
+        finally:
+            second.terminate()
+            second.wait(30)
+    finally:
+        if first.poll() is None:
+            first.kill()
+    final = _child(live, "tasks", "drill", str(n))
+    for t in threads:
+        t.join(150)
+    found = check_acked_are_stored_once(live, "wkill", tally)
+    print("worker kill -9:", json.dumps({"at_kill": killed_state, "final": final, "reports": found}))
+    assert all(final["done"]) and "RUNNING" not in final["statuses"] and "FAILED" not in final["statuses"]
+    assert max(final["runs"]) >= 2, "the killed task was not run again"  # type: ignore[type-var]
+    assert found["lost"] == [] and found["twice"] == [] and not tally.errors
+    _verify_ledger(live)
+
+
 def _race(live: Live, verbs: list[str]) -> list[dict[str, object]]:
     setup = json.loads(subprocess.run([sys.executable, str(CHILD), "setup", str(len(verbs))], env=live.env,
                                       capture_output=True, text=True, check=True, timeout=120).stdout)
