@@ -3,6 +3,9 @@
 Short by default (CI, on the test run's database kind); CLUEDESK_RELIABILITY_FULL=1 runs more
 reports, kills the whole server (master and workers) as well, and on PostgreSQL restarts the
 database under load (needs pg_ctlcluster and the right to use it; skipped with the reason if not).
+The restart hits every user of that cluster: on a shared machine point DATABASE_URL at a
+cluster of your own, e.g. `pg_createcluster 15 reltest --port 5433 -- --auth=trust && pg_ctlcluster
+15 reltest start`, then DATABASE_URL=postgres://postgres@127.0.0.1:5433/postgres.
 
 What must hold every time: each report a client got a tracking code for is stored exactly once
 (clients retry with the same Idempotency-Key until acknowledged), no report is stored twice, the
@@ -156,20 +159,30 @@ def test_processes_acting_on_one_clue_at_once_exactly_one_wins(live: Live) -> No
     _verify_ledger(live)
 
 
-def _pg_cluster() -> tuple[str, str] | None:
-    found = sorted(Path("/etc/postgresql").glob("*/main")) if Path("/etc/postgresql").exists() else []
-    if not found or not shutil.which("pg_ctlcluster"):
+def _pg_cluster(port: int) -> tuple[str, str] | None:
+    """The local cluster (version, name) that listens on ``port``, from pg_lsclusters."""
+    if not shutil.which("pg_lsclusters") or not shutil.which("pg_ctlcluster"):
         return None
-    return found[-1].parent.name, "main"
+    listing = subprocess.run(["pg_lsclusters", "--no-header"], capture_output=True, text=True).stdout
+    for line in listing.splitlines():
+        cols = line.split()
+        if len(cols) >= 3 and cols[2] == str(port):
+            return cols[0], cols[1]
+    return None
 
 
 @pytest.mark.skipif(not FULL, reason="the PostgreSQL restart runs with CLUEDESK_RELIABILITY_FULL=1")
 def test_postgresql_restarted_under_load_503_then_resumes(live: Live) -> None:
     if live.vendor != "postgresql":
         pytest.skip("the server under test runs on SQLite (set DATABASE_URL=postgres://… for this one)")
-    cluster = _pg_cluster()
+    import urllib.parse
+
+    port = urllib.parse.urlsplit(live.env["DATABASE_URL"]).port or 5432
+    if urllib.parse.urlsplit(live.env["DATABASE_URL"]).hostname not in {"127.0.0.1", "localhost", "::1"}:
+        pytest.skip("the database is not on this machine")
+    cluster = _pg_cluster(port)
     if cluster is None:
-        pytest.skip("no local PostgreSQL cluster managed by pg_ctlcluster here")
+        pytest.skip(f"no local PostgreSQL cluster managed by pg_ctlcluster listens on port {port}")
     version, name = cluster
     probe = subprocess.run(["pg_ctlcluster", "--skip-systemctl-redirect", version, name, "status"],
                            capture_output=True, text=True)
