@@ -140,8 +140,11 @@ def run_now(request: HttpRequest) -> HttpResponse:
     except RetentionError as exc:
         messages.error(request, exc.message)
     else:
-        text = _("Retention run %(run)d: %(purged)d clue(s) purged, %(held)d held.") % {
-            "run": result.run_id, "purged": len(result.purged), "held": len(result.held)}
+        if result.run_id is None:
+            text = _("Nothing is due for purging in your area.")
+        else:
+            text = _("Retention run %(run)d: %(purged)d clue(s) purged, %(held)d held.") % {
+                "run": result.run_id, "purged": len(result.purged), "held": len(result.held)}
         if result.failed:
             messages.error(request, text + " " + _("%(n)d could not be purged and were left untouched.")
                            % {"n": len(result.failed)})

@@ -14,7 +14,7 @@ from django.conf import settings
 from django.core.management import call_command
 from django.core.management.base import CommandError
 
-from cluedesk.clues.models import Clue, Note
+from cluedesk.clues.models import Note
 from cluedesk.compliance import profiles
 from cluedesk.intake.models import Attachment, Message, Report
 from cluedesk.ledger.models import Event

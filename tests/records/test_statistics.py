@@ -121,7 +121,7 @@ def test_public_page_needs_no_sign_in_and_no_javascript(data):
 
 def test_public_page_refuses_with_a_message_and_writes_nothing(data):
     events = Event.objects.count()
-    resp = Client().get("/statistics/?division=440113&year=%d" % YEAR)
+    resp = Client().get(f"/statistics/?division=440113&year={YEAR}")
     assert resp.status_code == 400 and "fewer than 20 reports" in resp.content.decode()
     resp = Client().get("/statistics/?from=2026-05-03&to=2026-05-09")
     assert resp.status_code == 400 and "single day" in resp.content.decode()
