@@ -110,9 +110,28 @@ def _timeline(subject_type: str, subject_id: str) -> list[dict[str, Any]]:
     events = timeline(subject_type, subject_id)
     ids = {int(e.actor_id) for e in events if e.actor_kind == "staff" and e.actor_id.isdigit()}
     names = dict(get_user_model().objects.filter(pk__in=ids).values_list("pk", "username"))
-    return [{"seq": e.seq, "at": e.created_at, "label": EVENT_LABELS.get(e.verb, e.verb),
+    return [{"seq": e.seq, "at": e.created_at, "label": EVENT_LABELS.get(e.verb, e.verb), "detail": _detail(e.data),
              "who": names.get(int(e.actor_id), "") if e.actor_id.isdigit() else _("the system"),
              "data": e.data} for e in events]
+
+
+def _detail(data: Any) -> str:
+    """A readable word on what changed: the stage, the new status, the outcome and its date."""
+    if not isinstance(data, dict):
+        return ""
+    parts = []
+    if data.get("stage") in Stage.values:
+        parts.append(str(Stage(data["stage"]).label))
+    if data.get("to") in Fugitive.Status.values:
+        parts.append(str(Fugitive.Status(data["to"]).label))
+    kinds = dict(f.OutcomeForm.base_fields["kind"].choices)  # type: ignore[attr-defined]
+    if data.get("kind") in kinds:
+        parts.append(str(kinds[data["kind"]]))
+    for key in ("started_on", "completed_on", "on"):
+        if data.get(key):
+            parts.append(str(data[key]))
+            break
+    return " · ".join(parts)
 
 
 # --- major cases: list and export -------------------------------------------------------------
