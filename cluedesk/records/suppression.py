@@ -18,12 +18,12 @@ The rule (printed with every published table, see ``RULE``):
 
 from __future__ import annotations
 
-from collections.abc import Hashable, Sequence
+from collections.abc import Sequence
 from dataclasses import dataclass
 
 import numpy as np
 
-Key = Hashable
+Key = tuple[str, str]  # (row, column)
 
 
 @dataclass(frozen=True)
@@ -112,8 +112,8 @@ def suppress(values: dict[Key, int], lines: Sequence[Line], k: int, forced: set[
             return hidden
 
 
-def grid_lines(rows: Sequence[Key], total_row: Key, columns: Sequence[Key], row_total_col: Key | None,
-               additive_cols: Sequence[Key]) -> list[Line]:
+def grid_lines(rows: Sequence[str], total_row: str, columns: Sequence[str], row_total_col: str | None,
+               additive_cols: Sequence[str]) -> list[Line]:
     """Lines of a rows × columns table: each column sums over ``rows`` to ``total_row``; in each
     row (the total row too) the ``additive_cols`` sum to ``row_total_col``."""
     lines = [Line(tuple((r, c) for r in rows), (total_row, c)) for c in columns]
