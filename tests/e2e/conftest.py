@@ -92,6 +92,8 @@ def new_page(browser: Any, live_server: Any, shots_dir: Path) -> Iterator[Callab
                                       viewport=viewport or PHONE, extra_http_headers=headers,
                                       bypass_csp=bypass_csp)
         context.set_default_timeout(15_000)
+        # a page that derives a key (the custodian passphrase, Argon2id) can take long on a busy machine
+        context.set_default_navigation_timeout(60_000)
         contexts.append(context)
         return context.new_page()
 

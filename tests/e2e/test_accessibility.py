@@ -116,3 +116,32 @@ def test_every_page_public_and_staff_has_no_serious_or_critical_violation(new_pa
     assert any(r.startswith("track/status") for r in checked) and any("clues/<" in r for r in checked)
     assert len([r for r in checked if r.startswith("staff/")]) >= 15, checked
     assert not found, "\n".join(f"{path}:\n{text}" for path, text in found.items())
+
+
+def _tab_to(page, test_js: str, limit: int = 60) -> None:
+    for _ in range(limit):
+        page.keyboard.press("Tab")
+        if page.evaluate(f"() => {{ const el = document.activeElement; return !!el && ({test_js}); }}"):
+            return
+    raise AssertionError(f"Tab never reached: {test_js}")
+
+
+@pytest.mark.parametrize("locale", ["zh-CN"])
+def test_a_report_can_be_written_and_sent_with_the_keyboard_only_and_focus_is_visible(new_page, shot, locale):
+    from cluedesk.intake.models import Report
+
+    page = new_page(locale=locale, viewport=PHONE)
+    page.goto("/")
+    _tab_to(page, "el.name === 'text'")
+    page.keyboard.type("停车场有人强收停车费，不交就扎轮胎。")
+    _tab_to(page, "el.name === 'place_text'")
+    page.keyboard.type("浏阳市 汽车站")
+    _tab_to(page, "el.matches('form.report button[type=submit]')")
+    outline = page.evaluate("() => getComputedStyle(document.activeElement).outlineStyle")
+    assert outline not in ("none", ""), "the focused send button shows no focus ring"
+    shot(page, f"keyboard-{locale}-on-send")
+    page.keyboard.press("Enter")
+    page.wait_for_selector("p.code.big")
+    report = Report.objects.get()
+    assert "扎轮胎" in report.text and report.place_text.endswith("汽车站")
+    shot(page, f"keyboard-{locale}-sent")
