@@ -52,8 +52,8 @@ def seed_demo(rng: random.Random) -> list[str]:
 
     now = timezone.now()
     start = now - dt.timedelta(days=150)
-    services.set_profile("national_anti_gang", {}, actor=Actor.system("demo"), now=start)
-    Deployment.objects.filter(pk=1).update(clocks_from=start)
+    services.set_profile("national_anti_gang", {}, actor=Actor.system("demo"))
+    Deployment.objects.filter(pk=1).update(clocks_from=start)  # the demo's backdated reports are clocked
     Deployment.forget_cached()
     staff = get_user_model().objects.filter(username="liuyang-intake").first() or \
         get_user_model().objects.order_by("pk").first()
