@@ -1,9 +1,36 @@
-"""Demo data for this app (called by cluedesk.web.bootstrap.seed_demo_people)."""
+"""Demo data for this app (called by cluedesk.web.bootstrap.seed_demo_people): one concluded clue
+closed long ago, so the retention page shows something due, and one legal hold. The statistics
+facts are rebuilt at the end so /statistics/ shows the demo figures at once."""
 
 from __future__ import annotations
 
+import datetime as dt
 import random
+
+from django.utils import timezone
 
 
 def seed_demo(rng: random.Random) -> list[str]:
-    return []
+    from django.contrib.auth import get_user_model
+
+    from cluedesk.clues.models import Clue
+    from cluedesk.org.models import Membership
+    from cluedesk.supervision import stats
+
+    from . import services
+
+    lines: list[str] = []
+    closed = list(Clue.objects.filter(state__in=["concluded", "reviewed"]).order_by("pk"))
+    custodian_pk = Membership.objects.filter(role="custodian").order_by("pk").values_list("user_id", flat=True).first()
+    custodian = get_user_model().objects.filter(pk=custodian_pk).first()
+    if closed:
+        old = closed[0]
+        # closed eleven years ago: past every profile's period for its outcome, unless it is kept
+        Clue.objects.filter(pk=old.pk).update(concluded_at=timezone.now() - dt.timedelta(days=4015))
+        lines.append(f"Records: clue {old.public_id} is shown as due for purging at /staff/records/.")
+    if len(closed) > 1 and custodian is not None:
+        held = closed[-1]
+        services.place_hold(held, reason="民事诉讼尚未审结，法院要求保全（演示）", user=custodian)
+        lines.append(f"Records: clue {held.public_id} is under a legal hold.")
+    stats.rebuild(timezone.now() + stats.REPORT_SETTLE)
+    return lines
