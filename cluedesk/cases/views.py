@@ -299,11 +299,12 @@ def case_act(request: HttpRequest, pk: int, verb: str) -> HttpResponse:
     error, done = "", ""
     if form.is_valid():
         try:
-            CASE_ACTIONS[verb](case, request.user, form.cleaned_data)
+            changed = CASE_ACTIONS[verb](case, request.user, form.cleaned_data)
         except services.CaseError as exc:
             error = exc.message
         else:
-            done = _("Done: %(what)s.") % {"what": label}
+            done = (_("Nothing changed: it was already so.") if changed is False
+                    else _("Done: %(what)s.") % {"what": label})
     else:
         error = _("Please correct the form below.")
     case.refresh_from_db()

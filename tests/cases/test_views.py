@@ -204,3 +204,12 @@ def test_clue_page_links_to_its_case(data, staff_client):
     assert f"/staff/cases/{data.case_in.pk}/" in page and data.case_in.number in page
     plain = staff_client(data.staff["intake_reviewer"]).get(f"/staff/clues/{data.clue_in.public_id}/")
     assert data.case_in.number not in plain.content.decode()  # intake reviewers do not read the registers
+
+
+def test_a_repeated_action_changes_nothing(data, staff_client):
+    client = staff_client(data.staff["supervisor"])
+    form = {"level": "provincial", "listed": "on", "listed_on": "2026-01-10"}
+    first = client.post(f"/staff/cases/{data.case_in.pk}/act/listing/", form, **HX).content.decode()
+    before = Event.objects.count()
+    again = _zh(client).post(f"/staff/cases/{data.case_in.pk}/act/listing/", form, **HX).content.decode()
+    assert "Nothing changed" in first and "无需变更" in again and Event.objects.count() == before
