@@ -276,7 +276,7 @@ def seed_calibrated(*, seed: int, scale: float, end_month: dt.date) -> str | Non
                                   answered_on=answered_on, rectified_on=rectified_on, created_by=importer,
                                   created_at=now))
         Letter.objects.bulk_create(letters, batch_size=1000)
-        feedback = [Feedback(letter=x, unit_id=x.recipient_id, answered_on=x.answered_on, text="已按建议开展整改。",
+        feedback = [Feedback(letter=x, unit_id=x.recipient_id, answered_on=x.answered_on or first, text="已按建议开展整改。",
                              rectified=x.status == Letter.Status.RECTIFIED, recorded_at=now)
                     for x in Letter.objects.filter(created_at=now, answered_on__isnull=False).only(
                         "pk", "recipient_id", "answered_on", "status")]

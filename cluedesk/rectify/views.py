@@ -245,7 +245,7 @@ def _my_roles(request: HttpRequest) -> set[str]:
 
 def _item_context(request: HttpRequest, item: ProblemItem) -> dict[str, Any]:
     roles = _my_roles(request)
-    mine = set(Membership.objects.filter(user=request.user, unit__active=True).values_list("unit_id", flat=True))
+    mine = set(Membership.objects.filter(user=request.user.pk, unit__active=True).values_list("unit_id", flat=True))
     S = ProblemItem.Status
     owner_member = item.owner_id in mine and bool(roles & set(SUBMIT))
     return {
@@ -422,7 +422,7 @@ def _letter(request: HttpRequest, letter_id: int, action: str) -> Letter:
 
 
 def _letter_context(request: HttpRequest, letter: Letter) -> dict[str, Any]:
-    mine = Membership.objects.filter(user=request.user, unit=letter.recipient, role__in=ANSWER,
+    mine = Membership.objects.filter(user=request.user.pk, unit=letter.recipient, role__in=ANSWER,
                                      unit__active=True).exists()
     return {"letter": letter, "feedback": Feedback.objects.filter(letter=letter).select_related("unit", "answered_by"),
             "events": timeline("letter", letter.pk), "today": timezone.localdate(),
@@ -447,7 +447,7 @@ def letter_answer(request: HttpRequest, letter_id: int) -> HttpResponse:
         fresh = _letter(request, letter_id, "rectify_view")
         return render(request, "rectify/_letter_panel.html", _letter_context(request, fresh))
 
-    mine = list(Membership.objects.filter(user=request.user, role__in=ANSWER, unit__active=True)
+    mine = list(Membership.objects.filter(user=request.user.pk, role__in=ANSWER, unit__active=True)
                 .select_related("unit").values_list("unit_id", flat=True))
     unit = Unit.objects.filter(pk=letter.recipient_id if letter.recipient_id in mine else (mine or [0])[0]).first()
     try:
