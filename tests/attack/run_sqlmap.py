@@ -25,6 +25,7 @@ sys.path.insert(0, str(Path(__file__).resolve().parents[2]))
 from tests.reliability.live import Live  # noqa: E402
 
 HERE = Path(__file__).resolve().parent
+TECHNIQUE = "BEUST"  # --technique overrides; time-based (T) is unreliable on a loaded machine
 
 
 def csrf_pair(base: str, path: str) -> tuple[str, str]:
@@ -74,7 +75,7 @@ def targets(base: str, token: str, session: str) -> list[dict[str, object]]:
 
 def run_one(target: dict[str, object], level: int, risk: int, out_dir: Path, timeout: int) -> dict[str, object]:
     argv = ["sqlmap", "--batch", "--flush-session", f"--level={level}", f"--risk={risk}",
-            "--technique=BEUST", "--time-sec=2", "--timeout=20", "--retries=1", "--threads=2",
+            "--technique=" + TECHNIQUE, "--time-sec=5", "--timeout=20", "--retries=1", "--threads=2",
             f"--output-dir={out_dir}", "--disable-coloring", "--answers=follow=N",
             *[str(a) for a in target["args"]]]  # type: ignore[union-attr]
     t0 = time.time()
@@ -103,12 +104,15 @@ def main() -> None:
     ap.add_argument("--risk", type=int, default=2)
     ap.add_argument("--timeout", type=int, default=1200, help="seconds per target")
     ap.add_argument("--only", default="", help="a substring of one target's name")
+    ap.add_argument("--technique", default="BEUST", help="sqlmap techniques (BEUST: all but inline queries)")
     ap.add_argument("--out", default="")
     ap.add_argument("--url", default="", help="attack this running server instead of starting one (needs --token, "
                     "--session)")
     ap.add_argument("--token", default="")
     ap.add_argument("--session", default="")
     args = ap.parse_args()
+    global TECHNIQUE
+    TECHNIQUE = args.technique
     if not shutil.which("sqlmap"):
         sys.exit("sqlmap is not installed (Debian: apt-get install sqlmap)")
     out_dir = Path(tempfile.mkdtemp(prefix="cluedesk-sqlmap-"))
