@@ -55,7 +55,9 @@ class Live(Server):
 
     def __init__(self, workers: int = 2, env: dict[str, str] | None = None) -> None:
         base = {"CLUEDESK_DEMO": "0", "CLUEDESK_RATE_SUBMIT": "1000000", "CLUEDESK_RATE_LOOKUP": "1000000",
-                "CLUEDESK_DB_CONN_MAX_AGE": "60", **(env or {})}
+                "CLUEDESK_DB_CONN_MAX_AGE": "60",
+                "CLUEDESK_TRAIN_ON_START": "0",  # faults, not triage quality: no background training
+                **(env or {})}
         self.pg_admin = postgres_url()
         self.db_name = ""
         if self.pg_admin:
