@@ -282,7 +282,7 @@ def report(clocks: QuerySet[ReportClock], now: dt.datetime) -> tuple[list[Row], 
     from cluedesk.org.models import Unit
 
     aggs = _aggregates(now)
-    per_unit = list(clocks.order_by().values("unit_id").annotate(**aggs))
+    per_unit: list[dict[str, Any]] = [dict(r) for r in clocks.order_by().values("unit_id").annotate(**aggs)]
     names = dict(Unit.objects.filter(pk__in=[r["unit_id"] for r in per_unit if r["unit_id"]])
                  .values_list("pk", "name"))
     rows = [Row(names.get(r["unit_id"], "") if r["unit_id"] else str(_("no unit yet")), r["unit_id"],

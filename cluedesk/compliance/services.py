@@ -29,7 +29,7 @@ MINUTES_MAX_CHARS = 20000
 class ComplianceError(Exception):
     """A refusal for the person who asked: {field: [message, ...]} in their language."""
 
-    def __init__(self, errors: dict[str, list[Any]] | str) -> None:
+    def __init__(self, errors: dict[str, list[Any]] | Any) -> None:
         if not isinstance(errors, dict):
             errors = {"__all__": [errors]}
         super().__init__("; ".join(str(m) for ms in errors.values() for m in ms))
@@ -147,7 +147,7 @@ def seal_text(text: str) -> bytes:
     return bytes(_box(sealing.file_key()).encrypt(text.encode()))
 
 
-def open_text(blob: bytes) -> str:
+def open_text(blob: bytes | memoryview) -> str:
     try:
         return bytes(_box(sealing.file_key()).decrypt(bytes(blob))).decode()
     except nacl.exceptions.CryptoError:

@@ -13,6 +13,7 @@ from django.contrib import messages
 from django.core.exceptions import PermissionDenied
 from django.core.paginator import Paginator
 from django.http import Http404, HttpRequest, HttpResponse, HttpResponseRedirect
+from django.http.response import HttpResponseBase
 from django.shortcuts import render
 from django.utils import timezone
 from django.utils.translation import gettext as _
@@ -261,14 +262,14 @@ def _profile_page(request: HttpRequest, form: ProfileForm, *, status: int = 200,
 
 @staff_required(*PROFILE_VIEW_ROLES)
 @require_http_methods(["GET", "POST"])
-def profile(request: HttpRequest) -> HttpResponse:
+def profile(request: HttpRequest) -> HttpResponseBase:
     if request.method == "GET":
         return _profile_page(request, ProfileForm(initial=ProfileForm.initial_for(profiles.current())))
     return _profile_change(request)
 
 
 @sudo_required
-def _profile_change(request: HttpRequest) -> HttpResponse:
+def _profile_change(request: HttpRequest) -> HttpResponseBase:
     if not _may_change_profile(request.user):
         raise PermissionDenied
     form = ProfileForm(request.POST)
