@@ -87,7 +87,7 @@ def test_kill9_of_a_worker_mid_task_the_tasks_resume(live: Live) -> None:
     worker is killed with -9 while it holds a task; a second worker re-queues the dead worker's
     task once its heartbeat is stale and runs everything to the end."""
     n = 4
-    _child(live, "enqueue", "drill", str(n), "3")
+    _child(live, "enqueue", "drill", str(n), "10")
     env = {**live.env, "CLUEDESK_WORKER_STALE_SECONDS": "3"}
     argv = [live.env.get("CLUEDESK_BIN", str(Path(sys.executable).parent / "cluedesk")), "worker", "--interval", "1",
             "--poll", "0.2"]
@@ -96,7 +96,9 @@ def test_kill9_of_a_worker_mid_task_the_tasks_resume(live: Live) -> None:
     first = subprocess.Popen(argv, env=env, stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL,
                              start_new_session=True)
     try:
-        assert wait_for(lambda: sum(_child(live, "tasks", "drill", str(n))["runs"]) >= 1, 90, step=0.5)
+        running = ("SELECT count(*) FROM django_tasks_db_dbtaskresult WHERE status = 'RUNNING' "
+                   "AND task_path LIKE '%sleep_then_mark'")
+        assert wait_for(lambda: live.query(running)[0][0] >= 1, 90, step=0.1)
         first.kill()  # SIGKILL, mid-task: the task is RUNNING with no one to finish it
         first.wait(10)
         killed_state = _child(live, "tasks", "drill", str(n))
