@@ -390,7 +390,7 @@ def restore(archive: Path, *, keys_archive: Path | None = None, force: bool = Fa
                 files_dir.mkdir(parents=True, exist_ok=True)
         from cluedesk.vault import sealing
 
-        sealing.public_key.cache_clear()
+        sealing.public_key.cache_clear()  # type: ignore[attr-defined]
         sealing.file_key.cache_clear()
         return {"archive": str(archive), "database": vendor, "parts": len(manifest["parts"]),
                 "keys_placed": placed, "summary": manifest.get("summary", {})}
