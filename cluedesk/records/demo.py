@@ -20,7 +20,14 @@ def seed_demo(rng: random.Random) -> list[str]:
     from . import services
 
     lines: list[str] = []
-    closed = list(Clue.objects.filter(state__in=["concluded", "reviewed"]).order_by("pk"))
+    from . import policy
+
+    try:
+        periods = policy.periods_in_force()[1]
+    except policy.RetentionError:
+        periods = {}
+    # clues whose outcome has a period (a kept one, e.g. a criminal case, is never due)
+    closed = [Clue.objects.get(pk=c.clue_id) for c in policy.candidates(periods) if c.days is not None]
     custodian_pk = Membership.objects.filter(role="custodian").order_by("pk").values_list("user_id", flat=True).first()
     custodian = get_user_model().objects.filter(pk=custodian_pk).first()
     if closed:
