@@ -13,6 +13,7 @@ import secrets
 from django.conf import settings
 from django.db import models
 from django.utils.translation import gettext_lazy as _
+from django.utils.translation import pgettext_lazy
 
 from cluedesk.analysis.taxonomy import INDUSTRIES
 
@@ -46,11 +47,11 @@ class ProblemItem(models.Model):
     """One problem a supervision round found, to be rectified by its owner unit."""
 
     class Status(models.TextChoices):
-        OPEN = "open", _("open")
-        RECTIFYING = "rectifying", _("rectifying")
-        SUBMITTED = "submitted", _("submitted for verification")
-        VERIFIED = "verified", _("verified rectified")
-        REOPENED = "reopened", _("reopened")
+        OPEN = "open", pgettext_lazy("rectification status", "open")
+        RECTIFYING = "rectifying", pgettext_lazy("rectification status", "rectifying")
+        SUBMITTED = "submitted", pgettext_lazy("rectification status", "submitted for verification")
+        VERIFIED = "verified", pgettext_lazy("rectification status", "verified rectified")
+        REOPENED = "reopened", pgettext_lazy("rectification status", "reopened")
 
     round = models.ForeignKey("supervision.InspectionRound", on_delete=models.PROTECT, related_name="problem_items")
     number = models.PositiveIntegerField(help_text="the item's number in its round's list")
@@ -149,9 +150,9 @@ class Letter(models.Model):
         SUPERVISION_LETTER = "supervision_letter", _("supervision letter")
 
     class Status(models.TextChoices):
-        ISSUED = "issued", _("awaiting feedback")
-        ANSWERED = "answered", _("answered, rectifying")
-        RECTIFIED = "rectified", _("rectified")
+        ISSUED = "issued", pgettext_lazy("rectification status", "awaiting feedback")
+        ANSWERED = "answered", pgettext_lazy("rectification status", "answered, rectifying")
+        RECTIFIED = "rectified", pgettext_lazy("rectification status", "rectified")
 
     number = models.CharField(max_length=40)
     kind = models.CharField(max_length=20, choices=Kind.choices)

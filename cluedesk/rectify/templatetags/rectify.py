@@ -33,3 +33,14 @@ EVENTS = {
 @register.filter
 def event_label(verb: str) -> str:
     return str(EVENTS.get(verb, verb))
+
+
+@register.filter
+def actor_name(event: object) -> str:
+    """The person behind a staff event (full name, else username); the system otherwise."""
+    if getattr(event, "actor_kind", "") != "staff":
+        return str(_("system"))
+    from django.contrib.auth import get_user_model
+
+    user = get_user_model().objects.filter(pk=getattr(event, "actor_id", None) or 0).first()
+    return (user.get_full_name() or user.username) if user else str(_("staff"))
