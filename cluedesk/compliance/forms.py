@@ -6,6 +6,7 @@ from typing import Any
 
 from django import forms
 from django.utils.translation import gettext_lazy as _
+from django.utils.translation import pgettext_lazy
 
 from . import profiles
 from .models import OralRecord
@@ -18,7 +19,7 @@ DAY_FIELDS = {
 }
 FORM_FIELD_LABELS = {
     "category": _("category"), "place": _("place"), "when": _("when"), "who": _("who is involved"),
-    "name": _("name"), "contact": _("contact"), "attachments": _("files"),
+    "name": pgettext_lazy("compliance", "name"), "contact": _("contact"), "attachments": _("files"),
 }
 OUTCOME_LABELS = {
     "criminal_case": _("criminal case opened"), "admin_penalty": _("administrative penalty"),

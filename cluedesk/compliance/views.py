@@ -17,6 +17,7 @@ from django.http.response import HttpResponseBase
 from django.shortcuts import render
 from django.utils import timezone
 from django.utils.translation import gettext as _
+from django.utils.translation import pgettext, pgettext_lazy
 from django.views.decorators.http import require_http_methods, require_POST
 
 from cluedesk.ledger.models import Event
@@ -147,11 +148,19 @@ def _crumbs(request: HttpRequest, division: Division) -> list[Division]:
 
 
 XLSX_COLUMNS = [
-    ("label", "Unit"), ("received", "Reports received"),
-    ("ack_due", "Acknowledgment due"), ("ack_in_time", "Acknowledged in time"), ("ack_late", "Acknowledged late"),
-    ("ack_overdue", "Acknowledgment overdue now"), ("ack_rate", "Acknowledged in time %"),
-    ("fb_due", "Feedback due"), ("fb_in_time", "Feedback in time"), ("fb_late", "Feedback late"),
-    ("fb_overdue", "Feedback overdue now"), ("fb_rate", "Feedback in time %"), ("extended", "Feedback period extended"),
+    ("label", pgettext_lazy("compliance", "Unit")),
+    ("received", pgettext_lazy("compliance", "Reports received")),
+    ("ack_due", pgettext_lazy("compliance", "Acknowledgment due")),
+    ("ack_in_time", pgettext_lazy("compliance", "Acknowledged in time")),
+    ("ack_late", pgettext_lazy("compliance", "Acknowledged late")),
+    ("ack_overdue", pgettext_lazy("compliance", "Acknowledgment overdue now")),
+    ("ack_rate", pgettext_lazy("compliance", "Acknowledged in time %")),
+    ("fb_due", pgettext_lazy("compliance", "Feedback due")),
+    ("fb_in_time", pgettext_lazy("compliance", "Feedback in time")),
+    ("fb_late", pgettext_lazy("compliance", "Feedback late")),
+    ("fb_overdue", pgettext_lazy("compliance", "Feedback overdue now")),
+    ("fb_rate", pgettext_lazy("compliance", "Feedback in time %")),
+    ("extended", pgettext_lazy("compliance", "Feedback period extended")),
 ]
 
 
@@ -167,11 +176,11 @@ def report_xlsx(request: HttpRequest) -> HttpResponse:
     ws = wb.active
     ws.title = _("Compliance")[:31]
     ws.append([_("Compliance report"), data["division"].name])
-    ws.append([_("Reports received"), f"{data['start']:%Y-%m} – {data['end']:%Y-%m}"])
+    ws.append([pgettext("compliance", "Reports received"), f"{data['start']:%Y-%m} – {data['end']:%Y-%m}"])
     ws.append([_("As of"), timezone.localtime(data["now"]).strftime("%Y-%m-%d %H:%M")])
     ws.append([_("Profile"), str(data["profile"].name)])
     ws.append([])
-    ws.append([_(label) for _k, label in XLSX_COLUMNS])
+    ws.append([str(label) for _k, label in XLSX_COLUMNS])
     for cell in ws[ws.max_row]:
         cell.font = Font(bold=True)
 
@@ -220,7 +229,7 @@ def clock_list(request: HttpRequest) -> HttpResponse:
     return render(request, "compliance/clocks.html", {
         "page": page, "state": state, "division": division, "now": now, "profile": profiles.current(),
         "may_extend": may_extend and profiles.current().feedback_days_extended is not None,
-        "states": [("open", _("open")), ("overdue", _("overdue now")), ("extended", _("extended")), ("all", _("all"))],
+        "states": [("open", pgettext("compliance", "open")), ("overdue", _("overdue now")), ("extended", _("extended")), ("all", _("all"))],
         "query": urlencode({"division": division.code, "state": state}), "form": ExtendForm(),
     })
 

@@ -11,6 +11,7 @@ from django.utils import timezone
 from django.utils.html import format_html
 from django.utils.safestring import SafeString
 from django.utils.translation import gettext as _
+from django.utils.translation import pgettext
 
 register = template.Library()
 
@@ -35,7 +36,7 @@ def clock_cell(due: dt.datetime | None, done: dt.datetime | None, now: dt.dateti
                            _("in time") if ok else _("late"), when)
     if due <= now:
         return format_html("<span class='badge bad'>{}</span> {}", _("overdue"), when)
-    return format_html("<span class='badge'>{}</span> {}", _("due"), when)
+    return format_html("<span class='badge'>{}</span> {}", pgettext("compliance", "due"), when)
 
 
 @register.inclusion_tag("compliance/_status_minutes.html")
