@@ -98,7 +98,7 @@ class Live(Server):
             import psycopg
 
             with psycopg.connect(self.env["DATABASE_URL"]) as con:
-                return list(con.execute(sql.replace("?", "%s"), params).fetchall())  # type: ignore[arg-type]
+                return list(con.execute(sql.replace("%", "%%").replace("?", "%s"), params).fetchall())  # type: ignore[arg-type]
         con = sqlite3.connect(Path(self.data_dir) / "cluedesk.sqlite3", timeout=30)
         try:
             return con.execute(sql, params).fetchall()
