@@ -1,0 +1,285 @@
+"""Scale-out: accepted reports/s and p99 with 1 and with 4 app processes on PostgreSQL (and the
+ratio), the same on SQLite, and an optional soak with the memory of every process sampled.
+
+    .venv/bin/python bench/scaleout.py [--reports 5000] [--clients 32] [--processes 1,4]
+        [--databases postgres,sqlite] [--pg-url postgres://postgres@127.0.0.1:5432/postgres]
+        [--redis-url redis://127.0.0.1:6379/15] [--soak-minutes 10] [--soak-processes 4]
+
+Prints one JSON object. Each database kind gets a fresh data folder (and on PostgreSQL a fresh
+database, dropped afterwards); the server is `cluedesk serve --workers N` as the README runs it,
+restarted for each process count; the load is bench/intake.py's mix (half form posts, half API
+calls with an Idempotency-Key, a tenth with a small attachment). Rate limits are raised for the
+run (all clients are 127.0.0.1). On PostgreSQL the cache (rate limits, locks) is Redis when
+--redis-url answers, as in the scale-out layout. All traffic goes to 127.0.0.1.
+
+The soak keeps --soak-processes app processes and one `cluedesk worker` busy at a steady rate
+for --soak-minutes and samples RSS per process every 10 s: first, last, max and the slope of a
+least-squares line (MB per minute) per process.
+"""
+
+from __future__ import annotations
+
+import argparse
+import asyncio
+import json
+import os
+import random
+import socket
+import subprocess
+import sys
+import tempfile
+import time
+import urllib.parse
+from pathlib import Path
+from typing import Any
+
+sys.path.insert(0, str(Path(__file__).resolve().parent))
+from common import CLUEDESK, Server, percentile  # noqa: E402
+from intake import Client, sample_texts  # noqa: E402
+
+
+def redis_answers(url: str) -> bool:
+    parts = urllib.parse.urlsplit(url)
+    try:
+        with socket.create_connection((parts.hostname or "127.0.0.1", parts.port or 6379), timeout=1) as s:
+            s.sendall(b"PING\r\n")
+            return s.recv(16).startswith(b"+PONG")
+    except OSError:
+        return False
+
+
+def pg_admin(url: str, sql: str) -> None:
+    import psycopg
+
+    with psycopg.connect(url, autocommit=True) as con:
+        con.execute(sql)  # type: ignore[arg-type]
+
+
+def with_db(url: str, name: str) -> str:
+    return urllib.parse.urlunsplit(urllib.parse.urlsplit(url)._replace(path="/" + name))
+
+
+def rss_by_pid(pids: list[int]) -> dict[int, float]:
+    out = {}
+    for pid in pids:
+        try:
+            for line in Path(f"/proc/{pid}/status").read_text().splitlines():
+                if line.startswith("VmRSS:"):
+                    out[pid] = round(int(line.split()[1]) / 1024, 1)
+        except OSError:
+            continue
+    return out
+
+
+class Target:
+    """One database kind: a data folder (and database) prepared once, served with N processes."""
+
+    def __init__(self, kind: str, pg_url: str, redis_url: str | None, train: bool = True) -> None:
+        self.train = train
+        self.kind = kind
+        self.data_dir = tempfile.mkdtemp(prefix=f"cluedesk-scaleout-{kind}-")
+        self.env = {"CLUEDESK_RATE_SUBMIT": "100000000", "CLUEDESK_RATE_LOOKUP": "100000000", "CLUEDESK_DEMO": "0",
+                    "DATABASE_URL": ""}
+        if not train:
+            self.env["CLUEDESK_TRAIN_ON_START"] = "0"
+        self.db_name = ""
+        self.pg_url = pg_url
+        if kind == "postgres":
+            self.db_name = f"cluedesk_scaleout_{os.getpid()}"
+            pg_admin(pg_url, f'DROP DATABASE IF EXISTS "{self.db_name}"')
+            pg_admin(pg_url, f'CREATE DATABASE "{self.db_name}"')
+            self.env["DATABASE_URL"] = with_db(pg_url, self.db_name)
+            if redis_url:
+                self.env["REDIS_URL"] = redis_url
+        self.token = ""
+
+    def server(self, processes: int) -> Server:
+        return Server(env=self.env, workers=processes, data_dir=self.data_dir)
+
+    def prepare(self) -> None:
+        s = self.server(1)
+        s.run("serve", "--prepare-only")
+        self.token = s.run("channel-token", "create", "scaleout").strip().splitlines()[-1].split()[-1]
+        # the first start trains the charge model in the background: wait, so every run measures the real triage
+        model = Path(self.data_dir) / "triage" / "charge_model.pkl"
+        deadline = time.time() + 900
+        while self.train and not model.exists() and time.time() < deadline:
+            time.sleep(2)
+
+    def stored(self, prefix: str) -> tuple[int, int]:
+        """(reports stored with this run's marks, distinct marks)."""
+        sql = "SELECT text FROM intake_report WHERE text LIKE %s"
+        like = f"%[{prefix}-%"
+        if self.kind == "postgres":
+            import psycopg
+
+            with psycopg.connect(self.env["DATABASE_URL"]) as con:
+                rows = con.execute(sql, (like,)).fetchall()
+        else:
+            import sqlite3
+
+            con = sqlite3.connect(Path(self.data_dir) / "cluedesk.sqlite3", timeout=60)
+            rows = con.execute(sql.replace("%s", "?"), (like,)).fetchall()
+            con.close()
+        marks = [t.rsplit("[", 1)[-1].rstrip("]") for (t,) in rows]
+        return len(marks), len(set(marks))
+
+    def cleanup(self) -> None:
+        if self.db_name:
+            try:
+                pg_admin(self.pg_url, f'DROP DATABASE IF EXISTS "{self.db_name}" WITH (FORCE)')
+            except Exception as exc:  # noqa: BLE001
+                print(f"could not drop {self.db_name}: {exc}", file=sys.stderr)
+
+
+async def drive(port: int, token: str, prefix: str, n: int | None, clients: int, seconds: float | None,
+                sample: Any = None) -> dict[str, Any]:
+    """n reports (or as many as fit in ``seconds``) from ``clients`` concurrent clients."""
+    texts = sample_texts()
+    rng = random.Random(11)
+    pool = [Client(port, token, texts, random.Random(i)) for i in range(clients)]
+    await asyncio.gather(*(c.prime() for c in pool))
+    counter = iter(range(10**9))
+    latencies: list[float] = []
+    accepted = 0
+    failed = 0
+    t0 = time.perf_counter()
+    stop_at = t0 + seconds if seconds else None
+
+    async def worker(c: Client) -> None:
+        nonlocal accepted, failed
+        while True:
+            i = next(counter)
+            if (n is not None and i >= n) or (stop_at is not None and time.perf_counter() >= stop_at):
+                return
+            try:
+                ok, ms = await c.send(f"{prefix}-{i:07d}", use_api=(i % 2 == 1), attach=(rng.random() < 0.1))
+            except (OSError, IndexError, ValueError):  # refused, reset, or an empty reply
+                ok, ms = False, 0.0
+            if ok:
+                accepted += 1
+                latencies.append(ms)
+            else:
+                failed += 1
+
+    async def sampler() -> None:
+        while sample is not None and (stop_at is None or time.perf_counter() < stop_at):
+            sample()
+            await asyncio.sleep(10)
+
+    tasks = [asyncio.create_task(worker(c)) for c in pool]
+    samp = asyncio.create_task(sampler()) if sample is not None else None
+    await asyncio.gather(*tasks)
+    if samp is not None:
+        samp.cancel()
+    elapsed = time.perf_counter() - t0
+    return {"accepted": accepted, "failed": failed, "elapsed_s": round(elapsed, 2),
+            "reports_per_s": round(accepted / elapsed, 1) if elapsed else 0.0,
+            "p50_ms": round(percentile(latencies, 50), 1), "p99_ms": round(percentile(latencies, 99), 1)}
+
+
+async def warm(port: int, token: str, prefix: str, processes: int) -> None:
+    c = Client(port, token, ["预热：某镇有人开设赌场。"], random.Random(0))
+    await asyncio.gather(*(c.send(f"{prefix}-{i:04d}", use_api=True, attach=False) for i in range(8 * processes)))
+
+
+def one_run(target: Target, processes: int, reports: int, clients: int) -> dict[str, Any]:
+    server = target.server(processes).start()
+    prefix = f"so{target.kind[:2]}{processes}x{int(time.time()) % 100000}"
+    try:
+        asyncio.run(warm(server.port, target.token, prefix + "w", processes))
+        rss: list[float] = []
+        result = asyncio.run(drive(server.port, target.token, prefix, reports, clients, None,
+                                   sample=lambda: rss.append(server.rss_mb())))
+        rss.append(server.rss_mb())
+    finally:
+        server.stop()
+    stored, distinct = target.stored(prefix)
+    return {**result, "processes": processes, "stored": stored, "duplicated": stored - distinct,
+            "lost": max(0, result["accepted"] - distinct), "server_rss_mb_peak": max(rss)}
+
+
+def slope(points: list[tuple[float, float]]) -> float:
+    if len(points) < 2:
+        return 0.0
+    n = len(points)
+    mx = sum(p[0] for p in points) / n
+    my = sum(p[1] for p in points) / n
+    den = sum((p[0] - mx) ** 2 for p in points)
+    return round(sum((p[0] - mx) * (p[1] - my) for p in points) / den, 2) if den else 0.0
+
+
+def soak(target: Target, processes: int, minutes: float, clients: int) -> dict[str, Any]:
+    server = target.server(processes).start()
+    worker = subprocess.Popen([CLUEDESK, "worker"], env=server.env, stdout=subprocess.DEVNULL,
+                              stderr=subprocess.DEVNULL, start_new_session=True)
+    series: dict[str, list[tuple[float, float]]] = {}
+    t0 = time.time()
+
+    def sample() -> None:
+        pids = server.pids()
+        roles = {pids[0]: "gunicorn-master"} | {p: "app" for p in pids[1:]} | {worker.pid: "worker"}
+        for pid, mb in rss_by_pid([*pids, worker.pid]).items():
+            series.setdefault(f"{roles[pid]}:{pid}", []).append((round((time.time() - t0) / 60, 2), mb))
+
+    try:
+        prefix = f"soak{int(time.time()) % 100000}"
+        asyncio.run(warm(server.port, target.token, prefix + "w", processes))
+        result = asyncio.run(drive(server.port, target.token, prefix, None, clients, minutes * 60, sample=sample))
+        sample()
+    finally:
+        worker.terminate()
+        try:
+            worker.wait(30)
+        except subprocess.TimeoutExpired:
+            worker.kill()
+        server.stop()
+    per_process = {name: {"first_mb": pts[0][1], "last_mb": pts[-1][1], "max_mb": max(p[1] for p in pts),
+                          "samples": len(pts), "slope_mb_per_min": slope(pts[len(pts) // 5:])}
+                   for name, pts in series.items()}
+    return {**result, "database": target.kind, "processes": processes, "minutes": minutes,
+            "per_process": per_process,
+            "max_rss_mb_any_process": max((v["max_mb"] for v in per_process.values()), default=0.0),
+            "worst_slope_mb_per_min": max((v["slope_mb_per_min"] for v in per_process.values()), default=0.0)}
+
+
+def main() -> None:
+    ap = argparse.ArgumentParser()
+    ap.add_argument("--reports", type=int, default=5000)
+    ap.add_argument("--clients", type=int, default=32)
+    ap.add_argument("--processes", default="1,4")
+    ap.add_argument("--databases", default="postgres,sqlite")
+    ap.add_argument("--pg-url", default=os.environ.get("CLUEDESK_BENCH_PG", "postgres://postgres@127.0.0.1:5432/postgres"))
+    ap.add_argument("--redis-url", default=os.environ.get("CLUEDESK_BENCH_REDIS", "redis://127.0.0.1:6379/15"))
+    ap.add_argument("--soak-minutes", type=float, default=0)
+    ap.add_argument("--soak-processes", type=int, default=4)
+    ap.add_argument("--soak-clients", type=int, default=8)
+    ap.add_argument("--no-train", action="store_true",
+                    help="skip the first start's charge-model training (quick checks of the script only)")
+    args = ap.parse_args()
+    counts = [int(x) for x in args.processes.split(",") if x]
+    redis_url = args.redis_url if args.redis_url and redis_answers(args.redis_url) else None
+    out: dict[str, Any] = {"bench": "scaleout", "reports_per_run": args.reports, "clients": args.clients,
+                           "cores": os.cpu_count(), "redis": bool(redis_url), "trained_triage": not args.no_train}
+    soaked = False
+    for kind in [d for d in args.databases.split(",") if d]:
+        target = Target(kind, args.pg_url, redis_url, train=not args.no_train)
+        try:
+            target.prepare()
+            runs = {str(p): one_run(target, p, args.reports, args.clients) for p in counts}
+            entry: dict[str, Any] = {"runs": runs}
+            if len(counts) >= 2:
+                lo, hi = runs[str(counts[0])], runs[str(counts[-1])]
+                entry[f"ratio_{counts[-1]}_vs_{counts[0]}"] = (
+                    round(hi["reports_per_s"] / lo["reports_per_s"], 2) if lo["reports_per_s"] else None)
+            out[kind] = entry
+            if args.soak_minutes and not soaked:
+                out["soak"] = soak(target, args.soak_processes, args.soak_minutes, args.soak_clients)
+                soaked = True
+        finally:
+            target.cleanup()
+    print(json.dumps(out, ensure_ascii=False))
+
+
+if __name__ == "__main__":
+    main()
