@@ -43,7 +43,7 @@ class Entities:
     month_days: set[str] = field(default_factory=set)  # mm-dd
     year_months: set[str] = field(default_factory=set)  # yyyy-mm
     years: set[str] = field(default_factory=set)
-    places: set[str] = field(default_factory=set)  # division codes and local place fingerprints
+    places: set[str] = field(default_factory=set)  # "d:" + division code, and local place fingerprints
     amounts: set[str] = field(default_factory=set)
     ids: set[str] = field(default_factory=set)  # phones, ID cards, bank cards, plates
 
@@ -82,12 +82,41 @@ def extract(norm: str) -> Entities:
             ent.amounts.add(f"{value:g}")
     for pattern in (_PHONE, _IDCARD, _CARD, _PLATE):
         ent.ids.update(pattern.findall(norm))
-    for _, name, codes in mentions(norm):
-        if any(full for _, full in codes):
-            ent.places.add(name)
+    for _, _name, codes in mentions(norm):
+        # a division is kept as its code, so that a county and its city are seen to agree
+        ent.places.update(f"d:{code}" for code, full in codes if full)
     for m in _LOCAL.finditer(norm):
         word = m.group(0)
         if m.group(1) + m.group(2)[-1] in _LOCAL_STOP or word[-2:] in _LOCAL_STOP:
             continue
         ent.places.add(word)
     return ent
+
+
+def _prefix(code: str) -> str:
+    while code.endswith("00"):
+        code = code[:-2]
+    return code
+
+
+def places_agree(x: str, y: str) -> bool:
+    """Two place entities agree when equal, or when one division lies inside the other."""
+    if x == y:
+        return True
+    if x.startswith("d:") and y.startswith("d:"):
+        a, b = _prefix(x[2:]), _prefix(y[2:])
+        return a.startswith(b) or b.startswith(a)
+    return False
+
+
+def place_anchors(places: set[str]) -> list[str]:
+    """What a place contributes to entity keys: its city (a county and its city meet there) or
+    the local place word."""
+    out = set()
+    for p in places:
+        if p.startswith("d:"):
+            if not p.endswith("0000"):
+                out.add("d:" + p[2:6])
+        else:
+            out.add(p)
+    return sorted(out)

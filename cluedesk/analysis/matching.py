@@ -16,7 +16,7 @@ from typing import Any
 
 import numpy as np
 
-from .entities import Entities, extract
+from .entities import Entities, extract, place_anchors, places_agree
 from .text import NUM_PERM, compact, jaccard_estimate, key64, minhash, normalize, shingle_hashes
 
 BANDS = 32
@@ -49,7 +49,7 @@ class Analysis:
         """Keys for the entity index: an identifier alone, or a person with a month or a place."""
         ent = self.entities
         keys: list[str] = [f"id:{v}" for v in sorted(ent.ids)]
-        anchors = sorted(ent.year_months) + sorted(ent.years) + sorted(ent.places)
+        anchors = sorted(ent.year_months) + sorted(ent.years) + place_anchors(ent.places)
         if self.extra.get("charge"):
             anchors.append("charge:" + self.extra["charge"])
         names = sorted(ent.names)
@@ -92,6 +92,15 @@ def _overlap(a: set[str], b: set[str]) -> tuple[float, float, float]:
     return 1.0, inter / min(len(a), len(b)), 1.0 if inter == 0 else 0.0
 
 
+def _place_overlap(a: set[str], b: set[str]) -> tuple[float, float, float]:
+    """As ``_overlap``, a county agreeing with its own city or province."""
+    if not a or not b:
+        return 0.0, 0.0, 0.0
+    small, large = (a, b) if len(a) <= len(b) else (b, a)
+    inter = sum(1 for x in small if x in large or any(places_agree(x, y) for y in large))
+    return 1.0, inter / len(small), 1.0 if inter == 0 else 0.0
+
+
 FEATURES = ["jaccard", "containment", "len_ratio", "short"] + [
     f"{k}_{s}" for k in ENTITY_KINDS for s in ("both", "overlap", "conflict")
 ] + ["contain_x_names", "contain_x_conflicts", "evidence", "conflicts", "shared_names", "charge_same",
@@ -108,7 +117,8 @@ def pair_vector(a: Analysis, b: Analysis) -> np.ndarray:
     values = [j, containment, min(la, lb) / max(la, lb), 1.0 if min(la, lb) < 80 else 0.0]
     conflicts = evidence = 0.0
     for kind in ENTITY_KINDS:
-        both, overlap, conflict = _overlap(getattr(a.entities, kind), getattr(b.entities, kind))
+        compare = _place_overlap if kind == "places" else _overlap
+        both, overlap, conflict = compare(getattr(a.entities, kind), getattr(b.entities, kind))
         values += [both, overlap, conflict]
         conflicts += conflict
         evidence += overlap

@@ -44,7 +44,7 @@ def test_entities_find_people_dates_places_and_identifiers() -> None:
     ent = extract(normalize("2015年12月8日，廖某在长沙市望城区持号码为15112349883的手机联系谢某甲，驾驶湘A12345号车，获款3000元。"))
     assert {"廖某", "谢某甲"} <= ent.names
     assert "2015-12-08" in ent.dates and "2015-12" in ent.year_months
-    assert {"长沙市", "望城区"} <= ent.places
+    assert {"d:430100", "d:430112"} <= ent.places  # 长沙市, 望城区 as division codes
     assert "15112349883" in ent.ids and "湘A12345" in ent.ids
     assert "3000" in ent.amounts
 
@@ -143,3 +143,11 @@ def test_a_clue_takes_the_place_most_of_its_reports_point_at() -> None:
     assert vote_division(["341600", "341602", ""]) == "341602"  # the city and one of its districts
     assert vote_division(["330482", "110105", "330482"]) == "330482"
     assert vote_division(["", ""]) == ""
+
+
+def test_a_county_and_its_own_city_do_not_conflict_but_two_counties_do() -> None:
+    from cluedesk.analysis.matching import _place_overlap
+
+    assert _place_overlap({"d:120000", "d:120100"}, {"d:120112"}) == (1.0, 1.0, 0.0)  # 天津市 / 津南区
+    assert _place_overlap({"d:341600"}, {"d:341602", "药都大道"}) == (1.0, 1.0, 0.0)  # 亳州市 / 谯城区
+    assert _place_overlap({"d:341602"}, {"d:120112"}) == (1.0, 0.0, 1.0)
