@@ -106,59 +106,53 @@ def examine(report: Any) -> Found:
     return Found(analysis, charge, scores, _division_code(report, analysis))
 
 
-def _entry_ids(table: str, keys: list[int]) -> list[int]:
-    marks = ",".join(["%s"] * len(keys))
-    with connection.cursor() as cur:
-        cur.execute(f"SELECT entry_id FROM {table} WHERE key IN ({marks}) LIMIT {KEY_ROWS}", keys)  # noqa: S608
-        return [row[0] for row in cur.fetchall()]
-
-
-def _newest_ids(table: str, keys: list[int]) -> list[int]:
-    """The newest few entries of each key (one index range scan per key)."""
-    part = f"SELECT entry_id FROM (SELECT entry_id FROM {table} WHERE key = %s ORDER BY entry_id DESC LIMIT {NAME_KEY_ROWS}) AS k{{}}"  # noqa: S608
-    sql = " UNION ALL ".join(part.format(i) for i in range(len(keys)))
-    with connection.cursor() as cur:
-        cur.execute(sql, keys)
-        return [row[0] for row in cur.fetchall()]
+def _candidate_sql(bands: int, entities: int, names: int, limit: int, exclude: bool) -> str:
+    """One statement for the whole lookup: the band and entity keys' entries (capped), the newest
+    few entries of each person key, counted per entry; the best-sharing ``limit`` entries of open
+    clues are read with what scoring needs. One round trip, all index range scans."""
+    band, entity, clue = BandKey._meta.db_table, EntityKey._meta.db_table, Clue._meta.db_table
+    hits = []
+    if bands:
+        hits.append(f"SELECT entry_id FROM (SELECT entry_id FROM {band} "  # noqa: S608
+                    f"WHERE key IN ({','.join(['%s'] * bands)}) LIMIT {KEY_ROWS}) AS b")
+    if entities:
+        hits.append(f"SELECT entry_id FROM (SELECT entry_id FROM {entity} "  # noqa: S608
+                    f"WHERE key IN ({','.join(['%s'] * entities)}) LIMIT {KEY_ROWS}) AS e")
+    for i in range(names):
+        hits.append(f"SELECT entry_id FROM (SELECT entry_id FROM {entity} WHERE key = %s "  # noqa: S608
+                    f"ORDER BY entry_id DESC LIMIT {NAME_KEY_ROWS}) AS n{i}")
+    closed = ",".join(["%s"] * len(CLOSED))
+    return (f"SELECT r.id, r.clue_id, r.signature, r.shingles, r.length, r.entities, r.charge, t.shared "  # noqa: S608
+            f"FROM (SELECT entry_id, COUNT(*) AS shared FROM ({' UNION ALL '.join(hits)}) AS h "
+            f"GROUP BY entry_id ORDER BY shared DESC, entry_id DESC LIMIT {int(limit)}) AS t "
+            f"JOIN {ReportIndex._meta.db_table} r ON r.id = t.entry_id JOIN {clue} c ON c.id = r.clue_id "
+            f"WHERE c.state NOT IN ({closed})" + (" AND r.clue_id <> %s" if exclude else ""))
 
 
 def candidates(analysis: Analysis, exclude_clue: int | None = None,
                limit: int = MAX_CANDIDATES) -> list[Candidate]:
     """Earlier reports sharing band or entity keys with this one, most shared first.
 
-    The hot path of every submission, so plain SQL on the two key indexes and one read of the
-    best-sharing entries."""
-    counts: Counter[int] = Counter()
+    The hot path of every submission: one SQL statement on the two key indexes (see
+    ``_candidate_sql``), then the stored features of the best-sharing entries are decoded."""
     bands = sorted(set(analysis.band_keys()))
-    if bands:
-        counts.update(_entry_ids(BandKey._meta.db_table, bands))
     entity_keys = sorted(set(analysis.entity_keys()))
-    if entity_keys:
-        counts.update(_entry_ids(EntityKey._meta.db_table, entity_keys))
     name_keys = sorted(set(analysis.name_keys()))
-    if name_keys:
-        counts.update(_newest_ids(EntityKey._meta.db_table, name_keys))
-    if not counts:
+    if not (bands or entity_keys or name_keys):
         return []
-    top = dict(counts.most_common(limit))
-    marks = ",".join(["%s"] * len(top))
-    closed = ",".join(["%s"] * len(CLOSED))
-    sql = (f"SELECT r.id, r.clue_id, r.signature, r.shingles, r.length, r.entities, r.charge "  # noqa: S608
-           f"FROM {ReportIndex._meta.db_table} r JOIN {Clue._meta.db_table} c ON c.id = r.clue_id "
-           f"WHERE r.id IN ({marks}) AND c.state NOT IN ({closed})")
-    params: list[Any] = [*top, *sorted(CLOSED)]
+    sql = _candidate_sql(len(bands), len(entity_keys), len(name_keys), limit, exclude_clue is not None)
+    params: list[Any] = [*bands, *entity_keys, *name_keys, *sorted(CLOSED)]
     if exclude_clue is not None:
-        sql += " AND r.clue_id <> %s"
         params.append(exclude_clue)
     with connection.cursor() as cur:
         cur.execute(sql, params)
         rows = cur.fetchall()
     found = []
-    for pk, clue_id, sig, shingles, length, entities, charge in rows:
+    for pk, clue_id, sig, shingles, length, entities, charge, shared in rows:
         if isinstance(entities, str):
             entities = json.loads(entities)
         found.append(Candidate(pk, clue_id, Analysis.from_stored(bytes(sig), shingles, length, entities or {},
-                                                                 charge or ""), top[pk]))
+                                                                 charge or ""), int(shared)))
     found.sort(key=lambda c: (-c.shared_keys, c.record))
     return found
 
