@@ -86,6 +86,7 @@ def test_every_page_public_and_staff_has_no_serious_or_critical_violation(new_pa
         pytest.skip(f"{AXE} is not vendored")
     rich = rich_world()
     found: dict[str, str] = {}
+    minor: dict[str, list[str]] = {}
     checked: list[str] = []
 
     def check(page, visit) -> None:
@@ -93,6 +94,9 @@ def test_every_page_public_and_staff_has_no_serious_or_critical_violation(new_pa
         blocking = [v for v in violations if v["impact"] in BLOCKING]
         if blocking:
             found[visit.path] = describe(blocking)
+        for v in violations:
+            if v["impact"] not in BLOCKING:
+                minor.setdefault(f"[{v['impact']}] {v['id']}", []).append(visit.route)
         checked.append(visit.route)
         if os.environ.get("CLUEDESK_E2E_SHOTS"):  # every page only when asked: a full-page shot costs
             shot(page, f"page-{locale}-{_slug(visit.route)}")  # more than the check itself
@@ -112,6 +116,8 @@ def test_every_page_public_and_staff_has_no_serious_or_critical_violation(new_pa
                                follow=lambda p: p.startswith("/staff/"))]
     shot(staff, f"a11y-{locale}-last-staff-page")
     print(f"\naxe ({locale}): {len(checked)} pages: " + ", ".join(sorted(checked)))
+    for rule, routes in sorted(minor.items()):
+        print(f"not blocking: {rule} on {len(routes)} page(s): {', '.join(routes[:6])}")
     print("downloads seen, not opened: " + ", ".join(v.route for v in public + inside if not v.html))
     assert any(r.startswith("track/status") for r in checked) and any("clues/<" in r for r in checked)
     assert len([r for r in checked if r.startswith("staff/")]) >= 15, checked

@@ -18,6 +18,16 @@
     preparing: zh ? "正在生成文件，完成后浏览器会自动保存。" : "The file is being prepared; your browser will save it when it is ready."
   };
 
+  // After an upload the answer is written into this document and this file runs again; should the
+  // browser keep the first run's listeners too, each event is still handled once.
+  function once(fn) {
+    return function (ev) {
+      if (ev.__cluedeskBusy) { return; }
+      ev.__cluedeskBusy = true;
+      fn(ev);
+    };
+  }
+
   function buttons(form) { return form.querySelectorAll("button, input[type=submit]"); }
 
   function markSending(form, submitter) {
@@ -83,7 +93,7 @@
     xhr.send(data);
   }
 
-  document.addEventListener("submit", function (ev) {
+  document.addEventListener("submit", once(function (ev) {
     var form = ev.target;
     if (!(form instanceof HTMLFormElement) || ev.defaultPrevented) { return; }
     if (form.hasAttribute("hx-post") || form.hasAttribute("hx-get")) { return; }  // htmx's own
@@ -94,14 +104,14 @@
       ev.preventDefault();
       sendWithProgress(form, submitter);
     }
-  });
+  }));
 
   // Coming back with the browser's Back button: the page may be restored as it was left, busy.
   window.addEventListener("pageshow", function () {
     document.querySelectorAll("form.is-sending").forEach(reset);
   });
 
-  document.addEventListener("click", function (ev) {
+  document.addEventListener("click", once(function (ev) {
     var a = ev.target.closest ? ev.target.closest("a[href]") : null;
     if (!a) { return; }
     var href = a.getAttribute("href") || "";
@@ -118,22 +128,22 @@
     note.classList.add("shown");
     clearTimeout(note._t);
     note._t = setTimeout(function () { note.classList.remove("shown"); }, 8000);
-  });
+  }));
 
-  document.addEventListener("htmx:beforeRequest", function (ev) {
+  document.addEventListener("htmx:beforeRequest", once(function (ev) {
     var elt = ev.detail && ev.detail.elt;
     var target = ev.detail && ev.detail.target;
     if (target) { target.setAttribute("aria-busy", "true"); }
     if (elt && elt.tagName === "FORM" && elt.hasAttribute("hx-post")) {
       buttons(elt).forEach(function (x) { x.disabled = true; });
     }
-  });
-  document.addEventListener("htmx:afterRequest", function (ev) {
+  }));
+  document.addEventListener("htmx:afterRequest", once(function (ev) {
     var elt = ev.detail && ev.detail.elt;
     var target = ev.detail && ev.detail.target;
     if (target) { target.removeAttribute("aria-busy"); }
     if (elt && elt.tagName === "FORM" && document.body.contains(elt)) {
       buttons(elt).forEach(function (x) { x.disabled = false; });
     }
-  });
+  }));
 })();
