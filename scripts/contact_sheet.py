@@ -204,6 +204,13 @@ def main() -> None:
     data_dir, shots, out = Path(args.data_dir), Path(args.shots), Path(args.out)
     for folder in (data_dir, shots, out):
         folder.mkdir(parents=True, exist_ok=True)
+    try:
+        fonts = subprocess.run(["fc-list", ":lang=zh"], capture_output=True, text=True, timeout=30).stdout
+    except (OSError, subprocess.SubprocessError):
+        fonts = ""
+    if not fonts.strip():
+        print("warning: no Chinese font installed: Chinese pages will show boxes "
+              "(apt-get install -y fonts-wqy-microhei)", flush=True)
     server = start_server(data_dir, args.port)
     try:
         staff_cookie, code, cookie_name = visitors(data_dir)

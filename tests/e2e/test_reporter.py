@@ -10,6 +10,7 @@ from django.utils import translation
 from cluedesk.intake.models import Message, Report
 
 from .conftest import CODE, PHONE
+from .data import PNG
 
 pytestmark = pytest.mark.django_db(transaction=True)
 
@@ -40,6 +41,8 @@ def test_a_reporter_without_javascript_in_chinese_on_a_phone_reports_tracks_and_
     shot(page, "zh-nojs-01-form")
     page.locator("textarea[name=text]").fill("菜市场有一伙人每周向摊主收取“保护费”，不给就砸摊。")
     page.locator("input[name=place_text]").fill("湖南省长沙市浏阳市 集里街道菜市场")
+    page.locator("input[name=files]").set_input_files([
+        {"name": "摊位.png", "mimeType": "image/png", "buffer": PNG}])
     page.locator("form.report button[type=submit]").click()
 
     page.wait_for_selector("p.code.big")
@@ -48,7 +51,12 @@ def test_a_reporter_without_javascript_in_chinese_on_a_phone_reports_tracks_and_
     assert zh("Your report was received") in page.locator("h1").inner_text()
     shot(page, "zh-nojs-02-code")
     report = Report.objects.get()
-    assert report.channel == "web" and "保护费" in report.text
+    assert report.channel == "web" and "保护费" in report.text and report.attachments.count() == 1
+    from cluedesk.intake import services as intake
+    from tests.org.factories import make_staff, make_unit
+
+    verifier = make_staff("e2e-verifier-zh", make_unit("Liuyang anti-gang office", "430181"), "verifier")
+    intake.post_staff_message(report, "请问收钱的人大概几点到？", acting_user=verifier)
 
     page.goto("/track/")
     page.locator("input[name=code]").fill(code.lower().replace("-", ""))
@@ -57,6 +65,7 @@ def test_a_reporter_without_javascript_in_chinese_on_a_phone_reports_tracks_and_
     timeline = page.locator("ol.timeline li")
     assert timeline.count() >= 1
     assert zh("Received") in timeline.first.inner_text()
+    assert "几点到" in page.locator(".msg.staff").inner_text()
     shot(page, "zh-nojs-03-status")
 
     page.locator("textarea[name=body]").fill("补充：收钱的人开一辆白色面包车。")
@@ -65,7 +74,7 @@ def test_a_reporter_without_javascript_in_chinese_on_a_phone_reports_tracks_and_
     assert zh("Thank you. Your information was added to the report.") in page.locator(".okbox").inner_text()
     mine = page.locator(".msg.mine")
     assert mine.count() == 1 and "白色面包车" in mine.inner_text()
-    assert Message.objects.filter(report=report).count() == 1
+    assert Message.objects.filter(report=report, direction="in").count() == 1
     shot(page, "zh-nojs-04-message")
 
     # A wrong but well-formed code and a malformed one get the same refusal, in Chinese.
@@ -110,10 +119,6 @@ def test_an_empty_description_is_refused_in_english_and_keeps_what_was_typed(new
     shot(page, "en-js-empty-text")
 
 
-PNG = bytes.fromhex(
-    "89504e470d0a1a0a0000000d4948445200000001000000010806000000"
-    "1f15c4890000000d49444154789c6300010000000500010d0a2db40000000049454e44ae426082")
-
 
 def test_a_reporter_with_javascript_in_english_sends_a_photo_reads_the_staff_question_and_answers(new_page, shot):
     """JavaScript on: the form with a file goes through web/busy.js (upload progress), the answer
@@ -155,6 +160,14 @@ def test_a_reporter_with_javascript_in_english_sends_a_photo_reads_the_staff_que
     answer = Message.objects.get(report=report, direction="in")
     assert "white van" in answer.body and answer.attachments.count() == 1
     shot(page, "en-js-03-answered")
+
+    # The page the upload wrote in place still sends a plain form (no listener left twice, no
+    # button left disabled).
+    page.locator("textarea[name=body]").fill("One more thing: they come at seven.")
+    with page.expect_navigation():
+        page.locator("form[action='/track/status/'] button[type=submit]").click()
+    assert page.locator(".msg.mine").count() == 2
+    assert Message.objects.filter(report=report, direction="in").count() == 2
 
 
 @pytest.mark.parametrize("javascript", [False, True])
