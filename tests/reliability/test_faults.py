@@ -96,7 +96,7 @@ def test_kill9_of_a_worker_mid_task_the_tasks_resume(live: Live) -> None:
     first = subprocess.Popen(argv, env=env, stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL,
                              start_new_session=True)
     try:
-        running = ("SELECT count(*) FROM django_tasks_db_dbtaskresult WHERE status = 'RUNNING' "
+        running = ("SELECT count(*) FROM django_tasks_database_dbtaskresult WHERE status = 'RUNNING' "
                    "AND task_path LIKE '%sleep_then_mark'")
         assert wait_for(lambda: live.query(running)[0][0] >= 1, 90, step=0.1)
         first.kill()  # SIGKILL, mid-task: the task is RUNNING with no one to finish it
