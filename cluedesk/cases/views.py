@@ -22,7 +22,7 @@ from django.views.decorators.http import require_GET, require_http_methods, requ
 
 from cluedesk.ledger.services import Actor, record, timeline
 from cluedesk.org.access import _grants, get_visible_or_404, staff_required, sudo_required, visible_to
-from cluedesk.org.models import Unit
+from cluedesk.org.models import Division, Unit
 
 from . import forms as f
 from . import services
@@ -49,8 +49,12 @@ def _query(request: HttpRequest) -> str:
 
 
 def _in_division(qs: QuerySet[Any], code: str, field: str = "division") -> QuerySet[Any]:
+    """Rows in the division's subtree; an unknown code matches nothing."""
     code = (code or "").strip()
-    return qs.filter(**{f"{field}__path__contains": f"{code}/"}) if code else qs
+    if not code:
+        return qs
+    division = Division.objects.filter(code=code).first()
+    return qs.filter(**{f"{field}__path__startswith": division.path}) if division else qs.none()
 
 
 def _export(request: HttpRequest, name: str, columns: list[str], rows: Iterable[list[Any]], count: int,

@@ -213,3 +213,10 @@ def test_a_repeated_action_changes_nothing(data, staff_client):
     before = Event.objects.count()
     again = _zh(client).post(f"/staff/cases/{data.case_in.pk}/act/listing/", form, **HX).content.decode()
     assert "Nothing changed" in first and "无需变更" in again and Event.objects.count() == before
+
+
+def test_division_filter_takes_the_subtree(data, staff_client):
+    client = staff_client(data.staff["supervisor"])
+    assert data.case_in.number in client.get("/staff/cases/?division=430100").content.decode()
+    assert data.case_in.number not in client.get("/staff/cases/?division=0100").content.decode()
+    assert data.fug_in.number in client.get("/staff/cases/fugitives/?division=430181").content.decode()
