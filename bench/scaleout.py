@@ -125,6 +125,9 @@ class Target:
         return len(marks), len(set(marks))
 
     def cleanup(self) -> None:
+        import shutil
+
+        shutil.rmtree(self.data_dir, ignore_errors=True)
         if self.db_name:
             try:
                 pg_admin(self.pg_url, f'DROP DATABASE IF EXISTS "{self.db_name}" WITH (FORCE)')
