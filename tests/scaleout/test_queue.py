@@ -148,7 +148,7 @@ def test_kill_9_mid_task_then_another_worker_runs_it_and_sigterm_finishes_the_ta
         env["CLUEDESK_WORKER_STALE_SECONDS"] = "2"
         run(env, "migrate", "-v0")
         run(env, "createcachetable")
-        (killed_id,) = _enqueue(env, '("k9", 5)')
+        (killed_id,) = _enqueue(env, '("k9", 15)')
         first = _worker(env, "--no-jobs", "--poll", "0.2")
         procs = [first]
         try:
@@ -170,7 +170,7 @@ def test_kill_9_mid_task_then_another_worker_runs_it_and_sigterm_finishes_the_ta
             # SIGTERM while a task runs: the task finishes, the worker exits 0
             third.send_signal(signal.SIGTERM)
             assert third.wait(timeout=60) == 0
-            (term_id,) = _enqueue(env, '("term", 3)')
+            (term_id,) = _enqueue(env, '("term", 20)')  # long enough to be caught running on a loaded machine
             _wait(env, term_id, "RUNNING")
             second.send_signal(signal.SIGTERM)
             assert second.wait(timeout=60) == 0
