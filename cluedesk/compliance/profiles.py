@@ -241,6 +241,13 @@ def parse_overrides(raw: dict[str, Any]) -> dict[str, Any]:
             errors.setdefault(key, []).append(_("“%(name)s” is not a setting a profile has; settings are: %(names)s.")
                                               % {"name": key, "names": ", ".join(OVERRIDABLE)})
     if retention:
+        from cluedesk.records.policy import RetentionError, validate_periods
+
+        for outcome, days in retention.items():  # the retention job's own rule (a legal minimum), checked here
+            try:
+                validate_periods({outcome: days})
+            except RetentionError as exc:
+                errors.setdefault(f"retention_days.{outcome}", []).append(exc.message)
         out["retention_days"] = retention
     if errors:
         raise ProfileError(errors)
