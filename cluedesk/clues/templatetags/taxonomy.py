@@ -15,3 +15,25 @@ def category_label(code: str) -> str:
 @register.filter
 def industry_label(code: str) -> str:
     return label("industry", code)
+
+
+@register.filter
+def channel_label(value: str) -> str:
+    """A report's channel in the reader's language: the fixed ones by name, ``api:<name>`` and
+    ``industry:<unit id>`` (clues received from an industry authority) with what they point at."""
+    from django.utils.translation import gettext as _
+
+    from cluedesk.intake.models import Channel
+
+    value = value or ""
+    if value in Channel.values:
+        return str(Channel(value).label)
+    kind, _sep, rest = value.partition(":")
+    if kind == "api" and rest:
+        return _("channel API: %(name)s") % {"name": rest}
+    if kind == "industry" and rest.isdigit():
+        from cluedesk.org.models import Unit
+
+        unit = Unit.objects.filter(pk=int(rest)).values_list("name", flat=True).first()
+        return _("transferred by industry authority %(name)s") % {"name": unit or rest}
+    return value
