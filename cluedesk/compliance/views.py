@@ -29,6 +29,7 @@ from cluedesk.org.access import (
     staff_required,
     sudo_active,
     sudo_required,
+    territory,
     visible_to,
 )
 from cluedesk.org.models import ROOT_CODE, Division, Role
@@ -45,13 +46,7 @@ ORAL_ROLES = (Role.INTAKE_REVIEWER, Role.DISPATCHER, Role.VERIFIER, Role.SUPERVI
 # --- scope and period -------------------------------------------------------------------------
 
 def _scope_paths(user: Any) -> list[str]:
-    allowed = roles_for("compliance_view")
-    paths = sorted({g.division_path for g in _grants(user) if g.role in allowed}, key=len)
-    minimal: list[str] = []
-    for p in paths:
-        if not any(p.startswith(m) for m in minimal):
-            minimal.append(p)
-    return minimal
+    return territory(user, "compliance_view")
 
 
 def _division(request: HttpRequest) -> Division:

@@ -93,6 +93,17 @@ def _grants(user: Any) -> list[Grant]:
     return cached
 
 
+def territory(user: Any, action: str) -> list[str]:
+    """The division paths where the person may do ``action``, reduced to the highest ones (a path
+    inside another one is left out): what a dashboard or report offers as its scope."""
+    paths = sorted({g.division_path for g in _grants(user) if g.role in roles_for(action)}, key=len)
+    minimal: list[str] = []
+    for p in paths:
+        if not any(p.startswith(m) for m in minimal):
+            minimal.append(p)
+    return minimal
+
+
 def forget_grants(user: Any) -> None:
     if hasattr(user, "_cluedesk_grants"):
         del user._cluedesk_grants

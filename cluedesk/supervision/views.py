@@ -15,7 +15,7 @@ from django.utils import timezone
 from django.utils.translation import gettext as _
 from django.views.decorators.http import require_POST
 
-from cluedesk.org.access import _grants, get_visible_or_404, roles_for, staff_required, visible_to
+from cluedesk.org.access import _grants, get_visible_or_404, roles_for, staff_required, territory, visible_to
 from cluedesk.org.models import ROOT_CODE, Division, Role, Unit
 
 from . import bulletins, services, stats
@@ -28,13 +28,7 @@ CLUE_LIST = "/staff/clues/"
 # --- scope and period -------------------------------------------------------------------------
 
 def scope_paths(user: Any) -> list[str]:
-    allowed = roles_for("supervision_view")
-    paths = sorted({g.division_path for g in _grants(user) if g.role in allowed}, key=len)
-    minimal: list[str] = []
-    for p in paths:
-        if not any(p.startswith(m) for m in minimal):
-            minimal.append(p)
-    return minimal
+    return territory(user, "supervision_view")
 
 
 def chosen_division(request: HttpRequest) -> Division:

@@ -140,7 +140,7 @@ def test_a_wrong_code_confirms_nothing_in_either_language(staff_client, reviewer
     assert resp.status_code == 400 and "not the tracking code of this report" in resp.content.decode()
     reporter.cookies["django_language"] = "zh-hans"
     resp = reporter.post("/track/minutes/", {"action": "correct", "code": "", "text": "改"})
-    assert resp.status_code == 400 and "跟踪码" in resp.content.decode()
+    assert resp.status_code == 400 and "查询码" in resp.content.decode()
     record.refresh_from_db()
     assert record.status == "awaiting" and _census() == before
 
