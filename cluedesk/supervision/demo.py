@@ -57,8 +57,14 @@ def _tip_source() -> list[str]:
         if path.exists():
             with path.open(encoding="utf-8") as fh:
                 return [t for t in (json.loads(line).get("text", "") for line in fh if line.strip()) if len(t) >= 20]
-    return ["某村有人长期开设赌场，放高利贷并暴力催收，村民敢怒不敢言。", "某镇一伙人强揽工程，殴打不服从的村民，有干部收钱包庇。",
-            "有人非法采砂，夜里用船运走，河道被挖得不成样子。", "一家公司暴力讨债，把人关起来逼写欠条。"]
+    # without the evaluation set (a clone on its own): who × what, every one a plausible tip
+    actors = ["某村村主任的亲戚", "某镇一伙社会人员", "一家小额贷款公司", "某公司老板带着一帮人", "外地来的几个人",
+              "某村的宗族势力", "开发区一个包工头", "市场里一伙人"]
+    acts = ["长期开设赌场，放高利贷并暴力催收，村民敢怒不敢言。", "强揽工程，殴打不服从的村民，有干部收钱包庇。",
+            "非法采砂，夜里用船运走，河道被挖得不成样子。", "暴力讨债，把人关起来逼写欠条，还威胁家里人。",
+            "垄断菜市场摊位，不交保护费就砸摊子赶人走。", "在网上设局诈骗，骗了很多老人的养老钱。",
+            "贩卖毒品，在出租屋里聚众吸毒，派出所一直没管。", "霸占集体土地，逼村民低价转让承包地。"]
+    return [a + b for a in actors for b in acts]
 
 
 class TextMaker:
