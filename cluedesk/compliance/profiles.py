@@ -30,7 +30,7 @@ class Profile:
     retention_days: dict[str, int | None] = field(default_factory=dict)
     anonymous_allowed: bool = True
     # which optional fields the public form asks for
-    form_fields: tuple[str, ...] = ("category", "place", "name", "contact", "attachments")
+    form_fields: tuple[str, ...] = ("category", "place", "when", "who", "name", "contact", "attachments")
     outcome_wording: str = "anti_gang"  # key of the public wording set for outcomes
 
 
