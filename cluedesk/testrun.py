@@ -2,8 +2,9 @@
 
 PostgreSQL is taken from CLUEDESK_TEST_DATABASE_URL (default postgres://postgres@127.0.0.1:5432/postgres,
 trust auth as on the service machines). When it cannot be reached that run is skipped with the
-reason printed, and the exit code is the SQLite run's. The runs go one after the other (about
-2.5 + 4 minutes here); CLUEDESK_TEST_PARALLEL=1 runs them side by side, one per core, the
+reason printed, and the exit code is the SQLite run's. The PostgreSQL pass leaves out PG_SKIP (pure
+code and the API fuzzing, which do not depend on the database). The runs go one after the other;
+CLUEDESK_TEST_PARALLEL=1 runs them side by side, one per core, the
 PostgreSQL run's output following when both are done. The last line adds up both runs.
 
 The browser tests (tests/e2e) need Debian's Chromium at /usr/bin/chromium. When it is missing and
@@ -25,6 +26,7 @@ import tempfile
 from urllib.parse import urlparse
 
 DEFAULT_PG = "postgres://postgres@127.0.0.1:5432/postgres"
+PG_SKIP = ("tests/analysis", "tests/attack/test_schemathesis.py")
 APT_TIMEOUT = 900  # seconds for apt-get to fetch and install the browser
 
 
@@ -109,7 +111,10 @@ def closing_line(*outputs: str) -> str:
 
 
 def run(extra: list[str]) -> int:
-    base = [sys.executable, "-m", "pytest", *extra]
+    base = [sys.executable, "-m", "pytest", "--durations=15", *extra]
+    # The second pass is for what the database changes: pure code (cluedesk.analysis imports no
+    # Django) and the API contract fuzzing (schemathesis, through the same views) run once.
+    pg_base = [*base, *(f"--ignore={p}" for p in PG_SKIP)]
     env = {k: v for k, v in os.environ.items() if k not in {"DATABASE_URL", "REDIS_URL"}}
     why_no_browser = ensure_chromium()
     if why_no_browser:
@@ -122,7 +127,7 @@ def run(extra: list[str]) -> int:
     pg_proc, pg_log = None, None
     if ok and not serial:
         pg_log = tempfile.TemporaryFile()
-        pg_proc = subprocess.Popen(base, env=pg_env, stdout=pg_log, stderr=subprocess.STDOUT)
+        pg_proc = subprocess.Popen(pg_base, env=pg_env, stdout=pg_log, stderr=subprocess.STDOUT)
     print("== cluedesk test: SQLite ==", flush=True)
     sqlite_rc, sqlite_out = stream(base, env)
     if not ok:
@@ -137,7 +142,7 @@ def run(extra: list[str]) -> int:
         sys.stdout.write(pg_out)
         sys.stdout.flush()
     else:
-        pg_rc, pg_out = stream(base, pg_env)
+        pg_rc, pg_out = stream(pg_base, pg_env)
     print(f"== cluedesk test: SQLite exit {sqlite_rc}, PostgreSQL exit {pg_rc} ==", flush=True)
     print(closing_line(sqlite_out, pg_out), flush=True)
     return sqlite_rc or pg_rc
