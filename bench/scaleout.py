@@ -24,6 +24,7 @@ import asyncio
 import json
 import os
 import random
+import shutil
 import socket
 import subprocess
 import sys
@@ -74,14 +75,18 @@ def rss_by_pid(pids: list[int]) -> dict[int, float]:
 class Target:
     """One database kind: a data folder (and database) prepared once, served with N processes."""
 
-    def __init__(self, kind: str, pg_url: str, redis_url: str | None, train: bool = True) -> None:
+    def __init__(self, kind: str, pg_url: str, redis_url: str | None, train: bool = True,
+                 trained_from: Path | None = None) -> None:
         self.train = train
+        self.trained_from = trained_from  # a triage folder trained by an earlier target: copied, not retrained
         self.kind = kind
         self.data_dir = tempfile.mkdtemp(prefix=f"cluedesk-scaleout-{kind}-")
         self.env = {"CLUEDESK_RATE_SUBMIT": "100000000", "CLUEDESK_RATE_LOOKUP": "100000000", "CLUEDESK_DEMO": "0",
                     "DATABASE_URL": ""}
-        if not train:
+        if not train or trained_from is not None:
             self.env["CLUEDESK_TRAIN_ON_START"] = "0"
+        if trained_from is not None:
+            shutil.copytree(trained_from, Path(self.data_dir) / "triage", dirs_exist_ok=True)
         self.db_name = ""
         self.pg_url = pg_url
         if kind == "postgres":
@@ -265,10 +270,15 @@ def main() -> None:
     out: dict[str, Any] = {"bench": "scaleout", "reports_per_run": args.reports, "clients": args.clients,
                            "cores": os.cpu_count(), "redis": bool(redis_url), "trained_triage": not args.no_train}
     soaked = False
+    trained: Path | None = None  # the charge model depends on the shipped data only: train it once
+    keep = Path(tempfile.mkdtemp(prefix="cluedesk-scaleout-model-"))
     for kind in [d for d in args.databases.split(",") if d]:
-        target = Target(kind, args.pg_url, redis_url, train=not args.no_train)
+        target = Target(kind, args.pg_url, redis_url, train=not args.no_train, trained_from=trained)
         try:
             target.prepare()
+            if trained is None and not args.no_train and (Path(target.data_dir) / "triage").is_dir():
+                trained = keep / "triage"
+                shutil.copytree(Path(target.data_dir) / "triage", trained)
             runs = {str(p): one_run(target, p, args.reports, args.clients) for p in counts}
             entry: dict[str, Any] = {"runs": runs}
             if len(counts) >= 2:
