@@ -3,9 +3,9 @@
 PostgreSQL is taken from CLUEDESK_TEST_DATABASE_URL (default postgres://postgres@127.0.0.1:5432/postgres,
 trust auth as on the service machines). When it cannot be reached that run is skipped with the
 reason printed, and the exit code is the SQLite run's. The PostgreSQL pass leaves out PG_SKIP (pure
-code and the API fuzzing, which do not depend on the database). The runs go one after the other;
-CLUEDESK_TEST_PARALLEL=1 runs them side by side, one per core, the
-PostgreSQL run's output following when both are done. The last line adds up both runs.
+code and the API fuzzing, which do not depend on the database). With two cores or more the runs go side
+by side, one per core, the PostgreSQL run's output following when both are done;
+CLUEDESK_TEST_PARALLEL=0 runs them one after the other. The last line adds up both runs.
 
 The browser tests (tests/e2e) need Debian's Chromium at /usr/bin/chromium. When it is missing and
 this process may install it (root, apt-get present), ``apt-get install -y chromium`` runs first,
@@ -123,7 +123,10 @@ def run(extra: list[str]) -> int:
     ok, reason = postgres_reachable(pg_url)
     pg_env = dict(env, DATABASE_URL=pg_url, CLUEDESK_TEST_POSTGRES="1",
                   CLUEDESK_E2E_SKIP="the browser tests run in the SQLite pass only")
-    serial = os.environ.get("CLUEDESK_TEST_PARALLEL") != "1"
+    # side by side when there are two cores or more (CI's budget: the passes take ~11 minutes each
+    # alone); CLUEDESK_TEST_PARALLEL=0 forces one after the other, =1 side by side
+    wanted = os.environ.get("CLUEDESK_TEST_PARALLEL", "1" if (os.cpu_count() or 1) >= 2 else "0")
+    serial = wanted != "1"
     pg_proc, pg_log = None, None
     if ok and not serial:
         pg_log = tempfile.TemporaryFile()
