@@ -208,6 +208,11 @@ def sqlite_database(path: Path) -> dict[str, object]:
 DATABASE_URL = env("DATABASE_URL", "") or ""
 DATABASES = {"default": database_from_url(DATABASE_URL) if DATABASE_URL else sqlite_database(DATA_DIR / "cluedesk.sqlite3")}
 DEFAULT_AUTO_FIELD = "django.db.models.BigAutoField"
+# a streaming read replica for the statistics pages only (cluedesk/web/replica.py); tests mirror default
+DATABASE_REPLICA_URL = env("DATABASE_REPLICA_URL", "") or ""
+if DATABASE_REPLICA_URL:
+    DATABASES["replica"] = {**database_from_url(DATABASE_REPLICA_URL), "TEST": {"MIRROR": "default"}}
+    DATABASE_ROUTERS = ["cluedesk.web.replica.ReplicaRouter"]
 
 REDIS_URL = env("REDIS_URL", "") or ""
 # keys in Redis (cache, rate limits, job locks, worker heartbeats) all start with this prefix

@@ -17,6 +17,7 @@ from django.views.decorators.http import require_POST
 
 from cluedesk.org.access import _grants, get_visible_or_404, roles_for, staff_required, territory, visible_to
 from cluedesk.org.models import ROOT_CODE, Division, Role, Unit
+from cluedesk.web.replica import on_replica
 
 from . import bulletins, services, stats
 from .models import JobState, Notification, SampleItem, SampleMonth, SupervisionItem
@@ -99,6 +100,7 @@ def breadcrumbs(division: Division, paths: list[str]) -> list[Division]:
 # --- dashboard --------------------------------------------------------------------------------
 
 @staff_required(*SUPERVISE)
+@on_replica
 def dashboard(request: HttpRequest) -> HttpResponse:
     division = chosen_division(request)
     start, end, error = chosen_period(request)
@@ -242,6 +244,7 @@ def _filename(data: bulletins.BulletinData, ext: str) -> str:
 
 
 @staff_required(*SUPERVISE)
+@on_replica
 def bulletin(request: HttpRequest) -> HttpResponse:
     data, error = _bulletin_data(request)
     query = urlencode({"division": data.division.code, "from": f"{data.start:%Y-%m}", "to": f"{data.end:%Y-%m}"})
@@ -249,6 +252,7 @@ def bulletin(request: HttpRequest) -> HttpResponse:
 
 
 @staff_required(*SUPERVISE)
+@on_replica
 def bulletin_xlsx(request: HttpRequest) -> HttpResponse:
     data, _error = _bulletin_data(request)
     response = HttpResponse(bulletins.xlsx(data),
@@ -258,6 +262,7 @@ def bulletin_xlsx(request: HttpRequest) -> HttpResponse:
 
 
 @staff_required(*SUPERVISE)
+@on_replica
 def bulletin_pdf(request: HttpRequest) -> HttpResponse:
     data, _error = _bulletin_data(request)
     response = HttpResponse(bulletins.pdf(data), content_type="application/pdf")
