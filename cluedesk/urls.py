@@ -15,6 +15,7 @@ urlpatterns = [
     path("staff/rectify/", include("cluedesk.rectify.urls")),
     path("staff/compliance/", include("cluedesk.compliance.urls")),
     path("staff/records/", include("cluedesk.records.urls")),
+    path("staff/triage/", include("cluedesk.triage.urls")),
     path("", include("cluedesk.records.public_urls")),
     path("", include("cluedesk.compliance.public_urls")),
     path("api/", api.urls),

@@ -1,0 +1,77 @@
+"""What the triage card on the clue page shows (``{% load triage_panel %}{% triage_card clue %}``)."""
+
+from __future__ import annotations
+
+from typing import Any
+
+from django.utils.translation import gettext_lazy as _
+
+from cluedesk.clues.models import Clue
+from cluedesk.org.models import Division
+
+from .corrections import barred_names
+from .models import ClueTriage, LabelCorrection
+from .routing import suggest_unit
+from .services import CLOSED
+
+TOP_CHARGES = 3
+FIELD_LABELS = {"category": _("category"), "industry": _("industry"), "umbrella": _("officials implicated"),
+                "division": _("place")}
+SNIPPET = 60
+
+
+def _charges(scores: dict[str, float]) -> list[dict[str, Any]]:
+    """The clue's top charges with their share of the summed scores (0–1)."""
+    total = sum(v for v in (scores or {}).values() if v > 0)
+    if total <= 0:
+        return []
+    ranked = sorted(scores.items(), key=lambda kv: (-kv[1], kv[0]))[:TOP_CHARGES]  # ties by name: jsonb reorders keys
+    return [{"name": name, "share": round(v / total, 3), "percent": round(100 * v / total)} for name, v in ranked]
+
+
+def _suggested(clue: Clue, info: ClueTriage | None) -> Any:
+    """The stored suggestion, unless a unit flagged as implicated since then (or one above it)
+    rules it out: then the suggestion is made again, never offering an implicated unit."""
+    if info is None:
+        return None
+    from cluedesk.clues.conflicts import subtree_ids
+    from cluedesk.clues.models import ImplicatedUnit
+
+    flagged = list(ImplicatedUnit.objects.filter(clue=clue).values_list("unit_id", flat=True))
+    unit = info.suggested_unit
+    if unit is not None and flagged and unit.pk in subtree_ids(flagged):
+        unit = suggest_unit(info.division_code, barred_names(clue, info))
+    return unit
+
+
+def card_context(user: Any, clue: Clue, *, form: Any = None, error: str = "", done: str = "") -> dict[str, Any]:
+    from cluedesk.intake.models import Report
+
+    from .forms import CorrectionForm
+
+    info = ClueTriage.objects.filter(clue=clue).select_related("suggested_unit", "suggested_unit__division").first()
+    may_correct = bool(getattr(user, "is_authenticated", False)
+                       and Clue.objects.visible_to(user, "triage").filter(pk=clue.pk).exists())
+    triage_place = None
+    if info is not None and info.division_code and info.division_code != (clue.division_id or ""):
+        triage_place = Division.objects.filter(pk=info.division_code).first()
+    reports: list[dict[str, Any]] = []
+    may_split = may_correct and clue.state not in CLOSED
+    if may_split:
+        rows = list(Report.objects.filter(clue=clue).order_by("created_at").values("pk", "created_at", "text")[:100])
+        if len(rows) > 1:
+            for r in rows:
+                text = " ".join((r["text"] or "").split())
+                reports.append({"pk": r["pk"], "created_at": r["created_at"],
+                                "snippet": text[:SNIPPET] + ("…" if len(text) > SNIPPET else "")})
+    corrected = sorted(set(LabelCorrection.objects.filter(clue=clue).values_list("field", flat=True)))
+    if may_correct and form is None:
+        form = CorrectionForm(user=user, clue=clue)
+    return {
+        "clue": clue, "info": info, "charges": _charges(info.charge_scores if info else {}),
+        "charge": info.charge if info else "", "triage_place": triage_place,
+        "implicated_names": list(info.implicated or []) if info else [],
+        "suggested_unit": _suggested(clue, info), "may_correct": may_correct,
+        "corrected_fields": [FIELD_LABELS.get(f, f) for f in corrected],
+        "form": form if may_correct else None, "split_reports": reports, "error": error, "done": done,
+    }

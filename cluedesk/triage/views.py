@@ -1,0 +1,103 @@
+"""Staff corrections of triage on the clue page: the triage card's form and "split off" buttons.
+
+HTMX posts get the card back (200, with the message or the refusal in it: htmx swaps no 4xx
+answer). Without JavaScript a success goes back to the clue page (303) and a refusal shows the
+clue page with the reason (400). Out of scope → 404; in scope without the "triage" action → 403.
+"""
+
+from __future__ import annotations
+
+from django.contrib import messages
+from django.http import Http404, HttpRequest, HttpResponse
+from django.shortcuts import redirect, render
+from django.utils.translation import gettext as _
+from django.utils.translation import gettext_lazy
+from django.views.decorators.http import require_POST
+
+from cluedesk.clues.models import Clue
+from cluedesk.org.access import get_visible_or_404, staff_required
+
+from .corrections import correct
+from .forms import CorrectionForm
+from .panel import card_context
+from .services import TriageError, split_report
+
+try:  # the clue page's timeline names these events
+    from cluedesk.clues.views import EVENT_LABELS
+
+    EVENT_LABELS.setdefault("triage.labels_corrected", gettext_lazy("Triage labels corrected by staff"))
+    EVENT_LABELS.setdefault("triage.place_corrected", gettext_lazy("Place corrected by staff"))
+    EVENT_LABELS.setdefault("triage.report_split", gettext_lazy("A report was split off into a new clue"))
+except ImportError:  # pragma: no cover - the clues app is always there
+    pass
+
+FAILED_FORM_ATTR = "_triage_failed_form"  # read by the card's template tag on a refused POST
+
+
+def _is_htmx(request: HttpRequest) -> bool:
+    return bool(request.headers.get("HX-Request"))
+
+
+def _triage_clue(request: HttpRequest, public_id: str) -> Clue:
+    clue: Clue = get_visible_or_404(request.user, Clue.objects.select_related("division"), "triage",
+                                    public_id=public_id)
+    return clue
+
+
+def _back(clue: Clue) -> HttpResponse:
+    response = redirect(f"/staff/clues/{clue.public_id}/#triage-card")
+    response.status_code = 303
+    return response
+
+
+def _refused(request: HttpRequest, clue: Clue, error: str, form: CorrectionForm | None = None) -> HttpResponse:
+    if _is_htmx(request):
+        return render(request, "triage/_card.html", card_context(request.user, clue, form=form, error=error))
+    from cluedesk.clues.views import clue_page
+
+    if form is not None:
+        setattr(request, FAILED_FORM_ATTR, (form, error))
+    return clue_page(request, clue, status=400, error=error)
+
+
+@require_POST
+@staff_required()
+def correct_view(request: HttpRequest, public_id: str) -> HttpResponse:
+    clue = _triage_clue(request, public_id)
+    form = CorrectionForm(request.POST, user=request.user, clue=clue)
+    if not form.is_valid():
+        return _refused(request, clue, _("Please correct the triage form."), form)
+    data = form.cleaned_data
+    try:
+        outcome = correct(clue, acting_user=request.user, category=data["category"], industry=data["industry"],
+                          umbrella=data["umbrella"] == "yes", division_code=data["place"] or None)
+    except TriageError as exc:
+        return _refused(request, clue, str(exc), form)
+    done = (_("Saved: triage will no longer change what you corrected.") if outcome.changed
+            else _("Nothing changed: it was already so."))
+    if _is_htmx(request):
+        clue.refresh_from_db()
+        return render(request, "triage/_card.html", card_context(request.user, clue, done=done))
+    messages.success(request, done) if outcome.changed else messages.info(request, done)
+    return _back(clue)
+
+
+@require_POST
+@staff_required()
+def split_view(request: HttpRequest, public_id: str, report_id: int) -> HttpResponse:
+    from cluedesk.intake.models import Report
+
+    clue = _triage_clue(request, public_id)
+    report = Report.objects.filter(pk=report_id, clue=clue).first()
+    if report is None:
+        raise Http404
+    try:
+        new = split_report(report, acting_user=request.user)
+    except TriageError as exc:
+        return _refused(request, clue, str(exc))
+    messages.success(request, _("Report #%(report)s is now clue %(new)s, split off from %(old)s.")
+                     % {"report": report.pk, "new": new.public_id, "old": clue.public_id})
+    response = redirect(f"/staff/clues/{new.public_id}/")
+    response.status_code = 303
+    return response
+
