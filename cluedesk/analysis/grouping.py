@@ -11,7 +11,7 @@ from collections.abc import Hashable, Iterable
 from dataclasses import dataclass, field
 from typing import Any
 
-from .matching import NAME_KEY_ROWS, Analysis, PairModel
+from .matching import NAME_KEY_ROWS, Analysis, NameCounts, PairModel
 
 MAX_CANDIDATES = 40
 
@@ -36,15 +36,23 @@ class Decision:
 
 
 def decide(analysis: Analysis, candidates: Iterable[Candidate], model: PairModel) -> Decision:
-    """The clue whose reports best match, when its best match clears the model's threshold."""
+    """The clue whose reports best match, when its best match clears the model's threshold.
+
+    A clue with any candidate report that looks like a twin of this one (``twin_veto``: the
+    texts overlap while people or dates conflict) is not offered: a twin that slipped into the
+    clue earlier would otherwise pull its twin's later windows in."""
     best: dict[Hashable, float] = {}
+    twins: set[Hashable] = set()
     for cand in candidates:
-        p = model.probability(analysis, cand.analysis)
+        p, twin = model.assess(analysis, cand.analysis)
+        if twin:
+            twins.add(cand.clue)
         if p > best.get(cand.clue, -1.0):
             best[cand.clue] = p
-    if not best:
-        return Decision(None, 0.0, best)
-    clue, p = max(best.items(), key=lambda kv: kv[1])
+    offered = {clue: p for clue, p in best.items() if clue not in twins}
+    if not offered:
+        return Decision(None, max(best.values(), default=0.0), best)
+    clue, p = max(offered.items(), key=lambda kv: kv[1])
     return Decision(clue if p >= model.threshold else None, p, best)
 
 
@@ -54,9 +62,11 @@ class MemoryIndex:
     def __init__(self) -> None:
         self.keys: dict[int, list[Hashable]] = defaultdict(list)
         self.records: dict[Hashable, tuple[Hashable, Analysis]] = {}
+        self.order: dict[Hashable, int] = {}  # arrival order: the database's entry id
 
     def add(self, record: Hashable, clue: Hashable, analysis: Analysis) -> None:
         self.records[record] = (clue, analysis)
+        self.order.setdefault(record, len(self.order))
         for key in set(analysis.band_keys()) | set(analysis.entity_keys()) | set(analysis.name_keys()):
             self.keys[key].append(record)
 
@@ -67,13 +77,17 @@ class MemoryIndex:
         for key in set(analysis.name_keys()):
             counts.update(self.keys.get(key, [])[-NAME_KEY_ROWS:])
         out = []
-        for record, shared in counts.most_common(limit):
+        # as the database picks them (most shared keys, then the newest entries) and returns
+        # them (most shared keys, then the oldest)
+        best = sorted(counts.items(), key=lambda kv: (-kv[1], -self.order[kv[0]]))[:limit]
+        for record, shared in sorted(best, key=lambda kv: (-kv[1], self.order[kv[0]])):
             clue, other = self.records[record]
             out.append(Candidate(record, clue, other, shared))
         return out
 
 
-def training_pairs(items: Iterable[tuple[Hashable, Hashable, Analysis]]) -> tuple[Any, Any]:
+def training_pairs(items: Iterable[tuple[Hashable, Hashable, Analysis]],
+                   names: NameCounts | None = None) -> tuple[Any, Any]:
     """Pair vectors and same-matter labels, as the online lookup would meet them: each item is
     compared with the candidates the index offers among the items before it."""
     import numpy as np
@@ -84,7 +98,7 @@ def training_pairs(items: Iterable[tuple[Hashable, Hashable, Analysis]]) -> tupl
     vectors, labels = [], []
     for record, matter, analysis in items:
         for cand in index.candidates(analysis):
-            vectors.append(pair_vector(analysis, cand.analysis))
+            vectors.append(pair_vector(analysis, cand.analysis, names))
             labels.append(int(cand.clue == matter))
         index.add(record, matter, analysis)
     return np.asarray(vectors), np.asarray(labels)

@@ -101,13 +101,40 @@ def _place_overlap(a: set[str], b: set[str]) -> tuple[float, float, float]:
     return 1.0, inter / len(small), 1.0 if inter == 0 else 0.0
 
 
+MISSED_KINDS = ("names", "dates", "month_days", "places", "amounts")
 FEATURES = ["jaccard", "containment", "len_ratio", "short"] + [
     f"{k}_{s}" for k in ENTITY_KINDS for s in ("both", "overlap", "conflict")
 ] + ["contain_x_names", "contain_x_conflicts", "evidence", "conflicts", "shared_names", "charge_same",
-     "charge_differs", "short_x_names", "short_x_charge"]
+     "charge_differs", "short_x_names", "short_x_charge", "names_rarity", "short_x_rarity", "charge_x_rarity"] + [
+    f"{k}_missed" for k in MISSED_KINDS]
 
 
-def pair_vector(a: Analysis, b: Analysis) -> np.ndarray:
+@dataclass
+class NameCounts:
+    """How many matters of the training tips name each person (``X某``): a shared rare name
+    (何1某, 翟某某) says more than a shared 李某. ``matters``: how many matters were counted."""
+
+    counts: dict[str, int]
+    matters: int
+
+    def rarity(self, shared: set[str], a: Analysis, b: Analysis) -> float:
+        """1 for a name no other matter uses, 0 for a name in every matter (the rarest shared
+        name counts). In training, a tip's own matter is left out of the counts (its
+        ``extra["matter_names"]``), so that training pairs see names as new reports will."""
+        if not shared or self.matters < 2:
+            return 0.0
+        own = [x.extra["matter_names"] for x in (a, b) if "matter_names" in x.extra]
+        if len(own) == 2 and a.extra.get("matter") == b.extra.get("matter"):
+            own = own[:1]
+        scale = math.log1p(self.matters)
+        best = 0.0
+        for name in shared:
+            n = self.counts.get(name, 0) - sum(1 for names in own if name in names)
+            best = max(best, 1.0 - math.log1p(max(0, n)) / scale)
+        return best
+
+
+def pair_vector(a: Analysis, b: Analysis, names: NameCounts | None = None) -> np.ndarray:
     if a.signature.shape != (NUM_PERM,) or b.signature.shape != (NUM_PERM,):
         raise ValueError("signature of the wrong size")
     j = jaccard_estimate(a.signature, b.signature) if a.shingles and b.shingles else 0.0
@@ -127,9 +154,32 @@ def pair_vector(a: Analysis, b: Analysis) -> np.ndarray:
     ca, cb = a.extra.get("charge"), b.extra.get("charge")
     same_charge = 1.0 if ca and cb and ca == cb else 0.0
     short = values[3]
+    rarity = names.rarity(a.entities.names & b.entities.names, a, b) if names is not None else 0.0
     values += [containment * names_overlap, containment * conflicts, evidence, conflicts, shared, same_charge,
-               1.0 if ca and cb and ca != cb else 0.0, short * names_overlap, short * same_charge]
+               1.0 if ca and cb and ca != cb else 0.0, short * names_overlap, short * same_charge,
+               rarity, short * rarity, same_charge * rarity]
+    # texts that overlap but whose people, dates, places or amounts do not: a twin or template
+    for kind in MISSED_KINDS:
+        base = 4 + 3 * ENTITY_KINDS.index(kind)
+        values.append(containment * values[base] * (1.0 - values[base + 1]))
     return np.asarray(values, dtype=np.float64)
+
+
+_CONTAINMENT = FEATURES.index("containment")
+_CONFLICTS = [FEATURES.index(f"{k}_conflict") for k in ("names", "dates", "month_days", "year_months")]
+_NAMES_BOTH, _NAMES_OVERLAP = FEATURES.index("names_both"), FEATURES.index("names_overlap")
+
+
+def twin_veto(vector: np.ndarray, containment: float = 0.5, names_overlap: float = 0.8) -> bool:
+    """A pair whose texts largely overlap while its people, dates or months conflict, or whose
+    people only partly agree, is a twin or a template (different matters, same wording): in
+    the training pairs such pairs are almost never one matter, yet many shared names can
+    outweigh the conflict in a linear score."""
+    if vector[_CONTAINMENT] <= containment:
+        return False
+    if any(vector[i] for i in _CONFLICTS):
+        return True
+    return bool(vector[_NAMES_BOTH] and vector[_NAMES_OVERLAP] < names_overlap)
 
 
 @dataclass
@@ -137,28 +187,43 @@ class PairModel:
     weights: np.ndarray
     bias: float
     threshold: float = 0.5
+    names: NameCounts | None = None
+    veto: dict[str, float] | None = None  # twin_veto's arguments; None: no veto
+
+    def assess(self, a: Analysis, b: Analysis) -> tuple[float, bool]:
+        """(probability of one matter, whether the pair looks like a twin: see ``twin_veto``)."""
+        vector = pair_vector(a, b, self.names)
+        if self.veto is not None and twin_veto(vector, **self.veto):
+            return 0.0, True
+        z = float(vector @ self.weights) + self.bias
+        return 1.0 / (1.0 + math.exp(-max(-30.0, min(30.0, z)))), False
 
     def probability(self, a: Analysis, b: Analysis) -> float:
-        z = float(pair_vector(a, b) @ self.weights) + self.bias
-        return 1.0 / (1.0 + math.exp(-max(-30.0, min(30.0, z))))
+        return self.assess(a, b)[0]
 
     @classmethod
-    def fit(cls, vectors: np.ndarray, labels: np.ndarray, threshold: float = 0.5) -> PairModel:
+    def fit(cls, vectors: np.ndarray, labels: np.ndarray, threshold: float = 0.5, names: NameCounts | None = None,
+            veto: dict[str, float] | None = None) -> PairModel:
         from sklearn.linear_model import LogisticRegression
 
-        model = LogisticRegression(C=1.0, max_iter=1000)
+        model = LogisticRegression(C=1.0, max_iter=2000)
         model.fit(vectors, labels)
-        return cls(model.coef_[0].astype(np.float64), float(model.intercept_[0]), threshold)
+        return cls(model.coef_[0].astype(np.float64), float(model.intercept_[0]), threshold, names, veto)
 
     def to_json(self) -> dict[str, Any]:
-        return {"features": FEATURES, "weights": [round(float(w), 6) for w in self.weights],
-                "bias": round(self.bias, 6), "threshold": self.threshold}
+        data: dict[str, Any] = {"features": FEATURES, "weights": [round(float(w), 6) for w in self.weights],
+                                "bias": round(self.bias, 6), "threshold": self.threshold, "veto": self.veto}
+        if self.names is not None:
+            data["name_matters"] = {"matters": self.names.matters, "counts": dict(sorted(self.names.counts.items()))}
+        return data
 
     @classmethod
     def from_json(cls, data: dict[str, Any]) -> PairModel:
         if data.get("features") != FEATURES:
             raise ValueError("pair model was trained on other features; retrain it")
-        return cls(np.asarray(data["weights"], dtype=np.float64), float(data["bias"]), float(data["threshold"]))
+        names = data.get("name_matters")
+        return cls(np.asarray(data["weights"], dtype=np.float64), float(data["bias"]), float(data["threshold"]),
+                   NameCounts(dict(names["counts"]), int(names["matters"])) if names else None, data.get("veto"))
 
     def save(self, path: Path) -> None:
         path.write_text(json.dumps(self.to_json(), indent=1), encoding="utf-8")

@@ -8,7 +8,11 @@ import numpy as np
 
 from cluedesk.analysis.charges import ChargeModel
 from cluedesk.analysis.grouping import training_pairs
-from cluedesk.analysis.matching import Analysis, PairModel, analyze, pair_vector
+from cluedesk.analysis.matching import Analysis, NameCounts, PairModel, analyze, pair_vector
+
+# chosen by cross-validation inside the training part of the dev split (docs/triage.md)
+THRESHOLD = 0.3
+VETO = {"containment": 0.5, "names_overlap": 0.8}
 
 
 def staff_pairs() -> list[tuple[Analysis, Analysis, bool]]:
@@ -50,13 +54,11 @@ def out_of_fold_charges(tips: list[dict[str, Any]], folds: int = 3) -> list[str]
 
 
 def train_models(tips: list[dict[str, Any]], staff_pairs: list[tuple[Analysis, Analysis, bool]] = (),  # type: ignore[assignment]
-                 threshold: float = 0.5, stop_shingles: bool = False) -> tuple[ChargeModel, PairModel]:
+                 threshold: float = THRESHOLD, stop_shingles: bool = False) -> tuple[ChargeModel, PairModel]:
     """``tips``: dicts with ``text``, ``matter`` and ``charges`` (the first is the main one).
 
     With ``stop_shingles`` the set of too-common shingles is learned from these tips first
     (the evaluation does this; the product keeps the shipped set, which its index was built with)."""
-    import random
-
     from cluedesk.analysis import text as text_features
 
     texts = [t["text"] for t in tips]
@@ -64,21 +66,41 @@ def train_models(tips: list[dict[str, Any]], staff_pairs: list[tuple[Analysis, A
         text_features.set_stop_shingles(text_features.stop_shingles_from(texts))
     charge = ChargeModel.fit(texts, [t["charges"][0] for t in tips])
     predicted = out_of_fold_charges(tips)
+    return charge, fit_pair_model(tips, predicted, staff_pairs, threshold)
+
+
+def fit_pair_model(tips: list[dict[str, Any]], predicted: list[str],
+                   staff_pairs: list[tuple[Analysis, Analysis, bool]] = (),  # type: ignore[assignment]
+                   threshold: float = THRESHOLD) -> PairModel:
+    """The same-matter model from labelled tips whose charges are ``predicted`` (out of fold)."""
+    import random
+    from collections import defaultdict
+
     items = []
+    matter_names: dict[Any, set[str]] = defaultdict(set)
     for tip, label in zip(tips, predicted, strict=True):
         analysis = analyze(tip["text"])
         analysis.extra["charge"] = label
         items.append((tip["id"], tip["matter"], analysis))
+        matter_names[tip["matter"]] |= analysis.entities.names
+    counts: dict[str, int] = defaultdict(int)
+    for found in matter_names.values():
+        for name in found:
+            counts[name] += 1
+    names = NameCounts(dict(counts), len(matter_names))
+    for _id, matter, analysis in items:  # a pair's own matters are left out of the name counts
+        analysis.extra["matter"] = matter
+        analysis.extra["matter_names"] = matter_names[matter]
     xs, ys = [], []
     for i in range(2):  # two orders of arrival give the model more varied pairs
         order = list(items)
         if i:
             random.Random(i).shuffle(order)
-        x, y = training_pairs(order)
+        x, y = training_pairs(order, names)
         xs.append(x)
         ys.append(y)
     if staff_pairs:
         # a staff decision counts more than a pair from the training file
-        xs.append(np.repeat(np.asarray([pair_vector(a, b) for a, b, _ in staff_pairs]), 5, axis=0))
+        xs.append(np.repeat(np.asarray([pair_vector(a, b, names) for a, b, _ in staff_pairs]), 5, axis=0))
         ys.append(np.repeat(np.asarray([int(s) for _, _, s in staff_pairs]), 5))
-    return charge, PairModel.fit(np.concatenate(xs), np.concatenate(ys), threshold)
+    return PairModel.fit(np.concatenate(xs), np.concatenate(ys), threshold, names, dict(VETO))
