@@ -67,6 +67,9 @@ def _index() -> tuple[dict[str, Division], ahocorasick.Automaton]:
 
 
 TOWNS_FILE = "towns.tsv.gz"
+# zones and farms rather than towns: many places have one of that name ("高新技术产业开发区"),
+# and the gazetteer lists only some of them, so alone such a name says little
+_GENERIC_TOWN = re.compile(r"(开发区|园区|示范区|新区|管理区|工业区|度假区|经济区|试验区|农场|林场|管委会)$")
 
 
 @lru_cache(maxsize=1)
@@ -83,9 +86,9 @@ def _towns() -> ahocorasick.Automaton:
             name, codes = line.rstrip("\n").split("\t")
             known = tuple(c for c in codes.split(",") if c in divisions)
             if known and name not in _index_names():
-                automaton.add_word(name, (name, known))
+                automaton.add_word(name, (name, known, bool(_GENERIC_TOWN.search(name))))
     if len(automaton) == 0:
-        automaton.add_word("\x00", ("\x00", ()))
+        automaton.add_word("\x00", ("\x00", (), False))
     automaton.make_automaton()
     return automaton
 
@@ -119,8 +122,8 @@ def place_support(text: str, *, towns: bool = True) -> tuple[dict[str, float], d
 
     A division's full name counts 1, a short name 0.6, shared among the divisions it may mean;
     a county's short form counts only beside its city or province. With ``towns``, a town or
-    sub-district name votes for its county; a town name found in several counties counts only
-    for those whose city or province the text also names."""
+    sub-district name votes for its county; a town name found in several counties, or a zone's
+    or farm's name (开发区, 农场 …), counts only for those whose city or province the text also names."""
     divisions, _ = _index()
     found = mentions(text)
     support: dict[str, float] = {}
@@ -137,11 +140,12 @@ def place_support(text: str, *, towns: bool = True) -> tuple[dict[str, float], d
             support[code] = support.get(code, 0.0) + weight
             first.setdefault(code, end)
     if towns and text:
-        for end, (_name, codes) in _towns().iter_long(text):
-            if len(codes) > 1:
-                codes = tuple(c for c in codes if c in support or any(p in seen for p in divisions[c].parent_codes))
-            for code in codes:
-                support[code] = support.get(code, 0.0) + 1.0 / len(codes)
+        for end, (_name, town_codes, generic) in _towns().iter_long(text):
+            if len(town_codes) > 1 or generic:
+                town_codes = tuple(c for c in town_codes
+                                   if c in support or any(p in seen for p in divisions[c].parent_codes))
+            for code in town_codes:
+                support[code] = support.get(code, 0.0) + 1.0 / len(town_codes)
                 first.setdefault(code, end)
     return support, first
 

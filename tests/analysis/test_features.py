@@ -137,6 +137,12 @@ def test_resolve_place_knows_towns_below_the_county() -> None:
     assert resolve_place("在城关镇") is None
 
 
+def test_a_zone_name_alone_does_not_place_a_tip() -> None:
+    # the gazetteer knows one "高新技术产业开发区" (in 涿州市), but most cities have one
+    assert resolve_place("在郑州高新技术产业开发区秦庄村美容美发店")[0] == "410100"
+    assert resolve_place("在高新技术产业开发区") is None
+
+
 def test_a_clue_takes_the_place_most_of_its_reports_point_at() -> None:
     from cluedesk.analysis.places import vote_division
 
@@ -151,3 +157,62 @@ def test_a_county_and_its_own_city_do_not_conflict_but_two_counties_do() -> None
     assert _place_overlap({"d:120000", "d:120100"}, {"d:120112"}) == (1.0, 1.0, 0.0)  # 天津市 / 津南区
     assert _place_overlap({"d:341600"}, {"d:341602", "药都大道"}) == (1.0, 1.0, 0.0)  # 亳州市 / 谯城区
     assert _place_overlap({"d:341602"}, {"d:120112"}) == (1.0, 0.0, 1.0)
+
+
+# a twin that keeps the victims' names: only the suspect, date and place differ
+HALF_TWIN = ("2008年4月23日晚11时许，袁某与妻子等人在平湖市当湖街道零点酒吧大厅内娱乐，因琐事袁某与被害人金某发生争执，"
+             "后袁某随手从卡座上拿起一个啤酒瓶，砸碎后戳在被害人金某的左脸，致使被害人金某受伤。经平湖市公安局法医学鉴定，"
+             "被害人金某所受损伤属轻伤。")
+
+
+def test_twin_veto_refuses_overlapping_texts_whose_people_or_dates_differ() -> None:
+    from cluedesk.analysis.matching import twin_veto
+
+    assert twin_veto(pair_vector(analyze(HALF_TWIN), analyze(ORIGINAL)))
+    assert not twin_veto(pair_vector(analyze(RE_REPORT), analyze(ORIGINAL)))
+
+
+def test_a_rare_shared_name_counts_more_and_a_pairs_own_matters_are_left_out() -> None:
+    from cluedesk.analysis.matching import FEATURES, NameCounts
+
+    names = NameCounts({"王某": 900, "何1某": 1}, 1000)
+    common = analyze("平湖市的王某涉嫌故意伤害")
+    rare, rare_again = analyze("平湖市的何1某涉嫌故意伤害"), analyze("何1某在平湖市持刀伤人")
+    i = FEATURES.index("names_rarity")
+    assert pair_vector(rare, rare_again, names)[i] > pair_vector(common, analyze("王某在平湖市持刀伤人"), names)[i]
+    assert pair_vector(rare, rare_again)[i] == 0.0  # without counts the feature is off
+    # in training, the one matter that names 何1某 is the pair's own: the name is then as new as on a new report
+    rare.extra.update(matter="m1", matter_names={"何1某"})
+    rare_again.extra.update(matter="m1", matter_names={"何1某"})
+    assert pair_vector(rare, rare_again, names)[i] == 1.0
+
+
+def test_a_pair_model_keeps_its_name_counts_and_veto_through_json() -> None:
+    from cluedesk.analysis.matching import FEATURES, NameCounts
+
+    model = PairModel(np.zeros(len(FEATURES)), 0.0, 0.3, NameCounts({"何1某": 2}, 10), {"containment": 0.5, "names_overlap": 0.8})
+    again = PairModel.from_json(json.loads(json.dumps(model.to_json())))
+    assert again.names == model.names and again.veto == model.veto and again.threshold == 0.3
+    assert again.assess(analyze(HALF_TWIN), analyze(ORIGINAL)) == (0.0, True)
+
+
+def test_decide_refuses_a_clue_holding_a_twin_of_the_report() -> None:
+    from cluedesk.analysis.grouping import Candidate, decide
+
+    model = PairModel.load(SHIPPED_PAIR)
+    original, half_twin = analyze(ORIGINAL), analyze(HALF_TWIN)
+    # the clue holds the original and (wrongly) its twin: a re-report of the twin must not join it
+    twin_report = analyze(HALF_TWIN.replace("晚11时许", "晚"))
+    found = decide(twin_report, [Candidate(1, "c", original), Candidate(2, "c", half_twin)], model)
+    assert found.clue is None
+    assert decide(analyze(RE_REPORT), [Candidate(1, "c", original)], model).clue == "c"
+
+
+def test_memory_index_orders_candidates_as_the_database_does() -> None:
+    from cluedesk.analysis.grouping import MemoryIndex
+
+    index = MemoryIndex()
+    for n in range(3):
+        index.add(f"r{n}", f"c{n}", analyze(ORIGINAL))
+    # all share every key: the newest are picked, then returned oldest first
+    assert [c.record for c in index.candidates(analyze(RE_REPORT), limit=2)] == ["r1", "r2"]
