@@ -29,7 +29,7 @@ def seed_demo(rng: random.Random) -> list[str]:
     # clues whose outcome has a period (a kept one, e.g. a criminal case, is never due)
     closed = [Clue.objects.get(pk=c.clue_id) for c in policy.candidates(periods) if c.days is not None]
     custodian_pk = Membership.objects.filter(role="custodian").order_by("pk").values_list("user_id", flat=True).first()
-    custodian = get_user_model().objects.filter(pk=custodian_pk).first()
+    custodian = get_user_model().objects.filter(pk=custodian_pk).first() if custodian_pk is not None else None
     if closed:
         old = closed[0]
         # closed eleven years ago: past every profile's period for its outcome, unless it is kept
