@@ -259,10 +259,16 @@ def attach_or_open(report: Any) -> tuple[Clue, dict[str, Any]]:
         info = ClueTriage.objects.create(clue=clue)
         verb = "opened"
     _index(report, clue, found)
-    # the clue's place is the vote of its reports' places (a brief tip naming none changes nothing)
-    voted = found.division_code if verb == "opened" else vote_division(list(
-        ReportIndex.objects.filter(clue=clue).exclude(division_code="").order_by("pk")
-        .values_list("division_code", flat=True)[:200]))
+    # the clue's place is the vote of its reports' places (a brief tip naming none changes nothing);
+    # once staff have set the place, a later report does not vote it away
+    if verb == "opened":
+        voted = found.division_code
+    elif LabelCorrection.objects.filter(clue=clue, field="division").exists():
+        voted = ""
+    else:
+        voted = vote_division(list(
+            ReportIndex.objects.filter(clue=clue).exclude(division_code="").order_by("pk")
+            .values_list("division_code", flat=True)[:200]))
     if voted and voted != info.division_code:
         if clue.division_id is None or _more_specific(voted, info.division_code):
             division = _division_obj(voted)

@@ -77,7 +77,8 @@ def correct_view(request: HttpRequest, public_id: str) -> HttpResponse:
             else _("Nothing changed: it was already so."))
     if _is_htmx(request):
         clue.refresh_from_db()
-        return render(request, "triage/_card.html", card_context(request.user, clue, done=done))
+        # the clue header above shows the same labels: swapped out of band so it does not go stale
+        return render(request, "triage/_card.html", {**card_context(request.user, clue, done=done), "oob": True})
     messages.success(request, done) if outcome.changed else messages.info(request, done)
     return _back(clue)
 

@@ -199,6 +199,15 @@ def test_correcting_the_place_recomputes_the_suggested_unit(org_world: Any, city
     assert clue.division_id == "430181"
 
 
+def test_a_later_report_does_not_vote_a_corrected_place_away(org_world: Any, city_reviewer: Any) -> None:
+    _r, clue = submit(ORIGINAL)
+    as_(city_reviewer).post(correct_url(clue), form_data(clue, division="430102"))
+    _again, same = submit(RE_REPORT)  # names 浏阳市 again
+    assert same.pk == clue.pk
+    clue.refresh_from_db()
+    assert clue.division_id == "430102" and ClueTriage.objects.get(clue=clue).division_code == "430102"
+
+
 def test_a_corrected_place_never_suggests_a_unit_the_clue_implicates(org_world: Any, city_reviewer: Any) -> None:
     _r, clue = submit(ORIGINAL)
     ClueTriage.objects.filter(clue=clue).update(implicated=["Furong anti-gang office"])
@@ -226,6 +235,10 @@ def test_an_htmx_correction_gets_the_card_back(org_world: Any) -> None:
     assert response.status_code == 200
     assert html.lstrip().startswith("<section") and 'id="triage-card"' in html
     assert "Saved" in html and "corrected by staff" in html
+    # the clue header shows the same labels: it comes along out of band, so it does not go stale
+    head = html[html.index('id="clue-head-category"'):]
+    assert head.startswith('id="clue-head-category" hx-swap-oob="true">Gambling')
+    assert 'id="clue-head-division" hx-swap-oob="true">' in html and 'id="clue-head-umbrella" hx-swap-oob' in html
 
 
 @pytest.mark.parametrize("changes,message", [
