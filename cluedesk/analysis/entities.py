@@ -23,6 +23,13 @@ _NAME = re.compile(
     r"(欧阳|司马|上官|诸葛|东方|皇甫|尉迟|公孙|慕容|长孙|宇文|司徒|夏侯|令狐|[\u4e00-\u9fff])"
     r"(\d?)某(某|[甲乙丙丁戊己庚辛壬癸]|\d(?![\d年月日]))?"
 )
+# a name masked by the source: 黄××, 王×1, 张XX, 李X (after NFKC: ×, X, x or *), read as the
+# surname, one × per masked character and the digit; not when the "surname" ends a word (构成××罪,
+# 实施××, 手段××, 宝马X5) or the mask is an address or a measure (香泾路XXX号, 8厘米×7厘米)
+_MASKED = re.compile(r"([\u4e00-\u9fff])([×xX*]{1,3})(\d(?=(?:19|20)\d\d年)|\d(?![\d年月日]))?(?![A-Za-z×*])"
+                     r"(?!罪|号|弄|室|栋|楼|米|路|街|区|县|市|镇|乡|村)")
+_MASKED_NOT = set("区计车成施路米门市")  # surnames more often the end of a word before a mask
+_MASKED_STOP = {"手段", "阶段", "地段", "宝马"}
 _YMD = re.compile(r"(\d{4})年(\d{1,2})月(?:(\d{1,2})[日号])?")
 _MD = re.compile(r"(?<![\d年])(\d{1,2})月(\d{1,2})[日号]")
 _AMOUNT = re.compile(r"(\d+(?:\.\d+)?)(万)?(?:余)?元")
@@ -46,6 +53,7 @@ class Entities:
     places: set[str] = field(default_factory=set)  # "d:" + division code, and local place fingerprints
     amounts: set[str] = field(default_factory=set)
     ids: set[str] = field(default_factory=set)  # phones, ID cards, bank cards, plates
+    masked: set[str] = field(default_factory=set)  # people named by a mask: 黄××, 王×1
 
     def as_dict(self) -> dict[str, list[str]]:
         return {k: sorted(v) for k, v in self.__dict__.items() if v}
@@ -63,6 +71,11 @@ def extract(norm: str) -> Entities:
         if surname not in SURNAMES and surname not in DOUBLE_SURNAMES:
             continue
         ent.names.add(m.group(0))
+    for m in _MASKED.finditer(norm):
+        surname = m.group(1)
+        if surname not in SURNAMES or surname in _MASKED_NOT or norm[max(0, m.start() - 1):m.start() + 1] in _MASKED_STOP:
+            continue
+        ent.masked.add(surname + "×" * len(m.group(2)) + (m.group(3) or ""))
     for m in _YMD.finditer(norm):
         year, month, day = m.group(1), int(m.group(2)), m.group(3)
         if not 1 <= month <= 12:

@@ -21,7 +21,7 @@ from .text import NUM_PERM, compact, jaccard_estimate, key64, minhash, normalize
 
 BANDS = 32
 ROWS = 2
-ENTITY_KINDS = ("names", "dates", "month_days", "year_months", "years", "places", "amounts", "ids")
+ENTITY_KINDS = ("names", "dates", "month_days", "year_months", "years", "places", "amounts", "ids", "masked")
 MAX_ENTITY_KEYS = 48
 MAX_NAME_KEYS = 6
 NAME_KEY_ROWS = 30
@@ -52,7 +52,7 @@ class Analysis:
         anchors = sorted(ent.year_months) + sorted(ent.years) + place_anchors(ent.places)
         if self.extra.get("charge"):
             anchors.append("charge:" + self.extra["charge"])
-        names = sorted(ent.names)
+        names = sorted(ent.names | ent.masked)
         for name in names:
             for anchor in anchors:
                 keys.append(f"np:{name}|{anchor}")
@@ -64,7 +64,7 @@ class Analysis:
     def name_keys(self) -> list[int]:
         """One key per named person: looked up apart, newest reports first, a few per name
         (a common name alone points at too many reports to read them all)."""
-        return [key64(f"n:{name}") for name in sorted(self.entities.names)[:MAX_NAME_KEYS]]
+        return [key64(f"n:{name}") for name in sorted(self.entities.names | self.entities.masked)[:MAX_NAME_KEYS]]
 
     def stored(self) -> dict[str, Any]:
         return {"sig": self.signature.tobytes(), "shingles": self.shingles, "length": self.length,

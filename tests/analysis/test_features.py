@@ -53,6 +53,24 @@ def test_name_pattern_does_not_swallow_the_year() -> None:
     assert extract(normalize("秦都区的薛某2015年12月涉嫌盗窃")).names == {"薛某"}
 
 
+def test_masked_names_are_people() -> None:
+    ent = extract(normalize("犯罪嫌疑人李×1将王×推倒在地，黄ＸＸ报警，被害人张ｘｘ受伤。在本市的李×12011年9月涉嫌故意伤害"))
+    assert ent.masked == {"李×1", "王×", "黄××", "张××"}
+    # a mask after a word, or an address or a measure, is nobody
+    ent = extract(normalize("其行为已构成××罪，实施××，以暴力手段××妇女，宝马X5小车，香泾路XXX号，8厘米×7厘米，人民币××元"))
+    assert not ent.masked and not ent.names
+
+
+def test_a_masked_name_is_a_person_key_and_a_pair_feature() -> None:
+    from cluedesk.analysis.matching import FEATURES
+
+    long = analyze("9月8日，犯罪嫌疑人李×1在本市通州区潞城镇某村某养殖场内，因琐事与同事王×发生纠纷，将王×推倒在地。")
+    brief = analyze("在本市的李×12011年9月涉嫌故意伤害，我亲眼看到的。")
+    assert set(brief.name_keys()) <= set(long.name_keys()) and brief.name_keys()
+    vector = pair_vector(brief, long)
+    assert vector[FEATURES.index("masked_both")] == 1.0 and vector[FEATURES.index("masked_overlap")] == 1.0
+
+
 def test_resolve_place_gives_the_county_with_its_code() -> None:
     assert resolve_place("浙江省平湖市当湖街道零点酒吧") == ("330482", "平湖市", 3)
     assert resolve_place("在咸阳市秦都区人民西路") == ("610402", "秦都区", 3)
