@@ -72,6 +72,9 @@ _UNIT = re.compile(r"([\u4e00-\u9fff]{2,14}?(?:公安局|公安分局|派出所|
                    r"国土资源局|自然资源局|交警大队|城管局|村委会|街道办事处|管理局|税务局))")
 
 
+_LEAD = re.compile(r"^(?:我要|实名|群众|有人)?(?:听说|据说|反映|举报|怀疑|发现|报警|报案|希望|要求|联系|投诉|找过|找了)+")
+
+
 @dataclass(frozen=True)
 class Labels:
     category: str
@@ -104,6 +107,8 @@ def umbrella(norm: str) -> tuple[bool, tuple[str, ...]]:
         if _SHIELD.search(sentence) and _OFFICIAL.search(sentence):
             flagged = True
             for unit in _UNIT.findall(sentence):
+                # a reporter's lead words ("听说集里派出所…") are not part of the unit's name
+                unit = _LEAD.sub("", unit)
                 unit = re.sub(r"^(在|被|由|向|对|是|系|和|与|及|的)", "", unit)
                 if unit not in implicated:
                     implicated.append(unit)

@@ -128,6 +128,11 @@ def test_umbrella_flags_officials_and_names_the_unit() -> None:
     assert umbrella(normalize("王某在路边殴打李某。")) == (False, ())
 
 
+def test_a_reporters_lead_words_are_not_part_of_the_implicated_unit() -> None:
+    flagged, units = umbrella(normalize("听说集里派出所收了好处，一直包庇他们。我要举报浏阳市公安局有人充当保护伞。"))
+    assert flagged and units == ("集里派出所", "浏阳市公安局")
+
+
 def test_label_uses_keywords_when_there_is_no_charge() -> None:
     result = label(normalize("村里有人开设赌场，每晚赌资上万元"))
     assert result.category == "gambling"
