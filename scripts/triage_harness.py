@@ -54,22 +54,26 @@ def splits(tips: list[dict[str, Any]], cv: list[int] | None) -> list[tuple[str, 
     return [(f"cv{k}", *split_by_matter(train, seed=k)) for k in cv]
 
 
-def charges(train: list[dict[str, Any]], test: list[dict[str, Any]]) -> tuple[list[str], list[str]]:
-    """(test charges from a model fit on all of train, out-of-fold train charges), cached."""
+Top = tuple[str, dict[str, float]]
+
+
+def charges(train: list[dict[str, Any]], test: list[dict[str, Any]]) -> tuple[list[Top], list[Top]]:
+    """(test charges and top-5 scores from a model fit on all of train, the same out of fold for
+    train), cached."""
     from cluedesk.analysis.charges import ChargeModel
     from cluedesk.triage import training
 
     CACHE.mkdir(parents=True, exist_ok=True)
     # keyed by the tips and the charge model's code: a changed model is fitted again
     code = hashlib.blake2b(CHARGES_PY.read_bytes(), digest_size=4).hexdigest()
-    path = CACHE / f"charges-{_digest(train, test)}-{code}.json"
+    path = CACHE / f"charges-{_digest(train, test)}-{code}-top.json"
     if path.exists():
         data = json.loads(path.read_text())
-        return data["test"], data["oof"]
+        return [tuple(x) for x in data["test"]], [tuple(x) for x in data["oof"]]  # type: ignore[misc]
     t0 = time.process_time()
     model = ChargeModel.fit([t["text"] for t in train], [t["charges"][0] for t in train])
-    test_pred = model.predict([t["text"] for t in test])
-    oof = training.out_of_fold_charges(train)
+    test_pred = model.top([t["text"] for t in test])
+    oof = training.out_of_fold_top(train)
     path.write_text(json.dumps({"test": test_pred, "oof": oof}))
     print(f"charges fitted in {time.process_time() - t0:.0f} s cpu", file=sys.stderr)
     return test_pred, oof
@@ -85,13 +89,13 @@ def hard_pairs(test: list[dict[str, Any]]) -> list[tuple[Any, Any]]:
     return pairs
 
 
-def group(test: list[dict[str, Any]], test_charges: list[str], pair: Any) -> dict[Any, Any]:
+def group(test: list[dict[str, Any]], test_charges: list[Top], pair: Any) -> dict[Any, Any]:
     """Each test tip, in file order, attached to the clue ``decide`` picks or a new one."""
     index = MemoryIndex()
     clue_of: dict[Any, Any] = {}
-    for n, (tip, charge) in enumerate(zip(test, test_charges, strict=True)):
+    for n, (tip, (charge, scores)) in enumerate(zip(test, test_charges, strict=True)):
         analysis = analyze(tip["text"])
-        analysis.extra["charge"] = charge
+        analysis.extra["charge"], analysis.extra["charge_scores"] = charge, scores
         decision = decide(analysis, index.candidates(analysis), pair)
         clue = decision.clue if decision.clue is not None else f"c{n}"
         clue_of[tip["id"]] = clue

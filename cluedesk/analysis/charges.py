@@ -3,6 +3,7 @@ tips; a tip that names its charge outright ("涉嫌盗窃") gets that charge wha
 
 from __future__ import annotations
 
+import math
 import pickle
 import re
 from collections.abc import Iterable, Sequence
@@ -73,6 +74,19 @@ class ChargeModel:
             if label is not None:
                 values[row, index[label]] = max(values[row].max(), 0.0) + 2.0
         return values
+
+    def top(self, texts: Iterable[str], k: int = 5, scale: float = 4.0, *,
+            normalized: bool = False) -> list[tuple[str, dict[str, float]]]:
+        """Each text's charge and its top-``k`` charges' softmax scores (of the decision scores ×
+        ``scale``): comparable between reports, so a clue can add them up and a pair compare them."""
+        out = []
+        for row in self.scores(texts, normalized=normalized):
+            best = sorted(range(len(row)), key=lambda i: -row[i])[:k]
+            peak = float(row[best[0]])
+            weights = {self.labels[i]: math.exp(scale * (float(row[i]) - peak)) for i in best}
+            total = sum(weights.values())
+            out.append((self.labels[best[0]], {name: round(v / total, 4) for name, v in weights.items()}))
+        return out
 
     def predict(self, texts: Iterable[str]) -> list[str]:
         return [self.labels[i] for i in self.scores(texts).argmax(axis=1)]

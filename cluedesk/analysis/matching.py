@@ -72,9 +72,11 @@ class Analysis:
 
     @classmethod
     def from_stored(cls, sig: bytes, shingles: int, length: int, entities: dict[str, list[str]],
-                    charge: str = "") -> Analysis:
-        return cls("", np.frombuffer(sig, dtype=np.uint32), shingles, Entities.from_dict(entities), length,
-                   {"charge": charge} if charge else {})
+                    charge: str = "", charge_scores: dict[str, float] | None = None) -> Analysis:
+        extra: dict[str, Any] = {"charge": charge} if charge else {}
+        if charge and charge_scores:
+            extra["charge_scores"] = charge_scores
+        return cls("", np.frombuffer(sig, dtype=np.uint32), shingles, Entities.from_dict(entities), length, extra)
 
 
 def analyze(text: str) -> Analysis:
@@ -106,7 +108,7 @@ FEATURES = ["jaccard", "containment", "len_ratio", "short"] + [
     f"{k}_{s}" for k in ENTITY_KINDS for s in ("both", "overlap", "conflict")
 ] + ["contain_x_names", "contain_x_conflicts", "evidence", "conflicts", "shared_names", "charge_same",
      "charge_differs", "short_x_names", "short_x_charge", "names_rarity", "short_x_rarity", "charge_x_rarity"] + [
-    f"{k}_missed" for k in MISSED_KINDS]
+    f"{k}_missed" for k in MISSED_KINDS] + ["charge_soft", "short_x_soft"]
 
 
 @dataclass
@@ -132,6 +134,18 @@ class NameCounts:
             n = self.counts.get(name, 0) - sum(1 for names in own if name in names)
             best = max(best, 1.0 - math.log1p(max(0, n)) / scale)
         return best
+
+
+def _flatter(x: Analysis, scores: dict[str, float]) -> dict[str, float]:
+    """Stored top-5 charge scores (softmax of the decision scores × 4, as a clue adds them up) at
+    half the scale (× 2): the square roots renormalized (chosen by CV inside the training part).
+    Kept in ``extra``: the new report meets up to 40 candidates."""
+    flat = x.extra.get("charge_flat")
+    if flat is None:
+        roots = {k: math.sqrt(max(0.0, float(v))) for k, v in scores.items()}
+        total = sum(roots.values()) or 1.0
+        flat = x.extra["charge_flat"] = {k: v / total for k, v in roots.items()}
+    return flat  # type: ignore[no-any-return]
 
 
 def pair_vector(a: Analysis, b: Analysis, names: NameCounts | None = None) -> np.ndarray:
@@ -162,6 +176,13 @@ def pair_vector(a: Analysis, b: Analysis, names: NameCounts | None = None) -> np
     for kind in MISSED_KINDS:
         base = 4 + 3 * ENTITY_KINDS.index(kind)
         values.append(containment * values[base] * (1.0 - values[base + 1]))
+    # a soft charge agreement: the score each report's top charges give the other's charge (a
+    # brief tip names its offence; a long window's guess may rank it second)
+    soft = same_charge
+    sa, sb = a.extra.get("charge_scores"), b.extra.get("charge_scores")
+    if ca and cb and sa and sb:
+        soft = max(_flatter(a, sa).get(cb, 0.0), _flatter(b, sb).get(ca, 0.0))
+    values += [soft, short * soft]
     return np.asarray(values, dtype=np.float64)
 
 

@@ -9,7 +9,6 @@ transaction with one ledger event, and leave labelled data behind for retraining
 from __future__ import annotations
 
 import json
-import math
 import time
 from collections import Counter
 from dataclasses import dataclass
@@ -76,13 +75,8 @@ def _charge(analysis: Analysis) -> tuple[str, dict[str, float]]:
     model = engine.charge_model()
     if model is None:
         return "", {}
-    row = model.scores([analysis.norm], normalized=True)[0]
-    top = sorted(range(len(row)), key=lambda i: -row[i])[:5]
     # softmax over the top scores: comparable between reports, so a clue can add them up
-    peak = float(row[top[0]])
-    weights = {model.labels[i]: math.exp(4.0 * (float(row[i]) - peak)) for i in top}
-    total = sum(weights.values())
-    return model.labels[top[0]], {k: round(v / total, 4) for k, v in weights.items()}
+    return model.top([analysis.norm], normalized=True)[0]
 
 
 def _division_code(report: Any, analysis: Analysis) -> str:
@@ -103,6 +97,8 @@ def examine(report: Any) -> Found:
     analysis = analyze(report_text(report))
     charge, scores = _charge(analysis)
     analysis.extra["charge"] = charge
+    if scores:
+        analysis.extra["charge_scores"] = scores
     return Found(analysis, charge, scores, _division_code(report, analysis))
 
 
@@ -122,7 +118,7 @@ def _candidate_sql(bands: int, entities: int, names: int, limit: int, exclude: b
         hits.append(f"SELECT entry_id FROM (SELECT entry_id FROM {entity} WHERE key = %s "  # noqa: S608
                     f"ORDER BY entry_id DESC LIMIT {NAME_KEY_ROWS}) AS n{i}")
     closed = ",".join(["%s"] * len(CLOSED))
-    return (f"SELECT r.id, r.clue_id, r.signature, r.shingles, r.length, r.entities, r.charge, t.shared "  # noqa: S608
+    return (f"SELECT r.id, r.clue_id, r.signature, r.shingles, r.length, r.entities, r.charge, r.charge_scores, t.shared "  # noqa: S608
             f"FROM (SELECT entry_id, COUNT(*) AS shared FROM ({' UNION ALL '.join(hits)}) AS h "
             f"GROUP BY entry_id ORDER BY shared DESC, entry_id DESC LIMIT {int(limit)}) AS t "
             f"JOIN {ReportIndex._meta.db_table} r ON r.id = t.entry_id JOIN {clue} c ON c.id = r.clue_id "
@@ -148,11 +144,13 @@ def candidates(analysis: Analysis, exclude_clue: int | None = None,
         cur.execute(sql, params)
         rows = cur.fetchall()
     found = []
-    for pk, clue_id, sig, shingles, length, entities, charge, shared in rows:
+    for pk, clue_id, sig, shingles, length, entities, charge, scores, shared in rows:
         if isinstance(entities, str):
             entities = json.loads(entities)
+        if isinstance(scores, str):
+            scores = json.loads(scores)
         found.append(Candidate(pk, clue_id, Analysis.from_stored(bytes(sig), shingles, length, entities or {},
-                                                                 charge or ""), int(shared)))
+                                                                 charge or "", scores or None), int(shared)))
     found.sort(key=lambda c: (-c.shared_keys, c.record))
     return found
 
@@ -297,7 +295,7 @@ def similar_clues(clue: Clue, limit: int = 5) -> list[tuple[Clue, float]]:
     best: dict[int, float] = {}
     for entry in ReportIndex.objects.filter(clue=clue)[:20]:
         mine = Analysis.from_stored(bytes(entry.signature), entry.shingles, entry.length, entry.entities,
-                                    entry.charge)
+                                    entry.charge, entry.charge_scores)
         for cand in candidates(mine, exclude_clue=clue.pk):
             p = model.probability(mine, cand.analysis)
             if p > best.get(int(cand.clue), 0.0):  # type: ignore[call-overload]

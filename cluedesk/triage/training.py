@@ -21,13 +21,19 @@ def staff_pairs() -> list[tuple[Analysis, Analysis, bool]]:
 
     out = []
     for label in PairLabel.objects.select_related("first", "second").order_by("-pk")[:20000]:
-        a, b = (Analysis.from_stored(bytes(e.signature), e.shingles, e.length, e.entities, e.charge)
+        a, b = (Analysis.from_stored(bytes(e.signature), e.shingles, e.length, e.entities, e.charge,
+                                           e.charge_scores)
                 for e in (label.first, label.second))
         out.append((a, b, label.same))
     return out
 
 
 def out_of_fold_charges(tips: list[dict[str, Any]], folds: int = 3) -> list[str]:
+    """Each tip's out-of-fold charge (see ``out_of_fold_top``)."""
+    return [label for label, _ in out_of_fold_top(tips, folds)]
+
+
+def out_of_fold_top(tips: list[dict[str, Any]], folds: int = 3) -> list[tuple[str, dict[str, float]]]:
     """Each tip's charge as predicted by a model that did not see its matter: the same-matter
     model then learns how far to trust charge agreement from charges as wrong as they will be
     on new reports (a model's guesses on its own training tips are nearly always right)."""
@@ -41,15 +47,15 @@ def out_of_fold_charges(tips: list[dict[str, Any]], folds: int = 3) -> list[str]
     random.Random(0).shuffle(families)
     fold = {f: i % folds for i, f in enumerate(families)}
     labels = [t["charges"][0] for t in tips]
-    predicted: list[str] = list(labels)
+    predicted: list[tuple[str, dict[str, float]]] = [(label, {label: 1.0}) for label in labels]
     for k in range(folds):
         held = [i for i, t in enumerate(tips) if fold[family(t["matter"])] == k]
         rest = [i for i, t in enumerate(tips) if fold[family(t["matter"])] != k]
         if not held or len(set(labels[i] for i in rest)) < 2:
             continue
         model = ChargeModel.fit([tips[i]["text"] for i in rest], [labels[i] for i in rest])
-        for i, label in zip(held, model.predict([tips[i]["text"] for i in held]), strict=True):
-            predicted[i] = label
+        for i, top in zip(held, model.top([tips[i]["text"] for i in held]), strict=True):
+            predicted[i] = top
     return predicted
 
 
@@ -65,14 +71,15 @@ def train_models(tips: list[dict[str, Any]], staff_pairs: list[tuple[Analysis, A
     if stop_shingles:
         text_features.set_stop_shingles(text_features.stop_shingles_from(texts))
     charge = ChargeModel.fit(texts, [t["charges"][0] for t in tips])
-    predicted = out_of_fold_charges(tips)
+    predicted = out_of_fold_top(tips)
     return charge, fit_pair_model(tips, predicted, staff_pairs, threshold)
 
 
-def fit_pair_model(tips: list[dict[str, Any]], predicted: list[str],
+def fit_pair_model(tips: list[dict[str, Any]], predicted: list[str] | list[tuple[str, dict[str, float]]],
                    staff_pairs: list[tuple[Analysis, Analysis, bool]] = (),  # type: ignore[assignment]
                    threshold: float = THRESHOLD) -> PairModel:
-    """The same-matter model from labelled tips whose charges are ``predicted`` (out of fold)."""
+    """The same-matter model from labelled tips whose charges are ``predicted`` (out of fold;
+    a label, or a label and its top charge scores)."""
     import random
     from collections import defaultdict
 
@@ -80,6 +87,8 @@ def fit_pair_model(tips: list[dict[str, Any]], predicted: list[str],
     matter_names: dict[Any, set[str]] = defaultdict(set)
     for tip, label in zip(tips, predicted, strict=True):
         analysis = analyze(tip["text"])
+        if isinstance(label, tuple):
+            label, analysis.extra["charge_scores"] = label
         analysis.extra["charge"] = label
         items.append((tip["id"], tip["matter"], analysis))
         matter_names[tip["matter"]] |= analysis.entities.names

@@ -71,6 +71,20 @@ def test_a_masked_name_is_a_person_key_and_a_pair_feature() -> None:
     assert vector[FEATURES.index("masked_both")] == 1.0 and vector[FEATURES.index("masked_overlap")] == 1.0
 
 
+def test_charge_agreement_is_soft_with_top_scores() -> None:
+    from cluedesk.analysis.matching import FEATURES
+
+    brief = analyze("琅岐镇的刘某最近涉嫌强制猥亵或侮辱妇女，大家都知道。")
+    long = analyze("被害人到诊所就诊，刘某以检查为由触摸被害人的身体。")
+    brief.extra.update(charge="强制猥亵", charge_scores={"强制猥亵": 1.0})
+    long.extra.update(charge="强奸", charge_scores={"强奸": 0.8, "强制猥亵": 0.2})
+    i = FEATURES.index("charge_soft")
+    vector = pair_vector(brief, long)
+    assert vector[FEATURES.index("charge_differs")] == 1.0 and 0.3 < vector[i] < 0.4  # √.2 / (√.8 + √.2)
+    del long.extra["charge_scores"]  # no stored scores: the hard agreement
+    assert pair_vector(brief, long)[i] == 0.0
+
+
 def test_resolve_place_gives_the_county_with_its_code() -> None:
     assert resolve_place("浙江省平湖市当湖街道零点酒吧") == ("330482", "平湖市", 3)
     assert resolve_place("在咸阳市秦都区人民西路") == ("610402", "秦都区", 3)
