@@ -15,14 +15,10 @@ from cluedesk.triage import engine
 from cluedesk.triage.models import ClueTriage, LabelCorrection, PairLabel
 from cluedesk.triage.services import attach_or_open
 from tests.org.factories import login_verified, make_division, make_staff
+from tests.triage.test_services import ORIGINAL, RE_REPORT
 
 pytestmark = pytest.mark.django_db
 
-ORIGINAL = ("2015年3月22日晚11时许，王某与妻子等人在浏阳市集里街道零点酒吧大厅内娱乐，因琐事王某与被害人金某发生争执，"
-            "后王某随手从卡座上拿起一个啤酒瓶，砸碎后戳在被害人金某的左脸，致使被害人金某受伤。经浏阳市公安局法医学鉴定，"
-            "被害人金某所受损伤属轻伤。")
-RE_REPORT = ("希望有关部门查一查，2015年3月22日晚，王某与妻子等人在浏阳市集里街道零点酒吧大厅内娱乐，因琐事王某与被害人金某"
-             "发生争执，后王某随手从卡座上拿起一个啤酒瓶，砸碎后戳在被害人金某的左脸，致使被害人金某受伤。请尽快调查！")
 HTMX = {"HTTP_HX_REQUEST": "true"}
 
 
