@@ -206,9 +206,9 @@ def _more_specific(new: str, old: str) -> bool:
     return bool(a and b and a.level > b.level and new.startswith(old[: 2 * b.level]))
 
 
-def refresh_labels(clue: Clue, info: ClueTriage, norm: str = "", added: dict[str, float] | None = None) -> None:
-    """Update the clue's charge from its reports' scores (``added``: one more report's, else all
-    are read again), then its suggested labels."""
+def recount_charges(clue: Clue, info: ClueTriage, added: dict[str, float] | None = None) -> None:
+    """Set the clue's charge totals from its reports' scores (``added``: one more report's on top
+    of the stored totals, else all are read again); does not save."""
     totals: Counter[str] = Counter()
     if added is not None:
         totals.update(info.charge_scores or {})
@@ -219,6 +219,12 @@ def refresh_labels(clue: Clue, info: ClueTriage, norm: str = "", added: dict[str
     info.charge_scores = {k: round(v, 4) for k, v in totals.most_common(12)}
     if totals:
         info.charge = totals.most_common(1)[0][0]
+
+
+def refresh_labels(clue: Clue, info: ClueTriage, norm: str = "", added: dict[str, float] | None = None) -> None:
+    """Update the clue's charge from its reports' scores (``added``: one more report's, else all
+    are read again), then its suggested labels."""
+    recount_charges(clue, info, added)
     if not info.corrected:
         cats, inds = _taxonomy()
         labels = taxonomy.label(norm, info.charge or None, cats, inds)
@@ -413,6 +419,7 @@ def reindex(batch: int = 500) -> int:
     from cluedesk.intake.models import Report
 
     done = 0
+    touched: set[int] = set()
     ids = list(ReportIndex.objects.exclude(report_id=None).values_list("pk", flat=True))
     for start in range(0, len(ids), batch):
         with transaction.atomic():
@@ -430,5 +437,15 @@ def reindex(batch: int = 500) -> int:
                 entry.entities, entry.charge, entry.charge_scores = stored["entities"], found.charge, found.charge_scores
                 entry.save()
                 _insert_keys(entry, found)
+                if entry.clue_id is not None:
+                    touched.add(entry.clue_id)
                 done += 1
+    # a clue's charge totals are the sum of its reports' scores, which may have changed with them
+    clue_ids = sorted(touched)
+    for start in range(0, len(clue_ids), batch):
+        with transaction.atomic():
+            for clue in Clue.objects.select_for_update().filter(pk__in=clue_ids[start:start + batch]):
+                info, _created = ClueTriage.objects.get_or_create(clue=clue)
+                recount_charges(clue, info)
+                info.save(update_fields=["charge", "charge_scores"])
     return done

@@ -211,6 +211,25 @@ def test_reindex_rebuilds_the_keys_of_stored_reports() -> None:
     assert again.pk == clue.pk
 
 
+def test_reindex_recounts_the_clue_s_charge_totals() -> None:
+    from cluedesk.analysis.charges import ChargeModel
+    from cluedesk.triage.services import reindex
+
+    gambling = "村里有人开设赌场，每晚赌资上万元，组织村民聚众赌博。"
+    engine.use(charge=ChargeModel.fit([ORIGINAL, TWIN, gambling, gambling + "请查处"],
+                                      ["故意伤害罪", "故意伤害罪", "开设赌场罪", "开设赌场罪"]))
+    _r, clue, _ = submit(ORIGINAL)
+    submit(RE_REPORT)
+    info = ClueTriage.objects.get(clue=clue)
+    expected = dict(info.charge_scores)
+    assert expected and info.charge == "故意伤害罪"
+    ClueTriage.objects.filter(pk=info.pk).update(charge="stale", charge_scores={"stale": 9.0})
+    assert reindex() == 2
+    info.refresh_from_db()
+    assert info.charge_scores == expected
+    assert info.charge == "故意伤害罪"
+
+
 def test_the_reporter_s_category_is_used_when_triage_finds_nothing_better() -> None:
     _r, clue, _ = submit("有人长期欺压村民，大家敢怒不敢言。", category="village_tyrant")
     assert clue.category == "grassroots_abuse"
