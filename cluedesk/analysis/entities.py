@@ -122,6 +122,14 @@ def places_agree(x: str, y: str) -> bool:
     return False
 
 
+def counties_conflict(a: set[str], b: set[str]) -> bool:
+    """Both texts name a county-level division and none of one's lies inside the other's: 磁县
+    and 新乐市 conflict although both lie in 河北省 (which ``places_agree`` lets agree)."""
+    ca = {p for p in a if p.startswith("d:") and len(p) == 8 and not p.endswith("00")}
+    cb = {p for p in b if p.startswith("d:") and len(p) == 8 and not p.endswith("00")}
+    return bool(ca and cb) and not any(places_agree(x, y) for x in ca for y in cb)
+
+
 def place_anchors(places: set[str]) -> list[str]:
     """What a place contributes to entity keys: its city (a county and its city meet there) or
     the local place word."""

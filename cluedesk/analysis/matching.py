@@ -16,7 +16,7 @@ from typing import Any
 
 import numpy as np
 
-from .entities import Entities, extract, place_anchors, places_agree
+from .entities import Entities, counties_conflict, extract, place_anchors, places_agree
 from .text import NUM_PERM, compact, jaccard_estimate, key64, minhash, normalize, shingle_hashes
 
 BANDS = 32
@@ -191,11 +191,16 @@ _CONFLICTS = [FEATURES.index(f"{k}_conflict") for k in ("names", "dates", "month
 _NAMES_BOTH, _NAMES_OVERLAP = FEATURES.index("names_both"), FEATURES.index("names_overlap")
 
 
-def twin_veto(vector: np.ndarray, containment: float = 0.5, names_overlap: float = 0.8) -> bool:
+def twin_veto(vector: np.ndarray, containment: float = 0.5, names_overlap: float = 0.8,
+              county_containment: float | None = None, counties_differ: bool = False) -> bool:
     """A pair whose texts largely overlap while its people, dates or months conflict, or whose
     people only partly agree, is a twin or a template (different matters, same wording): in
     the training pairs such pairs are almost never one matter, yet many shared names can
-    outweigh the conflict in a linear score."""
+    outweigh the conflict in a linear score. With ``county_containment``, a pair that overlaps
+    that much while naming different counties (``counties_differ``) is one too: one office's
+    template told of another county."""
+    if county_containment is not None and counties_differ and vector[_CONTAINMENT] > county_containment:
+        return True
     if vector[_CONTAINMENT] <= containment:
         return False
     if any(vector[i] for i in _CONFLICTS):
@@ -214,7 +219,8 @@ class PairModel:
     def assess(self, a: Analysis, b: Analysis) -> tuple[float, bool]:
         """(probability of one matter, whether the pair looks like a twin: see ``twin_veto``)."""
         vector = pair_vector(a, b, self.names)
-        if self.veto is not None and twin_veto(vector, **self.veto):
+        if self.veto is not None and twin_veto(vector, **self.veto, counties_differ=(
+                "county_containment" in self.veto and counties_conflict(a.entities.places, b.entities.places))):
             return 0.0, True
         z = float(vector @ self.weights) + self.bias
         return 1.0 / (1.0 + math.exp(-max(-30.0, min(30.0, z)))), False

@@ -209,6 +209,31 @@ def test_twin_veto_refuses_overlapping_texts_whose_people_or_dates_differ() -> N
     assert not twin_veto(pair_vector(analyze(RE_REPORT), analyze(ORIGINAL)))
 
 
+def test_two_counties_conflict_even_inside_one_province() -> None:
+    from cluedesk.analysis.entities import counties_conflict
+
+    cixian, xinle = {"d:130427", "d:130000"}, {"d:130184", "d:130000"}  # 河北省磁县, 河北省新乐市
+    assert counties_conflict(cixian, xinle)
+    assert not counties_conflict(cixian, {"d:130400"})  # 邯郸市, the city 磁县 lies in
+    assert not counties_conflict(cixian, {"d:130427", "磁州镇"})
+    assert not counties_conflict(cixian, {"d:130000"})  # a province alone names no county
+
+
+def test_one_wording_told_of_another_county_is_vetoed_as_a_template() -> None:
+    from cluedesk.analysis.matching import FEATURES, twin_veto
+
+    other_county = ORIGINAL.replace("平湖市当湖街道", "海宁市硖石街道").replace("平湖市公安局", "海宁市公安局")
+    a, b = analyze(ORIGINAL), analyze(other_county)
+    vector = pair_vector(a, b)
+    assert not twin_veto(vector)  # same people and date: the twin rules alone let it through
+    assert twin_veto(vector, county_containment=0.2, counties_differ=True)
+    assert not twin_veto(vector, county_containment=0.2, counties_differ=False)
+    model = PairModel(np.zeros(len(FEATURES)), 10.0, 0.3, None, {"containment": 0.5, "names_overlap": 0.8,
+                                                               "county_containment": 0.2})
+    assert model.assess(a, b) == (0.0, True)
+    assert model.assess(a, analyze(RE_REPORT))[1] is False
+
+
 def test_a_rare_shared_name_counts_more_and_a_pairs_own_matters_are_left_out() -> None:
     from cluedesk.analysis.matching import FEATURES, NameCounts
 
