@@ -13,12 +13,14 @@ from typing import Any
 
 from .matching import NAME_KEY_ROWS, Analysis, NameCounts, PairModel
 
-# what a lookup offers the pair model: with many stored reports of one wording, 80 keeps more of
-# a matter's own reports among them (bench/triage.py at 1M: re-reports found 0.896 -> 0.934,
-# attached 0.838 -> 0.860) for about 1.5 ms more per lookup
-MAX_CANDIDATES = 80
-# what each training tip meets, as when the shipped pair model was fitted (CV inside train: 80 at
-# lookup with 40 in training gives the same figures as 40 and 40; 80 in training was 0.0006 F1 lower)
+# what a lookup offers the pair model: with many stored reports of one wording, more candidates
+# keep more of a matter's own reports among them (bench/triage.py at 1M, re-reports found /
+# attached: 40 0.896 / 0.838, 60 0.916 / 0.852, 80 0.934 / 0.860; lookup median on a quiet
+# machine 2.6, 3.0, 4.0 ms). 60 keeps the lookup well under the 5 ms aim on a busy machine.
+MAX_CANDIDATES = 60
+# what each training tip meets, as when the shipped pair model was fitted (CV inside train: 60 or
+# 80 at lookup with 40 in training gives the same figures as 40 and 40; 80 in training was 0.0006
+# F1 lower)
 TRAINING_CANDIDATES = 40
 
 
