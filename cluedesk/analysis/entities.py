@@ -125,9 +125,12 @@ def places_agree(x: str, y: str) -> bool:
 def counties_conflict(a: set[str], b: set[str]) -> bool:
     """Both texts name a county-level division and none of one's lies inside the other's: 磁县
     and 新乐市 conflict although both lie in 河北省 (which ``places_agree`` lets agree)."""
-    ca = {p for p in a if p.startswith("d:") and len(p) == 8 and not p.endswith("00")}
-    cb = {p for p in b if p.startswith("d:") and len(p) == 8 and not p.endswith("00")}
+    ca, cb = _counties(a), _counties(b)
     return bool(ca and cb) and not any(places_agree(x, y) for x in ca for y in cb)
+
+
+def _counties(places: set[str]) -> set[str]:
+    return {p for p in places if p.startswith("d:") and len(p) == 8 and not p.endswith("00")}
 
 
 def place_anchors(places: set[str]) -> list[str]:

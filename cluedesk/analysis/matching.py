@@ -139,7 +139,7 @@ class NameCounts:
 def _flatter(x: Analysis, scores: dict[str, float]) -> dict[str, float]:
     """Stored top-5 charge scores (softmax of the decision scores × 4, as a clue adds them up) at
     half the scale (× 2): the square roots renormalized (chosen by CV inside the training part).
-    Kept in ``extra``: the new report meets up to 40 candidates."""
+    Kept in ``extra``: the new report meets up to ``grouping.MAX_CANDIDATES`` candidates."""
     flat = x.extra.get("charge_flat")
     if flat is None:
         roots = {k: math.sqrt(max(0.0, float(v))) for k, v in scores.items()}
@@ -192,14 +192,15 @@ _NAMES_BOTH, _NAMES_OVERLAP = FEATURES.index("names_both"), FEATURES.index("name
 
 
 def twin_veto(vector: np.ndarray, containment: float = 0.5, names_overlap: float = 0.8,
-              county_containment: float | None = None, counties_differ: bool = False) -> bool:
+              county_containment: float | None = None, places: tuple[set[str], set[str]] | None = None) -> bool:
     """A pair whose texts largely overlap while its people, dates or months conflict, or whose
     people only partly agree, is a twin or a template (different matters, same wording): in
     the training pairs such pairs are almost never one matter, yet many shared names can
     outweigh the conflict in a linear score. With ``county_containment``, a pair that overlaps
-    that much while naming different counties (``counties_differ``) is one too: one office's
-    template told of another county."""
-    if county_containment is not None and counties_differ and vector[_CONTAINMENT] > county_containment:
+    that much while its two texts' ``places`` name different counties is one too: one office's
+    template told of another county (the places are compared only past that overlap)."""
+    if (county_containment is not None and places is not None and vector[_CONTAINMENT] > county_containment
+            and counties_conflict(*places)):
         return True
     if vector[_CONTAINMENT] <= containment:
         return False
@@ -219,8 +220,7 @@ class PairModel:
     def assess(self, a: Analysis, b: Analysis) -> tuple[float, bool]:
         """(probability of one matter, whether the pair looks like a twin: see ``twin_veto``)."""
         vector = pair_vector(a, b, self.names)
-        if self.veto is not None and twin_veto(vector, **self.veto, counties_differ=(
-                "county_containment" in self.veto and counties_conflict(a.entities.places, b.entities.places))):
+        if self.veto is not None and twin_veto(vector, **self.veto, places=(a.entities.places, b.entities.places)):
             return 0.0, True
         z = float(vector @ self.weights) + self.bias
         return 1.0 / (1.0 + math.exp(-max(-30.0, min(30.0, z)))), False

@@ -226,8 +226,8 @@ def test_one_wording_told_of_another_county_is_vetoed_as_a_template() -> None:
     a, b = analyze(ORIGINAL), analyze(other_county)
     vector = pair_vector(a, b)
     assert not twin_veto(vector)  # same people and date: the twin rules alone let it through
-    assert twin_veto(vector, county_containment=0.2, counties_differ=True)
-    assert not twin_veto(vector, county_containment=0.2, counties_differ=False)
+    assert twin_veto(vector, county_containment=0.2, places=(a.entities.places, b.entities.places))
+    assert not twin_veto(vector, county_containment=0.2, places=(a.entities.places, a.entities.places))
     model = PairModel(np.zeros(len(FEATURES)), 10.0, 0.3, None, {"containment": 0.5, "names_overlap": 0.8,
                                                                "county_containment": 0.2})
     assert model.assess(a, b) == (0.0, True)
