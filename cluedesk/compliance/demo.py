@@ -15,6 +15,7 @@ from django.db import transaction
 from django.utils import timezone
 
 from cluedesk.ledger.services import Actor
+from cluedesk.triage.services import triage_waiting
 
 PLACES = ["湖南省长沙市浏阳市", "湖南省岳阳市平江县", "广东省广州市番禺区", "湖南省长沙市", "广东省深圳市"]
 TEXT = "{place}有一伙人长期在菜市场收取“管理费”，不交就砸摊打人，已有多名摊主被打伤。演示举报 {n}。"
@@ -89,6 +90,7 @@ def seed_demo(rng: random.Random) -> list[str]:
                                             channel="phone", actor=Actor.staff(staff), entered_by=staff)
         services.record_oral(report, kind="minutes", minutes=MINUTES.format(place=place), acting_user=staff)
     _backdate(report.pk, now - dt.timedelta(days=1))
+    triage_waiting()  # the clocks name each report's clue and its unit
     result = clocks.run(now)
     from .models import ReportClock
 

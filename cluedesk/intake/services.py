@@ -9,7 +9,6 @@ already written are deleted: nothing is half-kept.
 from __future__ import annotations
 
 import hashlib
-import inspect
 import json
 import re
 from collections.abc import Iterable, Sequence
@@ -29,12 +28,11 @@ from django.utils.translation import gettext_lazy as _
 
 from cluedesk.ledger.services import Actor, record
 from cluedesk.org.models import Division
-from cluedesk.triage import services as triage_services
-from cluedesk.triage.services import attach_or_open
 from cluedesk.vault import sealing
 
 from . import attachments, places, tracking
 from .models import Attachment, Category, IdempotencyRecord, Message, PublicStep, Report, new_file_id
+from .signals import report_submitted
 
 LIMITS = {"place_text": 200, "when_text": 200, "who_text": 500, "name": 100, "contact": 200}
 _CONTROL = re.compile(r"[\x00-\x08\x0b\x0c\x0e-\x1f\x7f\u202a-\u202e\u2066-\u2069]")
@@ -191,24 +189,6 @@ def _write_files(checked: Sequence[attachments.CheckedFile], written: list[Path]
     return rows
 
 
-@lru_cache(maxsize=8)
-def _takes_found(func: Any) -> bool:
-    try:
-        return "found" in inspect.signature(func).parameters
-    except (TypeError, ValueError):
-        return False
-
-
-def _triage_outside_lock(report: Report) -> dict[str, Any]:
-    """When triage accepts its pure analysis precomputed (``attach_or_open(report, found=...)``),
-    compute it before BEGIN: on SQLite the transaction holds the one write lock, so only
-    database work should happen inside it."""
-    examine = getattr(triage_services, "examine", None)
-    if examine is None or not _takes_found(attach_or_open):
-        return {}
-    return {"found": examine(report)}
-
-
 def _remove(paths: Iterable[Path]) -> None:
     for path in paths:
         path.unlink(missing_ok=True)
@@ -220,6 +200,8 @@ def submit_report(*, text: Any, place_text: Any = "", when_text: Any = "", who_t
                   idempotency: IdempotencyClaim | None = None) -> tuple[Report, str]:
     """Keep a report and return it with its tracking code (shown once, never stored).
 
+    The report has no clue yet when this returns (``report.clue`` is None: awaiting triage).
+
     With ``idempotency``, the key's record is written in the same transaction; when a concurrent
     request with the same key committed first, nothing is kept and IdempotencyRace is raised.
     """
@@ -229,6 +211,10 @@ def submit_report(*, text: Any, place_text: Any = "", when_text: Any = "", who_t
     identity = {k: cleaned[k] for k in ("name", "contact") if cleaned[k]}
     sealed = sealing.seal(identity) if identity else None
     division_code = places.resolve_code(cleaned["place_text"])
+    if division_code and not Division.objects.filter(pk=division_code).exists():
+        # the place cache may name a division this database no longer has: keep the report, drop
+        # the guess (a read, before BEGIN: a division is never deleted while reports point at it)
+        division_code = None
     code = tracking.new_code()
     written: list[Path] = []
     report = Report(
@@ -239,30 +225,27 @@ def submit_report(*, text: Any, place_text: Any = "", when_text: Any = "", who_t
     )
     try:
         rows = _write_files(checked, written)
-        precomputed = _triage_outside_lock(report)
+        files_data = [{"id": r.public_id, "mime": r.mime, "size": r.size, "sha256": r.sha256} for r in rows]
+        sealed_response = _seal_response({"tracking_code": code}) if idempotency is not None else b""
+        # one short transaction: what makes the report safe and answerable, nothing more. Grouping,
+        # labels and routing follow in a worker (triage's ``attach_report`` task, enqueued by the
+        # ``report_submitted`` receiver in this same transaction), with their own ledger event.
         with transaction.atomic():
-            if report.division_id and not Division.objects.filter(pk=report.division_id).exists():
-                # the place cache may name a division this database no longer has: keep the
-                # report, drop the guess
-                report.division_id = None
             report.save(force_insert=True)
             if idempotency is not None:
-                # right after the report, before triage: a replayed key fails here, cheaply
+                # right after the report: a replayed key fails here, cheaply
                 IdempotencyRecord.objects.create(
                     channel=idempotency.channel, key=idempotency.key, body_hash=idempotency.body_hash,
-                    report=report, response=_seal_response({"tracking_code": code}))
-            clue, decision = attach_or_open(report, **precomputed)
-            Report.objects.filter(pk=report.pk).update(clue=clue)
-            report.clue = clue
+                    report=report, response=sealed_response)
             for row in rows:
                 row.report = report
             if rows:
                 Attachment.objects.bulk_create(rows)
+            report_submitted.send(sender=Report, report=report)
+            # the ledger append is the last statement before COMMIT: the head's lock is held briefly
             record("report.submitted", actor=actor, subject_type="report", subject_id=report.pk, data={
-                "clue": clue.public_id, "triage": decision, "channel": report.channel,
-                "channel_ref": report.channel_ref, "division": division_code, "category": report.category,
-                "files": [{"id": r.public_id, "mime": r.mime, "size": r.size, "sha256": r.sha256} for r in rows],
-                "identity_sealed": sealed is not None,
+                "channel": report.channel, "channel_ref": report.channel_ref, "division": division_code,
+                "category": report.category, "files": files_data, "identity_sealed": sealed is not None,
             })
     except IntegrityError:
         _remove(written)

@@ -1,5 +1,15 @@
 """Registers of special supervision lists, industry rectification letters and annual key tasks (issue 8, items 4-6)."""
+from typing import Any
+
 from django.apps import AppConfig
+
+
+def clue_triaged(sender: Any, report: Any, clue: Any, **kwargs: Any) -> None:
+    """A transfer received from an industry authority gets its clue once triage has grouped the
+    report it entered intake as (in triage's transaction)."""
+    from .models import Transfer
+
+    Transfer.objects.filter(report=report, clue__isnull=True).update(clue=clue)
 
 
 class RectifyConfig(AppConfig):
@@ -8,6 +18,9 @@ class RectifyConfig(AppConfig):
 
     def ready(self) -> None:
         from cluedesk.org.access import define_action
+        from cluedesk.triage.signals import report_triaged
+
+        report_triaged.connect(clue_triaged, dispatch_uid="rectify.transfer_clue")
 
         # read the registers: the supervising side, auditors, unit admins, dispatchers and liaisons
         define_action("rectify_view", "supervisor", "auditor", "admin", "dispatcher", "industry_liaison")

@@ -84,7 +84,8 @@ def transfer_to(*, acting_user: Any, clue: Any, authority: Unit, transferred_on:
 def transfer_from(*, acting_user: Any, authority: Unit, text_of_clue: Any, place: Any = "", transferred_on: Any,
                   reference: Any = "", today: dt.date | None = None) -> Transfer:
     """A clue an industry authority handed over: it enters intake as a report on the channel
-    ``industry:<unit id>`` (triaged like any report) and the transfer is recorded with its clue."""
+    ``industry:<unit id>`` (triaged like any report) and the transfer is recorded with that report;
+    its clue is filled in when triage has grouped the report (``clue_triaged`` in apps.py)."""
     from cluedesk.intake.services import submit_report
 
     today = today or timezone.localdate()
@@ -98,7 +99,7 @@ def transfer_from(*, acting_user: Any, authority: Unit, text_of_clue: Any, place
         report, _code = submit_report(text=body, place_text=str(place or ""), channel=f"industry:{authority.pk}",
                                       channel_ref=reference, actor=staff(acting_user), entered_by=acting_user)
         t = Transfer.objects.create(direction=Transfer.Direction.FROM_INDUSTRY, authority=authority, industry=industry,
-                                    clue=report.clue, reference=reference, transferred_on=day,
+                                    report=report, reference=reference, transferred_on=day,
                                     recorded_by=acting_user, recorded_at=timezone.now())
         record("rectify.transfer_from", actor=staff(acting_user), subject_type="report", subject_id=report.pk,
                data={"transfer": t.pk, "authority": authority.pk, "industry": industry, "on": str(day)})

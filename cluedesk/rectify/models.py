@@ -123,6 +123,8 @@ class Transfer(models.Model):
     authority = models.ForeignKey("org.Unit", on_delete=models.PROTECT, related_name="+")
     industry = models.CharField(max_length=32, db_index=True)
     clue = models.ForeignKey("clues.Clue", null=True, blank=True, on_delete=models.PROTECT, related_name="+")
+    # a transfer from an authority: the report it entered intake as (its clue follows triage)
+    report = models.ForeignKey("intake.Report", null=True, blank=True, on_delete=models.PROTECT, related_name="+")
     reference = models.CharField(max_length=64, blank=True, help_text="the other side's document number")
     note = models.CharField(max_length=500, blank=True)
     transferred_on = models.DateField()

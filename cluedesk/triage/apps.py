@@ -4,3 +4,10 @@ from django.apps import AppConfig
 class TriageConfig(AppConfig):
     name = "cluedesk.triage"
     label = "triage"
+
+    def ready(self) -> None:
+        from cluedesk.intake.signals import report_submitted
+
+        from . import tasks
+
+        report_submitted.connect(tasks.enqueue_for, dispatch_uid="triage.attach_report")

@@ -7,6 +7,7 @@ from typing import Any
 from django.utils.translation import gettext_lazy as _
 
 from cluedesk.clues.models import Clue
+from cluedesk.intake.models import Report
 from cluedesk.org.models import Division
 
 from .corrections import barred_names
@@ -45,8 +46,6 @@ def _suggested(clue: Clue, info: ClueTriage | None) -> Any:
 
 
 def card_context(user: Any, clue: Clue, *, form: Any = None, error: str = "", done: str = "") -> dict[str, Any]:
-    from cluedesk.intake.models import Report
-
     from .forms import CorrectionForm
 
     info = ClueTriage.objects.filter(clue=clue).select_related("suggested_unit", "suggested_unit__division").first()

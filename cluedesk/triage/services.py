@@ -1,7 +1,12 @@
 """Triage verbs.
 
-``attach_or_open(report)`` runs inside ``intake.services.submit_report``'s transaction and writes
-no ledger event of its own: the submission's event carries the decision it returns.
+``attach_report(report_id)`` runs in a worker after the submission has committed (the
+``attach_report`` task in ``tasks.py``, enqueued in the submission's transaction by the receiver
+``apps.TriageConfig`` connects to ``intake.signals.report_submitted``). It finds the report's
+clue with ``attach_or_open`` in a transaction of its own and writes one ``report.triaged`` ledger
+event with the decision. It is idempotent: a report that has its clue is left alone, and the
+index holds one entry per report (a unique ``report_id``), so a task re-run after a worker died
+neither duplicates index rows nor opens a second clue.
 The staff verbs (``merge_clues``, ``split_report``, ``correct_labels``) each run in one
 transaction with one ledger event, and leave labelled data behind for retraining.
 """
@@ -14,8 +19,8 @@ from collections import Counter
 from dataclasses import dataclass
 from typing import Any
 
-from django.db import connection, transaction
-from django.db.models import F
+from django.db import OperationalError, connection, transaction
+from django.db.models import F, Max
 from django.utils.translation import gettext as _
 
 from cluedesk.analysis import taxonomy
@@ -24,6 +29,7 @@ from cluedesk.analysis.matching import NAME_KEY_ROWS, Analysis, analyze
 from cluedesk.analysis.places import division as place_division
 from cluedesk.analysis.places import resolve_place, vote_division
 from cluedesk.clues.models import Clue
+from cluedesk.intake.models import Report
 from cluedesk.ledger.services import Actor, record
 from cluedesk.org.access import define_action
 from cluedesk.org.models import Role
@@ -40,6 +46,7 @@ from .models import (
     ReportIndex,
 )
 from .routing import suggest_unit
+from .signals import report_triaged
 
 CONCLUDED = {"concluded", "reviewed"}
 CLOSED = {"merged", "invalid", "transferred"}
@@ -243,12 +250,16 @@ def _division_obj(code: str) -> Any:
     return Division.objects.filter(pk=code).first() if code else None
 
 
-def attach_or_open(report: Any) -> tuple[Clue, dict[str, Any]]:
+def attach_or_open(report: Any, found: Found | None = None,
+                   found_candidates: list[Candidate] | None = None) -> tuple[Clue, dict[str, Any]]:
     """Return the clue the report belongs to and a decision record for the ledger event.
 
-    Runs in the caller's transaction; records no event; does not set ``report.clue``."""
-    found = examine(report)
-    decision = decide(found.analysis, candidates(found.analysis), engine.pair_model())
+    Runs in the caller's transaction; records no event; does not set ``report.clue``. ``found``
+    and ``found_candidates`` may come precomputed (``attach_report`` works them out before BEGIN)."""
+    found = found if found is not None else examine(report)
+    if found_candidates is None:
+        found_candidates = candidates(found.analysis)
+    decision = decide(found.analysis, found_candidates, engine.pair_model())
     repeat = False
     if decision.clue is not None:
         clue = Clue.objects.select_for_update().get(pk=int(decision.clue))  # type: ignore[call-overload]
@@ -293,6 +304,93 @@ def attach_or_open(report: Any) -> tuple[Clue, dict[str, Any]]:
         "industry": clue.industry, "umbrella": clue.umbrella, "division": info.division_code,
         "repeat_after_conclusion": repeat,
     }
+
+
+def lookup_keys(analysis: Analysis) -> list[int]:
+    """Every index key a lookup reads: two reports that share none never meet as candidates."""
+    return sorted(set(analysis.band_keys()) | set(analysis.entity_keys()) | set(analysis.name_keys()))
+
+
+_LOCK_SPACE = 17017  # pg_advisory_xact_lock(int4, int4)'s first half: triage's own lock space
+_LOCK_BUCKETS = 1 << 20
+
+
+def _lock_keys(keys: list[int]) -> None:
+    """On PostgreSQL, take a transaction lock per lookup key (hashed into 2^20 buckets, in one
+    order): two workers triaging reports that share a key take turns, so the second one's lookup
+    sees the first one's committed index rows and joins its clue instead of opening another.
+    On SQLite the IMMEDIATE transaction already holds the database's one write lock."""
+    if connection.vendor != "postgresql" or not keys:
+        return
+    buckets = sorted({k % _LOCK_BUCKETS for k in keys})
+    with connection.cursor() as cur:
+        cur.execute("SELECT count(pg_advisory_xact_lock(%s, b)) FROM "
+                    "(SELECT b FROM unnest(%s::int[]) AS b ORDER BY b) AS ordered", [_LOCK_SPACE, buckets])
+
+
+def _index_watermark() -> int:
+    return ReportIndex.objects.aggregate(m=Max("pk"))["m"] or 0
+
+
+def _indexed_since(keys: list[int], watermark: int) -> bool:
+    """Whether a report indexed after ``watermark`` shares one of ``keys`` (an index range scan)."""
+    if not keys:
+        return False
+    marks = ",".join(["%s"] * len(keys))
+    sql = " UNION ALL ".join(
+        f"SELECT 1 FROM (SELECT 1 FROM {table} WHERE key IN ({marks}) AND entry_id > %s LIMIT 1) AS {alias}"  # noqa: S608
+        for table, alias in ((BandKey._meta.db_table, "b"), (EntityKey._meta.db_table, "e")))
+    with connection.cursor() as cur:
+        cur.execute(sql, [*keys, watermark, *keys, watermark])
+        return cur.fetchone() is not None
+
+
+def attach_report(report_id: int, *, attempts: int = 3) -> dict[str, Any] | None:
+    """Triage one stored report: its clue, labels and route, and one ``report.triaged`` event.
+
+    The pure analysis and the candidate lookup run before BEGIN; inside the transaction the lookup
+    is repeated only when a report sharing a key was indexed meanwhile (or a candidate clue closed),
+    so the write lock is held for the writes alone. Returns the decision, or None when there was
+    nothing to do (the report is gone, or already on a clue)."""
+    report = Report.objects.filter(pk=report_id).first()
+    if report is None or report.clue_id is not None:
+        return None
+    found = examine(report)
+    keys = lookup_keys(found.analysis)
+    for attempt in range(attempts):
+        watermark = _index_watermark()
+        early = candidates(found.analysis)
+        try:
+            with transaction.atomic():
+                _lock_keys(keys)
+                locked = Report.objects.select_for_update().filter(pk=report_id).first()
+                if locked is None or locked.clue_id is not None:
+                    return None
+                stale = _indexed_since(keys, watermark) or (early and Clue.objects.filter(
+                    pk__in={c.clue for c in early}, state__in=CLOSED).exists())
+                clue, decision = attach_or_open(locked, found, None if stale else early)
+                Report.objects.filter(pk=report_id).update(clue=clue)
+                locked.clue = clue
+                report_triaged.send(sender=Report, report=locked, clue=clue, decision=decision)
+                record("report.triaged", actor=Actor.system("triage"), subject_type="report",
+                       subject_id=report_id, data=decision)
+            return decision
+        except OperationalError as exc:  # PostgreSQL deadlock detected: take the locks again
+            if getattr(getattr(exc, "__cause__", None), "sqlstate", None) != "40P01" or attempt + 1 == attempts:
+                raise
+    return None
+
+
+def awaiting_triage() -> Any:
+    """Reports stored and not yet on a clue (their ``attach_report`` task is queued or running)."""
+    return Report.objects.filter(clue__isnull=True)
+
+
+def triage_waiting(limit: int | None = None) -> int:
+    """Triage reports awaiting triage here and now, oldest first (demo loading, maintenance, tests
+    of a flow; the queued tasks find them done and do nothing). Returns how many were attached."""
+    ids = list(awaiting_triage().order_by("pk").values_list("pk", flat=True)[:limit])
+    return sum(1 for pk in ids if attach_report(pk) is not None)
 
 
 def similar_clues(clue: Clue, limit: int = 5) -> list[tuple[Clue, float]]:
@@ -347,8 +445,6 @@ def _lock_visible(user: Any, pk: int) -> Clue | None:
 def split_report(report: Any, *, acting_user: Any) -> Clue:
     """Take a report off its clue into a new clue of its own; the report and the clue's other
     reports become labelled data ("not the same matter")."""
-    from cluedesk.intake.models import Report
-
     with transaction.atomic():
         report = Report.objects.select_for_update().filter(pk=report.pk).first()
         if report is None or report.clue_id is None:
@@ -416,8 +512,6 @@ def correct_labels(clue: Clue, *, acting_user: Any, category: str | None = None,
 
 def reindex(batch: int = 500) -> int:
     """Recompute the index rows of every stored report from its text; returns how many."""
-    from cluedesk.intake.models import Report
-
     done = 0
     touched: set[int] = set()
     ids = list(ReportIndex.objects.exclude(report_id=None).values_list("pk", flat=True))

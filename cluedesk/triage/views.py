@@ -15,6 +15,7 @@ from django.utils.translation import gettext_lazy
 from django.views.decorators.http import require_POST
 
 from cluedesk.clues.models import Clue
+from cluedesk.intake.models import Report
 from cluedesk.org.access import get_visible_or_404, staff_required
 
 from .corrections import correct
@@ -86,8 +87,6 @@ def correct_view(request: HttpRequest, public_id: str) -> HttpResponse:
 @require_POST
 @staff_required()
 def split_view(request: HttpRequest, public_id: str, report_id: int) -> HttpResponse:
-    from cluedesk.intake.models import Report
-
     clue = _triage_clue(request, public_id)
     report = Report.objects.filter(pk=report_id, clue=clue).first()
     if report is None:

@@ -41,8 +41,9 @@ def start_triage_training() -> list[str]:
     """Train the charge model once, in the background, so serving starts at once.
 
     The training is a queued task (cluedesk/web/tasks.py ``train_triage``): any running
-    ``cluedesk worker`` takes it; in case none runs yet, a low-priority ``cluedesk worker --batch``
-    is started that drains the queue and exits. Until the model is there (a minute or two),
+    ``cluedesk worker`` takes it — `cluedesk serve` starts task workers right after this step and
+    then sets CLUEDESK_BATCH_WORKER_ON_START=0; otherwise (``--prepare-only``, ``--task-workers 0``)
+    a low-priority ``cluedesk worker --batch`` is started that drains the queue and exits. Until the model is there (a minute or two),
     categories come from the keyword rules."""
     from cluedesk.triage import engine
     from cluedesk.web import tasks
@@ -51,11 +52,12 @@ def start_triage_training() -> list[str]:
         return []
     tasks.enqueue_once(tasks.train_triage)
     log = Path(settings.DATA_DIR) / "triage-train.log"
-    if os.environ.get("CLUEDESK_BATCH_WORKER_ON_START") != "0":
-        cmd = [str(Path(sys.executable).parent / "cluedesk"), "worker", "--batch"]
-        with log.open("ab") as out:
-            subprocess.Popen(cmd, stdout=out, stderr=subprocess.STDOUT, start_new_session=True,  # noqa: S603
-                             preexec_fn=lambda: os.nice(10))  # lower priority than serving
+    if os.environ.get("CLUEDESK_BATCH_WORKER_ON_START") == "0":  # `serve`'s task workers take it
+        return ["Training the triage charge model in the background (about 2 minutes, once, by a task worker)."]
+    cmd = [str(Path(sys.executable).parent / "cluedesk"), "worker", "--batch"]
+    with log.open("ab") as out:
+        subprocess.Popen(cmd, stdout=out, stderr=subprocess.STDOUT, start_new_session=True,  # noqa: S603
+                         preexec_fn=lambda: os.nice(10))  # lower priority than serving
     return [f"Training the triage charge model in the background (about 2 minutes, once; log: {log})."]
 
 
@@ -73,13 +75,18 @@ def seed_demo_people(seed: int | None = None, reports: int = 12) -> list[str]:
     from cluedesk.clues.demo import run_demo_lifecycle
     from cluedesk.intake.demo import seed_reports
     from cluedesk.org.demo import seed_org
+    from cluedesk.triage.services import triage_waiting
 
     rng = random.Random(seed)  # noqa: S311 - demo data, not secrets
     with transaction.atomic():
         people = seed_org(rng)
     seed_reports(reports, rng=rng)
+    # demo loading triages here and now (the queued tasks then find the reports done): the
+    # lifecycle walk below needs the clues
+    triage_waiting()
     walked = run_demo_lifecycle()
     extras = [line for dotted in DEMO_EXTRAS for line in import_string(dotted)(rng)]
+    triage_waiting()
     lines = ["Demo staff accounts (passwords shown once; first sign-in enrols a TOTP authenticator;",
              "without an authenticator app, `cluedesk demo-totp USERNAME` prints the current code):"]
     for username, password, roles, unit in people:

@@ -9,6 +9,8 @@ from cluedesk.clues.models import Assignment, Clue, Conclusion
 from cluedesk.intake import services as intake
 from cluedesk.ledger.models import Event
 from cluedesk.ledger.services import Actor, verify
+from cluedesk.triage import services as triage_services
+from tests.queue import run_queue
 
 pytestmark = pytest.mark.django_db
 
@@ -24,7 +26,7 @@ def open_in_furong(world):
     """Same-matter grouping and routing are triage's; these tests stand in for them: a new clue
     in Furong county per report."""
 
-    def attach_or_open(report):
+    def attach_or_open(report, *precomputed):
         clue = Clue.objects.create(division=world.divisions["430102"], report_count=1)
         return clue, {"clue": clue.public_id, "decision": "opened"}
 
@@ -33,12 +35,14 @@ def open_in_furong(world):
 
 @pytest.mark.parametrize("mode", ["local", "offsite", "upgraded"])
 def test_it_walks_a_report_to_a_reviewed_conclusion(world, mode, monkeypatch) -> None:
-    monkeypatch.setattr(intake, "attach_or_open", open_in_furong(world))
+    monkeypatch.setattr(triage_services, "attach_or_open", open_in_furong(world))
     unit_key, verifier_name, (s1, s2) = TEAMS[mode]
     w = world
     report, code = intake.submit_report(text="A gang runs the sand quarry on the river and beats villagers.",
                                         place_text="Furong", name="Wang Fang", contact="13800000000",
                                         channel="web", actor=Actor.reporter())
+    run_queue()  # triage, as a worker would a moment later
+    report.refresh_from_db()
     clue = report.clue
     assert clue.state == Clue.State.NEW
 

@@ -18,8 +18,10 @@ from cluedesk.intake import services as intake
 from cluedesk.ledger.models import Event
 from cluedesk.ledger.services import Actor, verify
 from cluedesk.org.access import SUDO_SESSION_KEY
+from cluedesk.triage import services as triage_services
 from tests.clues.conftest import login_verified
 from tests.clues.test_lifecycle import TEAMS, open_in_furong
+from tests.queue import run_queue
 
 pytestmark = pytest.mark.django_db
 
@@ -52,10 +54,12 @@ def unit_mode(world, mode: str, unit: str) -> str:
 
 @pytest.mark.parametrize("mode", ["local", "offsite", "upgraded"])
 def test_it_walks_a_clue_through_the_pages(world, mode, monkeypatch) -> None:
-    monkeypatch.setattr(intake, "attach_or_open", open_in_furong(world))
+    monkeypatch.setattr(triage_services, "attach_or_open", open_in_furong(world))
     unit_key, verifier, (s1, s2) = TEAMS[mode]
     report, code = intake.submit_report(text="Loan sharks beat a debtor in Furong market.", channel="web",
                                         actor=Actor.reporter())
+    run_queue()  # triage, as a worker would a moment later
+    report.refresh_from_db()
     clue = report.clue
 
     post(as_(world, "reviewer"), clue, "screen_valid", {"priority": "high", "category": "loan_sharking"})
@@ -178,8 +182,10 @@ def test_export_needs_a_fresh_reauthentication_and_gives_csv_and_xlsx(world) -> 
 
 
 def test_staff_write_to_the_reporter_from_the_clue_page(world, monkeypatch) -> None:
-    monkeypatch.setattr(intake, "attach_or_open", open_in_furong(world))
+    monkeypatch.setattr(triage_services, "attach_or_open", open_in_furong(world))
     report, code = intake.submit_report(text="Casino behind the tea house.", channel="web", actor=Actor.reporter())
+    run_queue()  # triage, as a worker would a moment later
+    report.refresh_from_db()
     c = as_(world, "reviewer")
     response = c.post(f"/staff/clues/{report.clue.public_id}/message/", {"report": report.pk,
                                                                        "body": "Which street is it on?"})
@@ -220,9 +226,13 @@ def test_bulk_assign_assigns_each_ticked_clue_and_reports_each_refusal(world) ->
 
 
 def test_merging_from_the_page_moves_the_reports(world, monkeypatch) -> None:
-    monkeypatch.setattr(intake, "attach_or_open", open_in_furong(world))
+    monkeypatch.setattr(triage_services, "attach_or_open", open_in_furong(world))
     first, _c1 = intake.submit_report(text="Sand mafia at the river bend.", channel="web", actor=Actor.reporter())
+    run_queue()  # triage, as a worker would a moment later
+    first.refresh_from_db()
     second, code = intake.submit_report(text="Same sand gang beat a driver.", channel="web", actor=Actor.reporter())
+    run_queue()  # triage, as a worker would a moment later
+    second.refresh_from_db()
     post(as_(world, "reviewer"), second.clue, "merge", {"into": first.clue.public_id})
     second.refresh_from_db()
     assert second.clue == first.clue

@@ -15,6 +15,8 @@ from cluedesk.ledger.services import Actor, verify
 from cluedesk.org.models import Division
 from cluedesk.vault import sealing
 
+from tests.queue import run_queue
+
 from .conftest import PDF, PNG, stored_files, upload
 
 pytestmark = pytest.mark.django_db
@@ -25,15 +27,32 @@ def submit(**kwargs):
     return services.submit_report(**{**defaults, **kwargs})
 
 
-def test_it_keeps_a_report_with_its_clue_step_and_one_event() -> None:
+def test_it_keeps_a_report_awaiting_triage_with_one_event_and_its_queued_triage() -> None:
+    from django_tasks_db.models import DBTaskResult
+
     report, code = submit(place_text="长沙", when_text="上周", who_text="老三", category="violence")
     report.refresh_from_db()
-    assert report.clue is not None and report.clue.report_count >= 1
+    assert report.clue is None  # accepted first: grouping follows in a worker
     assert [s.kind for s in services.status_of(report).steps] == ["received"]
     assert not PublicStep.objects.exists()  # "received" is the report itself, not a row
     events = list(Event.objects.filter(verb="report.submitted"))
     assert len(events) == 1 and events[0].subject_id == str(report.pk) and events[0].actor_kind == "reporter"
-    assert events[0].data["clue"] == report.clue.public_id
+    assert "clue" not in events[0].data
+    queued = list(DBTaskResult.objects.values_list("task_path", "args_kwargs", "status"))
+    assert queued == [("cluedesk.triage.tasks.attach_report", {"args": [report.pk], "kwargs": {}}, "READY")]
+    assert verify().ok
+
+
+def test_the_queued_triage_puts_the_report_on_a_clue_with_its_own_event() -> None:
+    report, _ = submit(place_text="长沙", when_text="上周", who_text="老三", category="violence")
+    run_queue()
+    report.refresh_from_db()
+    assert report.clue is not None and report.clue.report_count == 1
+    triaged = Event.objects.get(verb="report.triaged")
+    assert triaged.subject_id == str(report.pk) and triaged.actor_kind == "system"
+    assert triaged.data["clue"] == report.clue.public_id and triaged.data["decision"] == "opened"
+    assert list(Event.objects.order_by("seq").values_list("verb", flat=True)) == ["report.submitted",
+                                                                                  "report.triaged"]
     assert verify().ok
 
 
@@ -83,16 +102,23 @@ def test_files_are_stored_encrypted_and_decrypt_to_the_original() -> None:
         assert att.sealed_name and b"photo" not in bytes(att.sealed_name) and b"letter" not in bytes(att.sealed_name)
 
 
-def test_a_failure_inside_the_transaction_leaves_no_rows_and_no_files(monkeypatch, census) -> None:
+def test_a_failure_inside_the_transaction_leaves_no_rows_no_task_and_no_files(census) -> None:
+    from django_tasks_db.models import DBTaskResult
+
+    from cluedesk.intake.signals import report_submitted
+
     before = census()
 
-    def broken(report):
-        raise RuntimeError("triage is down")
+    def broken(sender, report, **kwargs):
+        raise RuntimeError("queue is down")
 
-    monkeypatch.setattr(services, "attach_or_open", broken)
-    with pytest.raises(RuntimeError):
-        submit(files=[upload("photo.png", PNG)], name="Zhang Wei")
-    assert census() == before and stored_files() == []
+    report_submitted.connect(broken, dispatch_uid="test-broken")
+    try:
+        with pytest.raises(RuntimeError):
+            submit(files=[upload("photo.png", PNG)], name="Zhang Wei")
+    finally:
+        report_submitted.disconnect(dispatch_uid="test-broken")
+    assert census() == before and stored_files() == [] and not DBTaskResult.objects.exists()
 
 
 def test_a_failing_ledger_write_rolls_back_everything(monkeypatch, census) -> None:
@@ -132,6 +158,8 @@ def test_an_unknown_category_is_refused() -> None:
 
 def test_reporter_and_staff_messages_and_public_steps(alice) -> None:
     report, code = submit()
+    run_queue()
+    report.refresh_from_db()
     services.add_reporter_message(code, "补充：车牌号湘A12345", [upload("more.png", PNG)])
     services.post_staff_message(report, "请问事发具体地点？", acting_user=alice)
     services.record_public_step(kind="under_review", report=report, acting_user=alice)
@@ -142,7 +170,7 @@ def test_reporter_and_staff_messages_and_public_steps(alice) -> None:
     assert [m.direction for m in status.messages] == ["in", "out"]
     assert status.messages[0].attachments.count() == 1
     verbs = list(Event.objects.values_list("verb", flat=True))
-    assert verbs == ["report.submitted", "report.message_added", "report.message_posted",
+    assert verbs == ["report.submitted", "report.triaged", "report.message_added", "report.message_posted",
                      "public_step.recorded", "public_step.recorded"]
     assert verify().ok
 
@@ -184,27 +212,6 @@ def test_seed_reports_makes_demo_reports_through_the_service() -> None:
     made = seed_reports(5, rng=random.Random(1))
     assert len(made) == 5 and Report.objects.count() == 5
     assert Event.objects.filter(verb="report.submitted").count() == 5
-
-
-def test_triage_analysis_runs_before_the_transaction_when_triage_accepts_it(monkeypatch) -> None:
-    from cluedesk.clues.models import Clue
-    from cluedesk.triage import services as triage_services
-
-    seen: dict[str, object] = {}
-
-    def examine(report):
-        seen["pk_at_examine"] = report.pk
-        return "analysis"
-
-    def attach_or_open(report, found=None):
-        seen["found"] = found
-        clue = Clue.objects.create(report_count=1)
-        return clue, {"clue": clue.public_id, "decision": "opened"}
-
-    monkeypatch.setattr(triage_services, "examine", examine)
-    monkeypatch.setattr(services, "attach_or_open", attach_or_open)
-    report, _ = submit()
-    assert seen == {"pk_at_examine": None, "found": "analysis"} and report.clue_id is not None
 
 
 def test_a_place_the_database_no_longer_has_does_not_lose_the_report(monkeypatch) -> None:

@@ -11,6 +11,7 @@ from django.core.files.uploadedfile import SimpleUploadedFile
 from cluedesk.clues.models import Clue, Note
 from cluedesk.intake import services as intake
 from cluedesk.ledger.services import Actor
+from tests.queue import run_queue
 from tests.supervision.helpers import move
 
 PDF = b"%PDF-1.4\n1 0 obj<</Type/Catalog>>endobj\ntrailer<</Root 1 0 R>>\n%%EOF\n"
@@ -26,6 +27,8 @@ def full_clue(w: Any, *, outcome: str = "no_action", concluded_at: dt.datetime =
     intake.add_reporter_message(code, "我还有一段录音。", [SimpleUploadedFile("more.pdf", PDF + b"%x\n",
                                                                           content_type="application/pdf")])
     intake.post_staff_message(report, "请问具体地址？", acting_user=w.staff["verifier"])
+    run_queue()  # triage puts the report on its clue (with its index rows), as a worker would
+    report.refresh_from_db()
     clue = report.clue
     Clue.objects.filter(pk=clue.pk).update(division=division or w.county.division, title="赌场 张三",
                                            search_text=text)

@@ -13,6 +13,7 @@ from cluedesk.rectify import industry, services, tasks
 from cluedesk.rectify.models import Indicator, Letter, ProblemItem
 from cluedesk.rectify.services import RectifyError
 from tests.org.factories import make_staff
+from tests.queue import run_queue
 from tests.rectify.helpers import TODAY, nothing_written
 
 pytestmark = pytest.mark.django_db
@@ -229,9 +230,13 @@ def test_a_clue_from_an_authority_enters_intake_on_its_channel(rw):
     t = industry.transfer_from(acting_user=rw.supervisor, authority=rw.authority,
                                text_of_clue="某砂场老板长期非法采砂，并雇人威胁村民。", place="湖南省长沙市浏阳市",
                                transferred_on="2026-06-01", reference="浏自然资移〔2026〕7号", today=TODAY)
-    report = Report.objects.get(clue=t.clue)
+    report = Report.objects.get(pk=t.report_id)
     assert report.channel == f"industry:{rw.authority.pk}"
-    assert t.direction == "from" and t.clue is not None
+    assert t.direction == "from" and t.clue is None  # the clue follows triage
+    run_queue()
+    t.refresh_from_db()
+    report.refresh_from_db()
+    assert t.clue is not None and t.clue == report.clue
     with nothing_written(), pytest.raises(RectifyError, match="What the clue says is required"):
         industry.transfer_from(acting_user=rw.supervisor, authority=rw.authority, text_of_clue="",
                                transferred_on="2026-06-01", today=TODAY)

@@ -67,7 +67,7 @@ def test_database_gone_mid_submission_answers_503_with_retry_after(channel_token
         raise OperationalError("connection failed: connection to server at 127.0.0.1, port 5432 failed: "
                                "Connection refused")
 
-    monkeypatch.setattr(services, "attach_or_open", down)
+    monkeypatch.setattr(services, "record", down)  # the last write of the submission
     before = census()
     response = api_post(Client(), channel_token, {"text": "某村有人开设赌场。"}, key="k-db-1", lang="zh-Hans")
     assert response.status_code == 503
@@ -105,7 +105,7 @@ def test_other_database_errors_are_not_hidden(channel_token, monkeypatch) -> Non
     def broken(*a: Any, **k: Any) -> Any:
         raise OperationalError("no such column: intake_report.nonexistent")
 
-    monkeypatch.setattr(services, "attach_or_open", broken)
+    monkeypatch.setattr(services, "record", broken)
     response = api_post(Client(raise_request_exception=False), channel_token, {"text": "某村有人开设赌场。"})
     assert response.status_code == 500
 

@@ -12,7 +12,9 @@ from cluedesk.ledger.services import Actor, verify
 from cluedesk.org.models import Division
 from cluedesk.supervision import services as supervision
 from cluedesk.supervision import stats
+from cluedesk.triage import services as triage_services
 from tests.clues.conftest import world  # noqa: F401 - the clue workflow's fixture
+from tests.queue import run_queue
 
 pytestmark = pytest.mark.django_db
 
@@ -24,13 +26,15 @@ def _equal(now):
 def test_facts_and_escalation_follow_the_clue_verbs(world, monkeypatch):  # noqa: F811
     w = world
 
-    def attach_or_open(report):
+    def attach_or_open(report, *precomputed):
         clue = Clue.objects.create(division=w.divisions["430102"], report_count=1)
         return clue, {"clue": clue.public_id, "decision": "opened"}
 
-    monkeypatch.setattr(intake, "attach_or_open", attach_or_open)
+    monkeypatch.setattr(triage_services, "attach_or_open", attach_or_open)
     report, _code = intake.submit_report(text="A gang runs the sand quarry and beats villagers.", place_text="Furong",
                                          channel="web", actor=Actor.reporter())
+    run_queue()  # triage, as a worker would a moment later
+    report.refresh_from_db()
     clue = report.clue
     later = timezone.now() + dt.timedelta(minutes=5)   # the report has settled
     stats.refresh(later)
