@@ -9,7 +9,8 @@ def clue_triaged(sender: Any, report: Any, clue: Any, **kwargs: Any) -> None:
     report it entered intake as (in triage's transaction)."""
     from .models import Transfer
 
-    Transfer.objects.filter(report=report, clue__isnull=True).update(clue=clue)
+    if report.channel.startswith("industry:"):
+        Transfer.objects.filter(report=report, clue__isnull=True).update(clue=clue)
 
 
 class RectifyConfig(AppConfig):

@@ -261,23 +261,26 @@ def attach_or_open(report: Any, found: Found | None = None,
         found_candidates = candidates(found.analysis)
     decision = decide(found.analysis, found_candidates, engine.pair_model())
     repeat = False
+    clue = None
     if decision.clue is not None:
-        clue = Clue.objects.select_for_update().get(pk=int(decision.clue))  # type: ignore[call-overload]
-        Clue.objects.filter(pk=clue.pk).update(report_count=F("report_count") + 1)
-        clue.refresh_from_db()
-        info, _created = ClueTriage.objects.get_or_create(clue=clue)
-        if clue.state in CONCLUDED:
-            repeat = info.repeat_after_conclusion = True
-        verb = "attached"
-    else:
+        # the UPDATE takes the clue's row lock (PostgreSQL) before it is read
+        if Clue.objects.filter(pk=int(decision.clue)).exclude(  # type: ignore[call-overload]
+                state__in=CLOSED).update(report_count=F("report_count") + 1):
+            clue = Clue.objects.get(pk=int(decision.clue))  # type: ignore[call-overload]
+            info, _created = ClueTriage.objects.get_or_create(clue=clue)
+            if clue.state in CONCLUDED:
+                repeat = info.repeat_after_conclusion = True
+            verb = "attached"
+        # else the clue closed (merged, invalid, transferred) since the lookup: open a new one
+    if clue is None:
         clue = Clue.objects.create(division=_division_obj(found.division_code), report_count=1)
         info = ClueTriage.objects.create(clue=clue)
         verb = "opened"
     _index(report, clue, found)
     # the clue's place is the vote of its reports' places (a brief tip naming none changes nothing);
     # once staff have set the place, a later report does not vote it away
-    if verb == "opened":
-        voted = found.division_code
+    if verb == "opened" or not found.division_code:
+        voted = found.division_code if verb == "opened" else ""  # a report naming no place changes no vote
     elif LabelCorrection.objects.filter(clue=clue, field="division").exists():
         voted = ""
     else:
@@ -296,7 +299,8 @@ def attach_or_open(report: Any, found: Found | None = None,
         clue.category = reporter_says  # what the reporter chose, when triage found nothing better
     if verb == "opened" or info.suggested_unit_id is None:
         info.suggested_unit = suggest_unit(info.division_code, info.implicated)
-    clue.save()
+    # only triage's own fields: a staff verb may change the others (state, version) meanwhile
+    clue.save(update_fields=["division", "category", "industry", "umbrella", "updated_at"])
     info.save()
     return clue, {
         "clue": clue.public_id, "decision": verb, "same_matter_probability": round(decision.probability, 3),
@@ -349,8 +353,8 @@ def attach_report(report_id: int, *, attempts: int = 3) -> dict[str, Any] | None
     """Triage one stored report: its clue, labels and route, and one ``report.triaged`` event.
 
     The pure analysis and the candidate lookup run before BEGIN; inside the transaction the lookup
-    is repeated only when a report sharing a key was indexed meanwhile (or a candidate clue closed),
-    so the write lock is held for the writes alone. Returns the decision, or None when there was
+    is repeated only when a report sharing a key was indexed meanwhile (a clue that closed meanwhile
+    is not joined: ``attach_or_open`` opens a new one), so the write lock is held for the writes. Returns the decision, or None when there was
     nothing to do (the report is gone, or already on a clue)."""
     report = Report.objects.filter(pk=report_id).first()
     if report is None or report.clue_id is not None:
@@ -363,15 +367,14 @@ def attach_report(report_id: int, *, attempts: int = 3) -> dict[str, Any] | None
         try:
             with transaction.atomic():
                 _lock_keys(keys)
-                locked = Report.objects.select_for_update().filter(pk=report_id).first()
-                if locked is None or locked.clue_id is not None:
-                    return None
-                stale = _indexed_since(keys, watermark) or (early and Clue.objects.filter(
-                    pk__in={c.clue for c in early}, state__in=CLOSED).exists())
-                clue, decision = attach_or_open(locked, found, None if stale else early)
+                if not Report.objects.select_for_update().filter(pk=report_id, clue__isnull=True).values_list(
+                        "pk", flat=True):
+                    return None  # gone, or triaged by another worker meanwhile
+                stale = _indexed_since(keys, watermark)
+                clue, decision = attach_or_open(report, found, None if stale else early)
                 Report.objects.filter(pk=report_id).update(clue=clue)
-                locked.clue = clue
-                report_triaged.send(sender=Report, report=locked, clue=clue, decision=decision)
+                report.clue = clue
+                report_triaged.send(sender=Report, report=report, clue=clue, decision=decision)
                 record("report.triaged", actor=Actor.system("triage"), subject_type="report",
                        subject_id=report_id, data=decision)
             return decision

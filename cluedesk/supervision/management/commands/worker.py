@@ -122,7 +122,7 @@ class Command(BaseCommand):
             self.db_worker.run_task(claimed)
         finally:
             self.busy = False
-        claimed.refresh_from_db(fields=["status"])
+        # run_task set the outcome on this instance as it saved it: no need to read it back
         self._say({"event": "task", "task": claimed.task_path.rsplit(".", 1)[-1], "id": str(claimed.id),
                    "status": claimed.status})
         return True
