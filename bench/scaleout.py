@@ -12,9 +12,17 @@ calls with an Idempotency-Key, a tenth with a small attachment). Rate limits are
 run (all clients are 127.0.0.1). On PostgreSQL the cache (rate limits, locks) is Redis when
 --redis-url answers, as in the scale-out layout. All traffic goes to 127.0.0.1.
 
-The soak keeps --soak-processes app processes and one `cluedesk worker` busy at a steady rate
-for --soak-minutes and samples RSS per process every 10 s: first, last, max and the slope of a
-least-squares line (MB per minute) per process.
+"App processes" are gunicorn's web workers (--workers); the task workers that triage each
+report after it is accepted stay at `cluedesk serve`'s default in every run (when serve does not
+start them yet, the bench starts two `cluedesk worker` processes beside it: common.Server). After
+each run the bench waits (at most 600 s) until every report of the run has its clue, so one run's
+triage backlog does not load the next; reports are counted by their marks, not by clue
+(untriaged_at_end, triage_drain_s per run). ``ratio`` (top level) is PostgreSQL's reports/s with
+the last process count over the first (4 vs 1 by default).
+
+The soak keeps --soak-processes app processes (and the server's task workers) busy at a steady
+rate for --soak-minutes and samples RSS per process every 10 s, each named by its role: first,
+last, max and the slope of a least-squares line (MB per minute) per process.
 """
 
 from __future__ import annotations
@@ -25,39 +33,27 @@ import json
 import os
 import random
 import shutil
-import socket
-import subprocess
 import sys
 import tempfile
 import time
-import urllib.parse
 from pathlib import Path
 from typing import Any
 
 sys.path.insert(0, str(Path(__file__).resolve().parent))
-from common import CLUEDESK, Server, percentile  # noqa: E402
+from common import (  # noqa: E402
+    Db,
+    Server,
+    percentile,
+    pg_admin,
+    proc_table,
+    redis_answers,
+    roles,
+    wait_triaged,
+    with_db,
+)
 from intake import Client, sample_texts  # noqa: E402
 
-
-def redis_answers(url: str) -> bool:
-    parts = urllib.parse.urlsplit(url)
-    try:
-        with socket.create_connection((parts.hostname or "127.0.0.1", parts.port or 6379), timeout=1) as s:
-            s.sendall(b"PING\r\n")
-            return s.recv(16).startswith(b"+PONG")
-    except OSError:
-        return False
-
-
-def pg_admin(url: str, sql: str) -> None:
-    import psycopg
-
-    with psycopg.connect(url, autocommit=True) as con:
-        con.execute(sql)  # type: ignore[arg-type]
-
-
-def with_db(url: str, name: str) -> str:
-    return urllib.parse.urlunsplit(urllib.parse.urlsplit(url)._replace(path="/" + name))
+DRAIN_SECONDS = 600.0
 
 
 def rss_by_pid(pids: list[int]) -> dict[int, float]:
@@ -99,7 +95,20 @@ class Target:
         self.token = ""
 
     def server(self, processes: int) -> Server:
-        return Server(env=self.env, workers=processes, data_dir=self.data_dir)
+        # task workers as `cluedesk serve` starts them (the bench starts them when it does not yet)
+        return Server(env=self.env, workers=processes, data_dir=self.data_dir, spawn_task_workers=True)
+
+    def db(self) -> Db:
+        return Db(self.data_dir, self.env["DATABASE_URL"])
+
+    def drain(self, prefix: str, seconds: float = DRAIN_SECONDS) -> tuple[int, float]:
+        """Wait for this run's reports to be triaged (a report gets its clue in a task worker a
+        moment after it is accepted), so that one run's backlog does not load the next run."""
+        db = self.db()
+        try:
+            return wait_triaged(db, f"%[{prefix}-%", seconds)
+        finally:
+            db.close()
 
     def prepare(self) -> None:
         s = self.server(1)
@@ -196,15 +205,19 @@ def one_run(target: Target, processes: int, reports: int, clients: int) -> dict[
     prefix = f"so{target.kind[:2]}{processes}x{int(time.time()) % 100000}"
     try:
         asyncio.run(warm(server.port, target.token, prefix + "w", processes))
+        target.drain(prefix + "w")
         rss: list[float] = []
         result = asyncio.run(drive(server.port, target.token, prefix, reports, clients, None,
                                    sample=lambda: rss.append(server.rss_mb())))
         rss.append(server.rss_mb())
+        # counted by report, not by clue; waited for so the next run starts with an empty queue
+        untriaged, drain_s = target.drain(prefix)
     finally:
         server.stop()
     stored, distinct = target.stored(prefix)
     return {**result, "processes": processes, "stored": stored, "duplicated": stored - distinct,
-            "lost": max(0, result["accepted"] - distinct), "server_rss_mb_peak": max(rss)}
+            "lost": max(0, result["accepted"] - distinct), "server_rss_mb_peak": max(rss),
+            "untriaged_at_end": untriaged, "triage_drain_s": drain_s}
 
 
 def slope(points: list[tuple[float, float]]) -> float:
@@ -218,29 +231,24 @@ def slope(points: list[tuple[float, float]]) -> float:
 
 
 def soak(target: Target, processes: int, minutes: float, clients: int) -> dict[str, Any]:
-    server = target.server(processes).start()
-    worker = subprocess.Popen([CLUEDESK, "worker"], env=server.env, stdout=subprocess.DEVNULL,
-                              stderr=subprocess.DEVNULL, start_new_session=True)
+    server = target.server(processes).start()  # with its task workers (or the bench's, see Server)
     series: dict[str, list[tuple[float, float]]] = {}
     t0 = time.time()
 
     def sample() -> None:
-        pids = server.pids()
-        roles = {pids[0]: "gunicorn-master"} | {p: "app" for p in pids[1:]} | {worker.pid: "worker"}
-        for pid, mb in rss_by_pid([*pids, worker.pid]).items():
-            series.setdefault(f"{roles[pid]}:{pid}", []).append((round((time.time() - t0) / 60, 2), mb))
+        table = proc_table()
+        pids = server.tree()
+        role = roles(pids, table, server.roots())
+        for pid, mb in rss_by_pid(pids).items():
+            series.setdefault(f"{role.get(pid, 'other')}:{pid}", []).append((round((time.time() - t0) / 60, 2), mb))
 
     try:
         prefix = f"soak{int(time.time()) % 100000}"
         asyncio.run(warm(server.port, target.token, prefix + "w", processes))
         result = asyncio.run(drive(server.port, target.token, prefix, None, clients, minutes * 60, sample=sample))
         sample()
+        result["untriaged_at_end"], result["triage_drain_s"] = target.drain(prefix)
     finally:
-        worker.terminate()
-        try:
-            worker.wait(30)
-        except subprocess.TimeoutExpired:
-            worker.kill()
         server.stop()
     per_process = {name: {"first_mb": pts[0][1], "last_mb": pts[-1][1], "max_mb": max(p[1] for p in pts),
                           "samples": len(pts), "slope_mb_per_min": slope(pts[len(pts) // 5:])}
@@ -286,6 +294,9 @@ def main() -> None:
                 entry[f"ratio_{counts[-1]}_vs_{counts[0]}"] = (
                     round(hi["reports_per_s"] / lo["reports_per_s"], 2) if lo["reports_per_s"] else None)
             out[kind] = entry
+            if kind == "postgres" and len(counts) >= 2:
+                out["ratio"] = entry[f"ratio_{counts[-1]}_vs_{counts[0]}"]
+                out["ratio_is"] = f"PostgreSQL reports/s with {counts[-1]} app processes / with {counts[0]}"
             if args.soak_minutes and not soaked:
                 out["soak"] = soak(target, args.soak_processes, args.soak_minutes, args.soak_clients)
                 soaked = True
