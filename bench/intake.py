@@ -580,7 +580,7 @@ def main() -> None:
     out: dict[str, Any] = {"bench": "intake", "mode": "rate" if rate_mode else "closed", "database": args.database,
                            "redis": redis, "cores": CORES}
     if rate_mode:
-        out |= {"rate": args.rate, "duration_s": args.duration, "reports": n, "clients": args.clients}
+        out |= {"rate": args.rate, "duration_s": args.duration, "reports": n, "max_inflight": args.max_inflight}
     else:
         out |= {"reports": n, "clients": args.clients}
     try:
