@@ -33,8 +33,9 @@ def free_port() -> int:
 @functools.cache
 def serve_takes_task_workers() -> bool:
     """Whether this checkout's `cluedesk serve` starts task workers itself (``--task-workers``)."""
-    env = dict(os.environ, CLUEDESK_DATA_DIR=tempfile.mkdtemp(prefix="cluedesk-bench-help-"))
-    out = subprocess.run([CLUEDESK, "serve", "--help"], env=env, capture_output=True, text=True, check=False)
+    with tempfile.TemporaryDirectory(prefix="cluedesk-bench-help-") as folder:
+        env = dict(os.environ, CLUEDESK_DATA_DIR=folder)
+        out = subprocess.run([CLUEDESK, "serve", "--help"], env=env, capture_output=True, text=True, check=False)
     return "--task-workers" in out.stdout
 
 

@@ -302,6 +302,7 @@ def main() -> None:
                 soaked = True
         finally:
             target.cleanup()
+    shutil.rmtree(keep, ignore_errors=True)
     print(json.dumps(out, ensure_ascii=False))
 
 
