@@ -183,7 +183,8 @@ class _Exchange(asyncio.Protocol):
     __slots__ = ("raw", "fut", "chunks")
 
     def __init__(self, raw: bytes, fut: asyncio.Future[bytes]) -> None:
-        self.raw, self.fut, self.chunks = raw, fut, []
+        self.raw, self.fut = raw, fut
+        self.chunks: list[bytes] = []
 
     def connection_made(self, transport: asyncio.BaseTransport) -> None:
         transport.write(self.raw)  # type: ignore[attr-defined]
