@@ -57,6 +57,9 @@ class Live(Server):
         base = {"CLUEDESK_DEMO": "0", "CLUEDESK_RATE_SUBMIT": "1000000", "CLUEDESK_RATE_LOOKUP": "1000000",
                 "CLUEDESK_DB_CONN_MAX_AGE": "60",
                 "CLUEDESK_TRAIN_ON_START": "0",  # faults, not triage quality: no background training
+                # gunicorn alone (`serve` execs it, so the web processes are its children): the fault
+                # tests start and kill their own `cluedesk worker`s, which must be the only ones
+                "CLUEDESK_TASK_WORKERS": "0",
                 **(env or {})}
         self.pg_admin = postgres_url()
         self.db_name = ""
