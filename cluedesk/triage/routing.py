@@ -35,8 +35,10 @@ def suggest_unit(division_code: str, implicated: Iterable[str] = ()) -> Any:
     units = list(Unit.objects.filter(active=True, division__code__in=chain))
     if not units:
         return None
-    all_units = list(Unit.objects.filter(active=True).only("pk", "name", "parent_id"))
-    bad = _implicated_ids(all_units, implicated)
+    names = [n for n in implicated if n]
+    # the whole unit tree is read only when some unit is implicated (most clues implicate none)
+    bad = _implicated_ids(list(Unit.objects.filter(active=True).only("pk", "name", "parent_id")), names) \
+        if names else set()
     order = {code: i for i, code in enumerate(chain)}
     fit = [u for u in units if u.pk not in bad]
     fit.sort(key=lambda u: (order.get(u.division_id, 9), u.type != "anti_gang_office", u.pk))
