@@ -166,3 +166,15 @@ class IdempotencyRecord(models.Model):
 
     def __str__(self) -> str:
         return f"{self.channel}:{self.key}"
+
+
+class RateCount(models.Model):
+    """One rate-limit counter (throttle.py) when Redis is not configured: one row per hashed
+    (scope, client, window) key, counted with a single atomic upsert. Expired rows are pruned."""
+
+    key = models.CharField(max_length=48, primary_key=True)
+    hits = models.PositiveIntegerField(default=0)
+    expires_at = models.FloatField(db_index=True)  # UNIX time
+
+    def __str__(self) -> str:
+        return f"{self.key}: {self.hits}"

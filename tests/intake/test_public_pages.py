@@ -151,11 +151,31 @@ def test_a_flood_of_submissions_from_one_client_is_stopped(client: Client, setti
 def test_rate_limit_keys_do_not_contain_the_address(client: Client, settings) -> None:
     from django.db import connection
 
+    from cluedesk.intake.models import RateCount
+
     client.post("/report/", {"text": "x"}, REMOTE_ADDR="198.51.100.77")
     with connection.cursor() as cursor:
-        cursor.execute("SELECT cache_key FROM cluedesk_cache")
-        keys = [row[0] for row in cursor.fetchall()]
-    assert keys and not any("198.51.100.77" in k for k in keys)
+        cursor.execute(f"SELECT * FROM {RateCount._meta.db_table}")
+        rows = [" ".join(map(str, row)) for row in cursor.fetchall()]
+    assert rows and not any("198.51.100.77" in r for r in rows)
+
+
+def test_the_database_counter_counts_every_hit_and_refuses_past_the_limit() -> None:
+    from cluedesk.intake import throttle
+    from cluedesk.intake.models import RateCount
+
+    assert [throttle.hit("rl:test", 3) for _ in range(5)] == [True, True, True, False, False]
+    assert RateCount.objects.get(key="rl:test").hits == 5
+
+
+def test_expired_counters_are_pruned(monkeypatch) -> None:
+    from cluedesk.intake import throttle
+    from cluedesk.intake.models import RateCount
+
+    RateCount.objects.create(key="rl:old", hits=9, expires_at=1.0)
+    monkeypatch.setattr(throttle, "PRUNE_ONE_IN", 1)
+    throttle.hit("rl:new", 3)
+    assert list(RateCount.objects.values_list("key", flat=True)) == ["rl:new"]
 
 
 def test_tracking_opens_the_status_page_with_timeline_and_messages(client: Client, alice) -> None:
