@@ -62,6 +62,8 @@ def temp_files() -> list[Path]:
 @pytest.fixture
 def census() -> Callable[[], dict[str, Any]]:
     """Counts of every row and file a submission could leave."""
+    from django_tasks_db.models import DBTaskResult
+
     from cluedesk.clues.models import Clue
     from cluedesk.intake.models import Attachment, IdempotencyRecord, Message, PublicStep, Report
     from cluedesk.ledger.models import Event
@@ -72,6 +74,8 @@ def census() -> Callable[[], dict[str, Any]]:
             "messages": Message.objects.count(), "steps": PublicStep.objects.count(),
             "clues": Clue.objects.count(), "events": Event.objects.count(),
             "idempotency": IdempotencyRecord.objects.count(), "files": len(stored_files()),
+            # the report's queued triage (an outbox row in the submission's transaction)
+            "tasks": DBTaskResult.objects.count(),
             "temp_files": len(temp_files()),
         }
 

@@ -18,6 +18,7 @@ from django.core.management.base import CommandError
 from cluedesk.ledger.services import Actor
 from cluedesk.web import backup
 from tests.org.factories import world
+from tests.queue import run_queue
 
 from .helpers import run, scratch_database, snapshot
 
@@ -40,6 +41,7 @@ def _seed() -> list[str]:
                                                contact=f"1380000000{i}", files=files, channel="web",
                                                actor=Actor.system("test"))
         codes.append(code)
+    run_queue()  # triage groups them into clues, as a worker would
     stats.refresh()
     return codes
 
