@@ -232,6 +232,9 @@ else:
 TASKS = {"default": {"BACKEND": "django_tasks_db.DatabaseBackend"}}
 CLUEDESK_TASK_MAX_ATTEMPTS = envint("CLUEDESK_TASK_MAX_ATTEMPTS", 5, minimum=1)
 CLUEDESK_WORKER_STALE_SECONDS = envint("CLUEDESK_WORKER_STALE_SECONDS", 60, minimum=2)
+# A report waits for triage (grouping onto a clue) in a worker; waiting longer than this raises the
+# lag alert on /metrics, the supervision dashboard and the awaiting-triage queue (workers stopped?).
+CLUEDESK_TRIAGE_LAG_ALERT_SECONDS = envint("CLUEDESK_TRIAGE_LAG_ALERT_SECONDS", 60, minimum=1)
 # /metrics: with a token, only requests bearing it; without one, only from the loopback address.
 CLUEDESK_METRICS_TOKEN = env("CLUEDESK_METRICS_TOKEN", "") or ""
 CLUEDESK_LOG_FORMAT = env("CLUEDESK_LOG_FORMAT", "json") or "json"

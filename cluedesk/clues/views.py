@@ -238,6 +238,7 @@ def export(request: HttpRequest, fmt: str) -> HttpResponseBase:
 
 EVENT_LABELS: dict[str, Any] = {
     "report.submitted": gettext_lazy("Report received"),
+    "report.triaged": gettext_lazy("Report triaged: grouped onto a clue"),
     "report.message_added": gettext_lazy("The reporter added information"),
     "report.message_posted": gettext_lazy("Message sent to the reporter"),
     "public_step.recorded": gettext_lazy("Public step shown to the reporter"),

@@ -17,7 +17,7 @@ from cluedesk.org.access import staff_required
 
 from . import services, tracking
 from .forms import PosterForm, StaffReportForm
-from .models import Channel
+from .models import Channel, Report
 from .views import limits, with_uploads
 
 CHANNEL_LABELS = dict(Channel.choices)
@@ -67,8 +67,12 @@ def report_new(request: HttpRequest) -> HttpResponse:
             for message in messages:
                 form.add_error(field if field in form.fields else None, str(message))
         return _page(request, form, status=400, errors=[str(m) for m in exc.errors.get("files", [])], oral=oral)
+    # the report is stored; its triage (grouping onto a clue) is queued and a worker does it in a
+    # moment, so it normally has no clue yet: the page says so and links the awaiting queue
+    clue = Report.objects.filter(pk=report.pk).values_list("clue__public_id", flat=True).first()
     return render(request, "intake/staff_report_done.html", {
-        "report": report, "code": tracking.display(code), "channel_label": CHANNEL_LABELS.get(report.channel, report.channel),
+        "report": report, "clue_number": clue or "", "code": tracking.display(code),
+        "channel_label": CHANNEL_LABELS.get(report.channel, report.channel),
     }, status=201)
 
 

@@ -10,6 +10,7 @@ from cluedesk.clues.models import Clue
 from cluedesk.intake.models import Report
 from cluedesk.org.models import Division
 
+from . import engine
 from .corrections import barred_names
 from .models import ClueTriage, LabelCorrection
 from .routing import suggest_unit
@@ -45,6 +46,20 @@ def _suggested(clue: Clue, info: ClueTriage | None) -> Any:
     return unit
 
 
+def charge_model_state() -> str:
+    """Why a card has no charge suggestion: "" when a charge model is loaded, "training" while a
+    ``train_triage`` task waits or runs (the first start queues one), "missing" otherwise."""
+    if engine.charge_model() is not None:
+        return ""
+    from django_tasks_db.models import DBTaskResult
+
+    from cluedesk.web import tasks
+
+    path = f"{tasks.train_triage.func.__module__}.{tasks.train_triage.func.__qualname__}"
+    training = DBTaskResult.objects.filter(task_path=path, status__in=["READY", "RUNNING"]).exists()
+    return "training" if training else "missing"
+
+
 def card_context(user: Any, clue: Clue, *, form: Any = None, error: str = "", done: str = "") -> dict[str, Any]:
     from .forms import CorrectionForm
 
@@ -66,9 +81,11 @@ def card_context(user: Any, clue: Clue, *, form: Any = None, error: str = "", do
     corrected = sorted(set(LabelCorrection.objects.filter(clue=clue).values_list("field", flat=True)))
     if may_correct and form is None:
         form = CorrectionForm(user=user, clue=clue)
+    charges = _charges(info.charge_scores if info else {})
+    charge = info.charge if info else ""
     return {
-        "clue": clue, "info": info, "charges": _charges(info.charge_scores if info else {}),
-        "charge": info.charge if info else "", "triage_place": triage_place,
+        "clue": clue, "info": info, "charges": charges, "charge": charge, "triage_place": triage_place,
+        "charge_model": charge_model_state() if info is not None and not charges and not charge else "",
         "implicated_names": list(info.implicated or []) if info else [],
         "suggested_unit": _suggested(clue, info), "may_correct": may_correct,
         "corrected_fields": [FIELD_LABELS.get(f, f) for f in corrected],

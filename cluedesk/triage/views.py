@@ -1,4 +1,9 @@
-"""Staff corrections of triage on the clue page: the triage card's form and "split off" buttons.
+"""Staff pages of triage: the queue of reports awaiting triage, and corrections on the clue page
+(the triage card's form and "split off" buttons).
+
+The awaiting-triage queue lists reports stored and not yet on a clue (metadata only: never their
+text), oldest first, scoped by the report's division like any staff list (a report naming no
+place is visible to national staff only), with the lag warning of ``lag.measure``.
 
 HTMX posts get the card back (200, with the message or the refusal in it: htmx swaps no 4xx
 answer). Without JavaScript a success goes back to the clue page (303) and a refusal shows the
@@ -8,20 +13,23 @@ clue page with the reason (400). Out of scope → 404; in scope without the "tri
 from __future__ import annotations
 
 from django.contrib import messages
+from django.core.paginator import Paginator
 from django.http import Http404, HttpRequest, HttpResponse
 from django.shortcuts import redirect, render
 from django.utils.translation import gettext as _
 from django.utils.translation import gettext_lazy
-from django.views.decorators.http import require_POST
+from django.views.decorators.http import require_GET, require_POST
 
 from cluedesk.clues.models import Clue
 from cluedesk.intake.models import Report
-from cluedesk.org.access import get_visible_or_404, staff_required
+from cluedesk.org.access import get_visible_or_404, roles_for, staff_required, visible_to
+from cluedesk.web.ages import age_text
 
+from . import lag
 from .corrections import correct
 from .forms import CorrectionForm
 from .panel import card_context
-from .services import TriageError, split_report
+from .services import TriageError, awaiting_triage, split_report
 
 try:  # the clue page's timeline names these events
     from cluedesk.clues.views import EVENT_LABELS
@@ -33,6 +41,23 @@ except ImportError:  # pragma: no cover - the clues app is always there
     pass
 
 FAILED_FORM_ATTR = "_triage_failed_form"  # read by the card's template tag on a refused POST
+TRIAGE_ROLES = tuple(sorted(roles_for("triage")))
+AWAITING_PAGE_SIZE = 50
+# what the queue shows of a report: metadata, never the text, the place as written or the identity
+AWAITING_FIELDS = ("pk", "created_at", "channel", "channel_ref", "division_id", "division__name")
+
+
+@require_GET
+@staff_required(*TRIAGE_ROLES)
+def awaiting_view(request: HttpRequest) -> HttpResponse:
+    """Reports stored and not yet on a clue, in the person's territory, oldest first."""
+    waiting = visible_to(request.user, awaiting_triage(), "triage")
+    measured = lag.measure(waiting)
+    page = Paginator(waiting.order_by("created_at", "pk").values(*AWAITING_FIELDS),
+                     AWAITING_PAGE_SIZE).get_page(request.GET.get("page"))
+    rows = [{**r, "age": age_text((measured.now - r["created_at"]).total_seconds()),
+             "late": (measured.now - r["created_at"]).total_seconds() > measured.limit} for r in page.object_list]
+    return render(request, "triage/awaiting.html", {"page": page, "rows": rows, "lag": measured})
 
 
 def _is_htmx(request: HttpRequest) -> bool:

@@ -11,11 +11,13 @@ def staff_nav(request: HttpRequest) -> dict[str, Any]:
     user = getattr(request, "user", None)
     if user is None or not user.is_authenticated or not request.path.startswith("/staff/"):
         return {}
-    from cluedesk.org.access import roles_of
+    from cluedesk.org.access import roles_for, roles_of
 
     roles = roles_of(user)
     return {"nav": {
         "intake": bool(roles & {"intake_reviewer", "dispatcher"}),
+        # the queue of reports awaiting triage (cluedesk.triage: the "triage" action)
+        "triage": bool(roles & roles_for("triage")),
         "poster": bool(roles & {"intake_reviewer", "dispatcher", "admin", "supervisor"}),
         "supervision": bool(roles & {"supervisor", "auditor"}),
         # registers (cluedesk.cases, cluedesk.rectify) and the reporting-line settings (compliance, records)

@@ -10,7 +10,8 @@ Two kinds of series:
   bare ``runserver``) each process reports its own counts.
 * **read from the database at scrape time** (the same in every process and on every node): the
   database answers, tasks queued/running/failed, each periodic job's last success and whether its
-  last run failed, reports stored.
+  last run failed, reports stored, reports awaiting triage and how long the oldest has waited
+  (with the lag alert past ``CLUEDESK_TRIAGE_LAG_ALERT_SECONDS``).
 
 Access: with ``CLUEDESK_METRICS_TOKEN`` set, only ``Authorization: Bearer <token>``; without it,
 only a client at the loopback address with no ``X-Forwarded-For`` (a proxy on the same host adds
@@ -78,6 +79,7 @@ class DatabaseCollector(Collector):
         yield from self._queue()
         yield from self._jobs()
         yield from self._reports()
+        yield from self._triage()
 
     def _queue(self) -> Iterator[GaugeMetricFamily]:
         from django.db.models import Count
@@ -112,6 +114,23 @@ class DatabaseCollector(Collector):
         family = GaugeMetricFamily("cluedesk_reports_stored", "Reports held in the database")
         family.add_metric([], Report.objects.count())
         yield family
+
+
+    def _triage(self) -> Iterator[GaugeMetricFamily]:
+        from cluedesk.triage import lag
+
+        measured = lag.measure()
+        waiting = GaugeMetricFamily("cluedesk_triage_waiting", "Reports stored and awaiting triage (no clue yet)")
+        waiting.add_metric([], measured.waiting)
+        oldest = GaugeMetricFamily("cluedesk_triage_oldest_waiting_seconds",
+                                   "How long the oldest report awaiting triage has waited (0: none waits)")
+        oldest.add_metric([], round(measured.oldest_seconds, 3))
+        alert = GaugeMetricFamily("cluedesk_triage_lag_alert",
+                                  "1 when a report has waited for triage longer than CLUEDESK_TRIAGE_LAG_ALERT_SECONDS")
+        alert.add_metric([], 1 if measured.alert else 0)
+        yield waiting
+        yield oldest
+        yield alert
 
 
 _DB = DatabaseCollector()

@@ -1,6 +1,6 @@
 """Authorization matrix rows for cluedesk.triage (see tests/authz.py).
 
-The triage card's correction form and its "split off" buttons: the "triage" action, held by
+The awaiting-triage queue, the triage card's correction form and its "split off" buttons: the "triage" action, held by
 intake reviewers and dispatchers. Out of scope (the sibling county's clue) → 404; other roles
 in scope → 403.
 """
@@ -39,6 +39,8 @@ def _split_url(w, inside):
 
 
 ROWS = [
+    # the queue of reports awaiting triage (scoped by each report's division: tests/triage/test_awaiting.py)
+    Row("staff/triage/awaiting/", roles=TRIAGE, ok=(200,)),
     Row("staff/triage/<str:public_id>/correct/", method="POST", roles=TRIAGE, ok=OK,
         url=lambda w, i: f"/staff/triage/{_clue(w, i).public_id}/correct/",
         data=lambda w: {"category": "gang_violence", "industry": "other", "umbrella": "yes",
