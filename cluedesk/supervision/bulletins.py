@@ -14,12 +14,13 @@ from django.db import transaction
 from django.template.loader import render_to_string
 from django.utils import timezone
 from django.utils.translation import gettext as _
+from django.utils.translation import pgettext
 
 from cluedesk.ledger.services import Actor, record
 from cluedesk.org.models import Division
 
 from . import stats
-from .models import Bulletin
+from .models import Bulletin, JobState
 
 CJK_FONT_FILES = ("/usr/share/fonts/truetype/wqy/wqy-microhei.ttc", "/usr/share/fonts/truetype/wqy/wqy-zenhei.ttc",
                   "/usr/share/fonts/opentype/noto/NotoSansCJK-Regular.ttc")
@@ -33,6 +34,7 @@ class BulletinData:
     total: stats.Row
     rows: list[stats.Row]          # ranked by verification rate, then case rate
     generated_at: dt.datetime
+    figures_at: dt.datetime | None = None  # when the stats job last refreshed the facts (None: never)
 
     @property
     def period(self) -> str:
@@ -58,7 +60,8 @@ def rank_key(r: stats.Row) -> tuple[float, float, str]:
 def build(division: Division, start: dt.date, end: dt.date) -> BulletinData:
     rows = stats.table(None, division, start, end)
     rows = sorted([r for r in rows if r.counts.get("clues") or r.counts.get("reports")], key=rank_key)
-    return BulletinData(division, start, end, stats.one(division, start, end), rows, timezone.now())
+    figures_at = JobState.objects.filter(pk="stats").values_list("last_finished", flat=True).first()
+    return BulletinData(division, start, end, stats.one(division, start, end), rows, timezone.now(), figures_at)
 
 
 def context(data: BulletinData) -> dict[str, Any]:
@@ -101,6 +104,8 @@ def xlsx(data: BulletinData) -> bytes:
     ws.append([_("Scope"), f"{data.division.name} ({data.division.code})"])
     ws.append([_("Period"), data.period])
     ws.append([_("Generated"), timezone.localtime(data.generated_at).strftime("%Y-%m-%d %H:%M")])
+    ws.append([_("Figures refreshed"), timezone.localtime(data.figures_at).strftime("%Y-%m-%d %H:%M")
+               if data.figures_at else pgettext("figures refreshed", "never")])
     ws.append([])
     header = [_("Rank"), _("Division"), _("Code"), _("Reports"), _("Clues"), _("Valid"), _("Dispatched"),
               _("Concluded"), _("Verification rate"), _("Cases"), _("Case rate"), _("Overdue"),
@@ -118,7 +123,7 @@ def xlsx(data: BulletinData) -> bytes:
     ws.append(line(_("Total"), data.total))
     for cell in ws[ws.max_row]:
         cell.font = bold
-    for row in ws.iter_rows(min_row=7, min_col=9, max_col=11):
+    for row in ws.iter_rows(min_row=8, min_col=9, max_col=11):
         for cell in row:
             if cell.column in (9, 11):
                 cell.number_format = "0.0%"

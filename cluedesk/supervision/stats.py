@@ -304,7 +304,8 @@ def refresh(now: dt.datetime | None = None) -> dict[str, int]:
     """The incremental job: find the clues that may have changed since the last run (new clues,
     ledger events about clues, new reports on clues, deadlines passed) and apply their deltas; add
     newly settled reports. Safe to repeat and to resume after a crash: a clue whose contribution is
-    unchanged is skipped, and the report watermark moves in the same transaction as the counts."""
+    unchanged is skipped, and the report watermark moves in the same transaction as the counts. A
+    report triaged after it was counted is followed by its ``report.triaged`` event."""
     from cluedesk.intake.models import Report
     from cluedesk.ledger.models import Event
 
@@ -326,6 +327,13 @@ def refresh(now: dt.datetime | None = None) -> dict[str, int]:
             public_ids.add(subject_id)
             if isinstance(data, dict) and data.get("into"):
                 public_ids.add(str(data["into"]))
+        # reports put on a clue by triage since the last run: a worker does it after the report is
+        # stored (a report counted while awaiting triage names no clue yet), and joining a clue
+        # changes its repeat count, place and labels without a clue event of its own
+        for data in Event.objects.filter(seq__gt=seq_wm, seq__lte=head, verb="report.triaged").values_list(
+                "data", flat=True).iterator(chunk_size=5000):
+            if isinstance(data, dict) and data.get("clue"):
+                public_ids.add(str(data["clue"]))
         for start in range(0, len(public_ids), 2000):
             chunk = sorted(public_ids)[start:start + 2000]
             ids.update(Clue.objects.filter(public_id__in=chunk).values_list("pk", flat=True))

@@ -15,12 +15,20 @@ from django.utils import timezone
 from django.utils.translation import gettext as _
 from django.views.decorators.http import require_POST
 
-from cluedesk.org.access import _grants, get_visible_or_404, roles_for, staff_required, territory, visible_to
+from cluedesk.org.access import (
+    _grants,
+    get_visible_or_404,
+    roles_for,
+    roles_of,
+    staff_required,
+    territory,
+    visible_to,
+)
 from cluedesk.org.models import ROOT_CODE, Division, Role, Unit
 from cluedesk.web.replica import on_replica
 
-from . import bulletins, services, stats
-from .models import JobState, Notification, SampleItem, SampleMonth, SupervisionItem
+from . import bulletins, freshness, services, stats
+from .models import Notification, SampleItem, SampleMonth, SupervisionItem
 
 SUPERVISE = (Role.SUPERVISOR, Role.AUDITOR)
 CLUE_LIST = "/staff/clues/"
@@ -99,6 +107,15 @@ def breadcrumbs(division: Division, paths: list[str]) -> list[Division]:
 
 # --- dashboard --------------------------------------------------------------------------------
 
+def _triage_lag(user: Any) -> Any:
+    """Reports awaiting triage in the person's territory (a warning when they wait too long: the
+    clue figures miss them until a worker puts them on clues)."""
+    from cluedesk.triage import lag
+    from cluedesk.triage.services import awaiting_triage
+
+    return lag.measure(visible_to(user, awaiting_triage(), "supervision_view"))
+
+
 @staff_required(*SUPERVISE)
 @on_replica
 def dashboard(request: HttpRequest) -> HttpResponse:
@@ -141,11 +158,12 @@ def dashboard(request: HttpRequest) -> HttpResponse:
                     "concluded": [r.concluded for r in by_backlog]},
     }
     paths = scope_paths(request.user)
-    refreshed = JobState.objects.filter(pk="stats").values_list("last_finished", flat=True).first()
     from .panels import render_panels
 
     return render(request, "supervision/dashboard.html", {
-        "refreshed": refreshed, "panels": render_panels(request, division, start, end),
+        "fresh": freshness.of("stats"), "lag": _triage_lag(request.user), "lag_link": bool(
+            roles_of(request.user) & roles_for("triage")),
+        "panels": render_panels(request, division, start, end),
         "division": division, "start": start, "end": end, "error": error, "total": total, "prev": prev,
         "children": children, "ranked": ranked, "by_backlog": by_backlog, "trend": trend,
         "funnel": [(name, value, clue_link(division, state)) for name, value, state in funnel],
@@ -248,7 +266,8 @@ def _filename(data: bulletins.BulletinData, ext: str) -> str:
 def bulletin(request: HttpRequest) -> HttpResponse:
     data, error = _bulletin_data(request)
     query = urlencode({"division": data.division.code, "from": f"{data.start:%Y-%m}", "to": f"{data.end:%Y-%m}"})
-    return render(request, "supervision/bulletin.html", {**bulletins.context(data), "error": error, "query": query})
+    return render(request, "supervision/bulletin.html", {**bulletins.context(data), "error": error, "query": query,
+                                                         "fresh": freshness.of("stats", data.generated_at)})
 
 
 @staff_required(*SUPERVISE)
