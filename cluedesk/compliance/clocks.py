@@ -166,20 +166,23 @@ def _notify(clock: ReportClock, which: str, *, missed: bool, now: dt.datetime) -
     due = getattr(clock, CLOCKS[which][0])
     local_due = timezone.localtime(due).strftime("%Y-%m-%d %H:%M")
     clue = clock.report.clue
-    ref = clue.public_id if clue is not None else f"#{clock.report_id}"
+    if clue is not None:
+        about = _("a report on clue %(clue)s") % {"clue": clue.public_id}
+    else:  # still awaiting triage (its worker has not put it on a clue yet)
+        about = _("report #%(report)s, awaiting triage") % {"report": clock.report_id}
     if missed:
-        subject = _("Deadline missed: %(clock)s of a report on clue %(clue)s") % {
-            "clock": clock_label(which), "clue": ref}
+        subject = _("Deadline missed: %(clock)s of %(about)s") % {"clock": clock_label(which), "about": about}
         body = _("The %(clock)s deadline of a report received %(received)s passed at %(due)s without it. "
                  "The unit above has been told.") % {
             "clock": clock_label(which), "due": local_due,
             "received": timezone.localtime(clock.received_at).strftime("%Y-%m-%d")}
     else:
-        subject = _("Due soon: %(clock)s of a report on clue %(clue)s") % {"clock": clock_label(which), "clue": ref}
+        subject = _("Due soon: %(clock)s of %(about)s") % {"clock": clock_label(which), "about": about}
         body = _("The %(clock)s of a report received %(received)s falls due at %(due)s.") % {
             "clock": clock_label(which), "due": local_due,
             "received": timezone.localtime(clock.received_at).strftime("%Y-%m-%d")}
-    link = f"{settings.SITE_URL}/staff/clues/{clue.public_id}/" if clue is not None else ""
+    link = (f"{settings.SITE_URL}/staff/clues/{clue.public_id}/" if clue is not None
+            else f"{settings.SITE_URL}/staff/triage/awaiting/")
     for unit in units:
         Notification.objects.create(unit=unit, subject=subject[:200], body=f"{body}\n{link}".strip(), created_at=now)
     return [u.pk for u in units]

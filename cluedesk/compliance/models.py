@@ -131,6 +131,7 @@ class OralRecord(models.Model):
     scope_field = "report__clue__division"
     scope_unit_field = "report__clue__unit"
     scope_clue_field = "report__clue"
+    scope_awaiting = ("report__clue", "report__division")  # before triage: the report's own place
 
     class Meta:
         ordering = ["-created_at", "-id"]

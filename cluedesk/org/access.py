@@ -6,7 +6,9 @@
   (default ``"division"``, e.g. ``"clue__division"``); it may add ``scope_unit_field`` (e.g.
   ``"unit"``): rows handed to one of the person's units are visible to it wherever they are
   (off-site verification). Models scoped by unit membership instead of territory (``Unit``,
-  ``Membership``) set ``scope_field = None`` and ``scope_unit_field``.
+  ``Membership``) set ``scope_field = None`` and ``scope_unit_field``. A row reached through a
+  report's clue names where it lies before triage with ``scope_awaiting`` (e.g. ``("report__clue",
+  "report__division")``: while the report has no clue, the report's own division).
 * ``action`` names what the person wants to do; ``ACTION_ROLES`` says which roles may do it.
   Only the memberships holding such a role give scope for that action. Unknown actions fail
   closed (ValueError). Apps add their actions with ``define_action("assign", "dispatcher")``.
@@ -142,7 +144,12 @@ def _scope_q(model: type[Model], grants: Iterable[Grant]) -> Q | None:
         paths = Q(pk__in=[])
         for path in sorted({g.division_path for g in grants}):
             paths |= Q(path__prefix=path)
-        q |= Q(**{f"{scope_field}__in": Division.objects.filter(paths).values("code")})
+        divisions = Division.objects.filter(paths).values("code")
+        q |= Q(**{f"{scope_field}__in": divisions})
+        awaiting = getattr(model, "scope_awaiting", None)
+        if awaiting:  # not on a clue yet (awaiting triage): where the report itself lies
+            link, fallback = awaiting
+            q |= Q(**{f"{link}__isnull": True, f"{fallback}__in": divisions})
     if unit_field:
         q |= Q(**{f"{unit_field}__in": sorted({g.unit_id for g in grants})})
     return q
