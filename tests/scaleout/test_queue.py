@@ -183,3 +183,17 @@ def test_kill_9_mid_task_then_another_worker_runs_it_and_sigterm_finishes_the_ta
                 if proc.poll() is None:
                     proc.kill()
                     proc.wait(timeout=30)
+
+
+def test_max_memory_recycles_the_worker_after_the_task_that_went_over(capsys):
+    """`cluedesk serve` runs its workers with --max-memory: past it, the worker stops after the task
+    in hand (the supervisor starts a fresh one); the next task stays queued for that one."""
+    first = tasks.sleep_then_mark.enqueue("heavy-1", 0)
+    second = tasks.sleep_then_mark.enqueue("heavy-2", 0)
+    # any process is above 1 MB; --max-tasks 2 only ends the run if the recycling does not
+    call_command("worker", "--no-jobs", "--max-memory", "1", "--max-tasks", "2", "--poll", "0.05")
+    assert DBTaskResult.objects.get(id=first.id).status == "SUCCESSFUL"
+    assert DBTaskResult.objects.get(id=second.id).status == "READY"
+    out = [json.loads(line) for line in capsys.readouterr().out.splitlines() if line.startswith("{")]
+    recycle = [e for e in out if e["event"] == "worker_recycle"]
+    assert len(recycle) == 1 and recycle[0]["rss_mb"] > 1 and recycle[0]["limit_mb"] == 1

@@ -8,12 +8,15 @@ A worker killed with -9 mid-task leaves its task RUNNING without a heartbeat; th
 are idempotent, see cluedesk/web/tasks.py).
 
 SIGTERM or SIGINT: finish the task or job in hand, then exit 0 (a second signal exits at once;
-the task is then re-queued as if the worker had died).
+the task is then re-queued as if the worker had died). ``--max-memory MB``: exit 0 after a task or
+a round of jobs that leaves the process above MB resident (`cluedesk serve` passes it and starts a
+fresh worker in its place).
 """
 
 from __future__ import annotations
 
 import json
+import os
 import signal
 import sys
 import time
@@ -31,6 +34,15 @@ from cluedesk.supervision import jobs
 from cluedesk.web import tasks
 
 
+def resident_mb() -> int:
+    """This process's resident memory in MB (0 where /proc is not there)."""
+    try:
+        with open("/proc/self/statm") as f:
+            return int(f.read().split()[1]) * os.sysconf("SC_PAGE_SIZE") // 2**20
+    except (OSError, ValueError, IndexError):
+        return 0
+
+
 class Command(BaseCommand):
     help = "Run the periodic jobs and the queued background tasks (safe to run several)"
 
@@ -46,6 +58,9 @@ class Command(BaseCommand):
                             help="run queued tasks until the queue is empty, then exit (no periodic jobs)")
         parser.add_argument("--queue", default="*", help="queue names to take tasks from, comma-separated ('*': all)")
         parser.add_argument("--max-tasks", type=int, default=0, help="exit after this many tasks (0: no limit)")
+        parser.add_argument("--max-memory", type=int, default=0, metavar="MB",
+                            help="exit after a task that leaves this process above MB of resident memory "
+                                 "(0: no limit); under `cluedesk serve` a fresh worker takes its place")
         parser.add_argument("--worker-id", default="", help="this worker's id (default host:pid:random)")
 
     def handle(self, *args: Any, **options: Any) -> None:
@@ -79,6 +94,7 @@ class Command(BaseCommand):
                             self.stdout.write(f"{name}: {result}")
                     self.busy = False
                     next_jobs = time.monotonic() + max(1.0, options["interval"])
+                    self._recycle_if_over(options["max_memory"])
                 ran = False
                 if run_tasks:
                     # drain what is ready, but come back for the periodic jobs on time
@@ -90,6 +106,7 @@ class Command(BaseCommand):
                         done += 1
                         if options["max_tasks"] and done >= options["max_tasks"]:
                             self.stopping = True
+                        self._recycle_if_over(options["max_memory"])
                 if options["once"] or options["batch"]:
                     break
                 if not ran and not self.stopping:
@@ -126,6 +143,13 @@ class Command(BaseCommand):
         self._say({"event": "task", "task": claimed.task_path.rsplit(".", 1)[-1], "id": str(claimed.id),
                    "status": claimed.status})
         return True
+
+    def _recycle_if_over(self, limit_mb: int) -> None:
+        """Stop after this piece of work when it left the process above ``limit_mb`` resident: a
+        heavy task (the model training) or job keeps its peak otherwise, for the worker's life."""
+        if limit_mb and (rss := resident_mb()) > limit_mb and not self.stopping:
+            self._say({"event": "worker_recycle", "worker": self.worker_id, "rss_mb": rss, "limit_mb": limit_mb})
+            self.stopping = True
 
     def _stop(self, signum: int, frame: FrameType | None) -> None:
         if self.stopping:  # second signal: go now
