@@ -13,7 +13,8 @@ the supervising process holds none of the preparation step's memory (about 12 MB
   exit non-zero, so that systemd (``Restart=always``) or the operator notices.
 * A child of any other program (the workers) that exits is started again after a backoff: 1 s
   after a run of at least ``stable_after`` seconds, then 2, 4, 8 … up to ``max_backoff`` seconds
-  while it keeps dying young. Each exit is logged.
+  while it keeps dying young. Each exit is logged (a warning, or info for exit code 0: a worker
+  that ``--max-memory`` recycled).
 * No orphans: after a child exits, whatever is left of its process group is SIGKILLed (gunicorn's
   web processes when its master dies); and each child asks the kernel for SIGTERM when the
   supervisor dies (``PR_SET_PDEATHSIG``), so even ``kill -9`` of the supervisor stops them.
@@ -134,10 +135,11 @@ class Supervisor:
                     slot.fails = 0 if lived >= self.stable_after else slot.fails + 1
                     delay = min(self.max_backoff, self.backoff * (2 ** slot.fails))
                     slot.restart_at = now + delay
-                    log.warning("%s (pid %s) exited with %s after %.0f s; starting it again in %.0f s",
-                                slot.label, slot.proc.pid, code, lived, delay,
-                                extra={"event": "worker_exited", "program": slot.label, "pid": slot.proc.pid,
-                                       "code": code, "restart_in": delay})
+                    log.log(logging.INFO if code == 0 else logging.WARNING,
+                            "%s (pid %s) exited with %s after %.0f s; starting it again in %.1f s",
+                            slot.label, slot.proc.pid, code, lived, delay,
+                            extra={"event": "worker_exited", "program": slot.label, "pid": slot.proc.pid,
+                                   "code": code, "restart_in": delay})
                     slot.proc = None
                 if slot.proc is None and now >= slot.restart_at:
                     try:
@@ -148,8 +150,8 @@ class Supervisor:
                         log.error("could not start %s again: %s", slot.label, exc, extra={"event": "start_failed"})
                         continue
                     assert slot.proc is not None
-                    log.warning("%s started again: pid %s", slot.label, slot.proc.pid,
-                                extra={"event": "worker_restarted", "program": slot.label, "pid": slot.proc.pid})
+                    log.info("%s started again: pid %s", slot.label, slot.proc.pid,
+                             extra={"event": "worker_restarted", "program": slot.label, "pid": slot.proc.pid})
             waits = [s.restart_at - time.monotonic() for s in self.slots if s.proc is None]
             self._sleep(min([1.0, *waits]))
         return 0

@@ -44,13 +44,13 @@ def test_serve_runs_gunicorn_and_the_workers_and_sigterm_stops_them_all(tmp_path
             assert up and proc.poll() is None, log.read_text()[-3000:]
             # the serve process has become the supervisor; each of its children is one kind
             assert "cluedesk.web.supervisor" in " ".join(cmdline(proc.pid))
-            kinds = wait_for(lambda: len(k := {" ".join(cmdline(p)[-2:]): p for p in children(proc.pid)}) == 3 and k,
-                             30)
-            assert kinds, [cmdline(p) for p in children(proc.pid)]
-            master = next(p for key, p in kinds.items() if "gunicorn" in " ".join(cmdline(p)))
-            assert "--preload" in cmdline(master)
-            assert any(key.endswith("worker --no-jobs") for key in kinds), kinds
-            assert any(key.endswith("worker --no-tasks") for key in kinds), kinds
+            kids = wait_for(lambda: len(k := {p: cmdline(p) for p in children(proc.pid)}) == 3 and k, 30)
+            assert kids, [cmdline(p) for p in children(proc.pid)]
+            master = next(p for p, argv in kids.items() if "gunicorn" in " ".join(argv))
+            assert "--preload" in kids[master]
+            workers = [argv[argv.index("worker"):] for argv in kids.values() if "worker" in argv]
+            assert sorted(w[1] for w in workers) == ["--no-jobs", "--no-tasks"], kids
+            assert all("--max-memory" in w for w in workers)
             assert wait_for(lambda: len(children(master)) == 1, 30)  # --workers 1
             assert wait_for(lambda: log.read_text().count('"event": "worker_start"') == 2, 60), log.read_text()[-3000:]
             text = log.read_text()

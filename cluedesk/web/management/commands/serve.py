@@ -14,7 +14,8 @@ Then it replaces itself with a small supervisor (cluedesk/web/supervisor.py) tha
   delays a job (re-queueing a dead worker's task, the statistics) and a long job never holds up
   the queue; it costs one small process (it loads no triage model).
 
-The workers run at a lower priority (nice +5) than the web processes. A worker that dies is
+The workers run at a lower priority (nice +5) than the web processes, with ``--max-memory``: a
+worker that a heavy task left big exits and a fresh one takes its place. A worker that dies is
 started again; if gunicorn dies, everything stops and the command exits non-zero; SIGTERM or
 Ctrl-C stops everything and exits 0. ``--task-workers 0`` runs no workers (run `cluedesk worker`
 elsewhere) and runs gunicorn alone, as this process, without a supervisor.
@@ -39,6 +40,9 @@ from cluedesk.web.bootstrap import first_start
 from cluedesk.web.supervisor import Program
 
 WORKER_NICE = 5  # web requests come first when the cores are busy
+# a task worker that has loaded the charge model is about 235 MB resident; the model training
+# leaves one at about 400: past this it exits after the task and a fresh one takes its place
+WORKER_MAX_MEMORY_MB = 350
 STOP_TIMEOUT = 25.0  # seconds the children get to stop (gunicorn's own graceful timeout is 20)
 
 
@@ -125,12 +129,13 @@ class Command(BaseCommand):
             sys.stdout.flush()
             os.execv(gunicorn, argv)  # noqa: S606 - replace this process by the server
         worker = [sys.executable, "-m", "cluedesk", "worker"]
+        recycle = ["--max-memory", str(WORKER_MAX_MEMORY_MB)]
         no_metrics: dict[str, str | None] = {"PROMETHEUS_MULTIPROC_DIR": None}  # the web processes' counters only
         programs = [
             Program("web", argv, essential=True, title=f"gunicorn ({workers} web processes on {host}:{port})"),
-            Program("tasks", [*worker, "--no-jobs"], count=task_workers, env=no_metrics, nice=WORKER_NICE,
+            Program("tasks", [*worker, "--no-jobs", *recycle], count=task_workers, env=no_metrics, nice=WORKER_NICE,
                     title="task worker (cluedesk worker --no-jobs)"),
-            Program("jobs", [*worker, "--no-tasks"], env=no_metrics, nice=WORKER_NICE,
+            Program("jobs", [*worker, "--no-tasks", *recycle], env=no_metrics, nice=WORKER_NICE,
                     title="periodic jobs (cluedesk worker --no-tasks)"),
         ]
         spec = json.dumps({"programs": [p.as_dict() for p in programs], "stop_timeout": STOP_TIMEOUT})
