@@ -27,6 +27,7 @@ from django.db.models import Q
 from django.utils import timezone
 
 from cluedesk.org.models import ROOT_CODE, Division
+from cluedesk.triage.tasks import requeue_waiting
 
 from . import bulletins, services, stats
 from .models import Bulletin, JobState, SampleMonth
@@ -203,6 +204,11 @@ def job_compliance_clocks(now: dt.datetime) -> dict[str, Any]:
     return run(now)
 
 
+def job_triage_retry(now: dt.datetime) -> dict[str, Any]:
+    """Reports waiting for triage with no live task (it failed, or was lost) are queued again."""
+    return {"queued": requeue_waiting(older_than=max(300.0, 5 * settings.CLUEDESK_TRIAGE_LAG_ALERT_SECONDS))}
+
+
 JOBS: dict[str, tuple[Callable[[dt.datetime], dict[str, Any]], dt.timedelta]] = {
     "stats": (job_stats, dt.timedelta(minutes=1)),
     "escalation": (job_escalation, dt.timedelta(minutes=15)),
@@ -211,6 +217,7 @@ JOBS: dict[str, tuple[Callable[[dt.datetime], dict[str, Any]], dt.timedelta]] = 
     "key_regions": (job_key_regions, dt.timedelta(hours=1)),
     "prune_idempotency": (job_prune_idempotency, dt.timedelta(days=1)),
     "requeue_stalled": (job_requeue_stalled, dt.timedelta(seconds=30)),
+    "triage_retry": (job_triage_retry, dt.timedelta(minutes=5)),
     "prune_tasks": (job_prune_tasks, dt.timedelta(days=1)),
     "retention": (job_retention, dt.timedelta(days=1)),
     "compliance_clocks": (job_compliance_clocks, dt.timedelta(minutes=15)),

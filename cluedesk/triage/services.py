@@ -274,6 +274,12 @@ def attach_or_open(report: Any, found: Found | None = None,
         # else the clue closed (merged, invalid, transferred) since the lookup: open a new one
     if clue is None:
         clue = Clue.objects.create(division=_division_obj(found.division_code), report_count=1)
+        received = getattr(report, "created_at", None)
+        if received is not None:
+            # a clue is received when its first report was, not when a worker got to it (after a
+            # worker outage the two can fall in different months)
+            Clue.objects.filter(pk=clue.pk).update(created_at=received)
+            clue.created_at = received
         info = ClueTriage.objects.create(clue=clue)
         verb = "opened"
     _index(report, clue, found)

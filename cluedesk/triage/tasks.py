@@ -8,9 +8,12 @@ workers); delivery is at-least-once, and ``services.attach_report`` is idempoten
 
 from __future__ import annotations
 
+from datetime import timedelta
 from typing import Any
 
+from django.utils import timezone
 from django_tasks import task
+from django_tasks_db.models import DBTaskResult
 
 from . import services
 
@@ -24,3 +27,21 @@ def attach_report(report_id: int) -> dict[str, Any] | None:
 def enqueue_for(sender: Any, report: Any, **kwargs: Any) -> None:
     """The ``report_submitted`` receiver: queue the report's triage in the caller's transaction."""
     attach_report.enqueue(report.pk)
+
+
+def requeue_waiting(older_than: float = 300.0) -> int:
+    """Queue triage again for reports that have waited longer than ``older_than`` seconds with no
+    triage task waiting or running (their task failed, or was lost with a restored backup).
+    Returns how many were queued. Idempotent: a report with a live task is left alone."""
+    cutoff = timezone.now() - timedelta(seconds=older_than)
+    waiting = list(services.awaiting_triage().filter(created_at__lt=cutoff).order_by("pk").values_list("pk", flat=True)[:5000])
+    if not waiting:
+        return 0
+    live = {(r.get("args") or [None])[0] for r in DBTaskResult.objects.filter(
+        task_path=attach_report.module_path, status__in=["READY", "RUNNING"]).values_list("args_kwargs", flat=True)}
+    queued = 0
+    for pk in waiting:
+        if pk not in live:
+            attach_report.enqueue(pk)
+            queued += 1
+    return queued

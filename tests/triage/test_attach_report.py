@@ -125,3 +125,36 @@ def test_triage_waiting_attaches_every_waiting_report_oldest_first() -> None:
     clues = {Report.objects.get(pk=r.pk).clue_id for r in reports}
     assert len(clues) == 1 and None not in clues
     assert triage.triage_waiting() == 0
+
+
+def test_a_report_whose_task_failed_is_queued_again_and_one_with_a_live_task_is_not() -> None:
+    import datetime as dt
+
+    from django.utils import timezone
+    from django_tasks_db.models import DBTaskResult
+
+    from cluedesk.triage.tasks import requeue_waiting
+
+    failed, live = accept(ORIGINAL), accept(RE_REPORT)
+    Report.objects.update(created_at=timezone.now() - dt.timedelta(hours=1))
+    assert requeue_waiting(older_than=60) == 0  # both still have their READY task
+    task_of = {t.args_kwargs["args"][0]: t for t in DBTaskResult.objects.all()}
+    DBTaskResult.objects.filter(id=task_of[failed.pk].id).update(status="FAILED")
+    assert requeue_waiting(older_than=60) == 1
+    assert requeue_waiting(older_than=60) == 0  # idempotent: the new task is live
+    assert requeue_waiting(older_than=7200) == 0  # not waiting that long yet
+    run_queue()
+    assert not triage.awaiting_triage().exists()
+
+
+def test_a_clue_opened_late_is_received_when_its_first_report_was() -> None:
+    import datetime as dt
+
+    from django.utils import timezone
+
+    report = accept(ORIGINAL)
+    received = timezone.now() - dt.timedelta(days=40)
+    Report.objects.filter(pk=report.pk).update(created_at=received)
+    run_queue()
+    report.refresh_from_db()
+    assert report.clue.created_at == received
