@@ -52,6 +52,12 @@ def pair_model() -> PairModel:
     return _pair
 
 
+def charge_model_available() -> bool:
+    """Whether a charge model is installed or on disk (without loading it: web processes, which
+    only show triage's results, never need the model nor scikit-learn in memory)."""
+    return (_charge is not None) or _first(CHARGE_FILE) is not None
+
+
 def charge_model() -> ChargeModel | None:
     global _charge, _charge_loaded, _charge_checked_at, _pair
     stale = _charge is None and time.monotonic() - _charge_checked_at > RECHECK_SECONDS

@@ -10,7 +10,7 @@ from cluedesk.clues.models import Clue
 from cluedesk.intake.models import Report
 from cluedesk.org.models import Division
 
-from . import engine
+from . import engine, tasks
 from .corrections import barred_names
 from .models import ClueTriage, LabelCorrection
 from .routing import suggest_unit
@@ -49,15 +49,9 @@ def _suggested(clue: Clue, info: ClueTriage | None) -> Any:
 def charge_model_state() -> str:
     """Why a card has no charge suggestion: "" when a charge model is loaded, "training" while a
     ``train_triage`` task waits or runs (the first start queues one), "missing" otherwise."""
-    if engine.charge_model() is not None:
+    if engine.charge_model_available():  # its file: web processes never load the model itself
         return ""
-    from django_tasks_db.models import DBTaskResult
-
-    from cluedesk.web import tasks
-
-    path = f"{tasks.train_triage.func.__module__}.{tasks.train_triage.func.__qualname__}"
-    training = DBTaskResult.objects.filter(task_path=path, status__in=["READY", "RUNNING"]).exists()
-    return "training" if training else "missing"
+    return "training" if tasks.training_queued() else "missing"
 
 
 def card_context(user: Any, clue: Clue, *, form: Any = None, error: str = "", done: str = "") -> dict[str, Any]:

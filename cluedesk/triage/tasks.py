@@ -8,20 +8,38 @@ workers); delivery is at-least-once, and ``services.attach_report`` is idempoten
 
 from __future__ import annotations
 
+import io
 from datetime import timedelta
 from typing import Any
 
+from django.core.management import call_command
 from django.utils import timezone
 from django_tasks import task
 from django_tasks_db.models import DBTaskResult
 
-from . import services
+from . import engine, services
 
 
 @task()
 def attach_report(report_id: int) -> dict[str, Any] | None:
     decision = services.attach_report(report_id)
     return None if decision is None else {"clue": decision["clue"], "decision": decision["decision"]}
+
+
+@task()
+def train_triage(force: bool = False) -> dict[str, Any]:
+    """Train the triage models (a minute or two). Idempotent: skipped when the model is there,
+    and the command writes each model beside the old one and renames it into place."""
+    if not force and (engine.models_dir() / engine.CHARGE_FILE).exists():
+        return {"skipped": "the charge model is already there"}
+    out = io.StringIO()
+    call_command("triage-train", stdout=out)
+    return {"trained": out.getvalue().strip()[-500:]}
+
+
+def training_queued() -> bool:
+    """Whether a ``train_triage`` task waits or runs (the first start queues one)."""
+    return DBTaskResult.objects.filter(task_path=train_triage.module_path, status__in=["READY", "RUNNING"]).exists()
 
 
 def enqueue_for(sender: Any, report: Any, **kwargs: Any) -> None:

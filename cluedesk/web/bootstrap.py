@@ -40,17 +40,18 @@ def first_start(*, demo: bool) -> list[str]:
 def start_triage_training() -> list[str]:
     """Train the charge model once, in the background, so serving starts at once.
 
-    The training is a queued task (cluedesk/web/tasks.py ``train_triage``): any running
+    The training is a queued task (cluedesk/triage/tasks.py ``train_triage``): any running
     ``cluedesk worker`` takes it — `cluedesk serve` starts task workers right after this step and
     then sets CLUEDESK_BATCH_WORKER_ON_START=0; otherwise (``--prepare-only``, ``--task-workers 0``)
     a low-priority ``cluedesk worker --batch`` is started that drains the queue and exits. Until the model is there (a minute or two),
     categories come from the keyword rules."""
     from cluedesk.triage import engine
+    from cluedesk.triage import tasks as triage_tasks
     from cluedesk.web import tasks
 
     if (engine.models_dir() / engine.CHARGE_FILE).exists() or os.environ.get("CLUEDESK_TRAIN_ON_START") == "0":
         return []
-    tasks.enqueue_once(tasks.train_triage)
+    tasks.enqueue_once(triage_tasks.train_triage)
     log = Path(settings.DATA_DIR) / "triage-train.log"
     if os.environ.get("CLUEDESK_BATCH_WORKER_ON_START") == "0":  # `serve`'s task workers take it
         return ["Training the triage charge model in the background (about 2 minutes, once, by a task worker)."]

@@ -17,7 +17,6 @@ writes its results atomically).
 from __future__ import annotations
 
 import datetime as dt
-import io
 import logging
 import os
 import secrets
@@ -28,7 +27,6 @@ from typing import Any
 
 from django.conf import settings
 from django.core.cache import cache
-from django.core.management import call_command
 from django.db import close_old_connections, connection
 from django.utils import timezone
 from django_tasks import task
@@ -142,19 +140,6 @@ def enqueue_once(the_task: Any, *args: Any, **kwargs: Any) -> Any:
 
 
 # ---- the tasks ---------------------------------------------------------------------------------
-
-@task()
-def train_triage(force: bool = False) -> dict[str, Any]:
-    """Train the triage models (a minute or two). Idempotent: skipped when the model is there,
-    and the command writes each model beside the old one and renames it into place."""
-    from cluedesk.triage import engine
-
-    if not force and (engine.models_dir() / engine.CHARGE_FILE).exists():
-        return {"skipped": "the charge model is already there"}
-    out = io.StringIO()
-    call_command("triage-train", stdout=out)
-    return {"trained": out.getvalue().strip()[-500:]}
-
 
 @task()
 def sleep_then_mark(name: str, seconds: float) -> dict[str, Any]:

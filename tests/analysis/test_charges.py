@@ -48,7 +48,8 @@ def test_save_and_load_round_trip(tmp_path: Path) -> None:
     again = ChargeModel.load(path)
     texts = [t for t, _ in HELD_OUT] + ["王某涉嫌危险驾驶，请查处。"]
     assert again.labels == model.labels
-    np.testing.assert_allclose(again.scores(texts), model.scores(texts))
+    # the loaded model scores with the compact arrays: float32 weights, the same scores to 1e-6
+    np.testing.assert_allclose(again.scores(texts), model.scores(texts), rtol=1e-5, atol=1e-6)
     assert again.predict(texts)[-1] == DRUNK  # the named-charge rule survives loading
 
 
@@ -60,3 +61,59 @@ def test_the_default_regularisation_is_the_cross_validated_one() -> None:
     strong, weak = _model(c=0.5), _model()
     text = [HELD_OUT[2][0]]
     assert np.ptp(weak.scores(text)) > np.ptp(strong.scores(text))
+
+
+def _tips(n: int) -> list[dict[str, str]]:
+    import gzip
+    import json
+
+    path = Path(__file__).resolve().parents[2] / "cluedesk" / "triage" / "data" / "train_tips.jsonl.gz"
+    with gzip.open(path, "rt", encoding="utf-8") as lines:
+        return [json.loads(line) for _, line in zip(range(n), lines, strict=False)]
+
+
+def test_the_compact_scorer_gives_scikit_learns_scores(tmp_path: Path) -> None:
+    """Scored without scikit-learn: the same decision scores, on real tips and on edge cases
+    (runs of white space, Latin capitals, no known n-gram, an empty text)."""
+    tips = _tips(1400)
+    model = ChargeModel.fit([t["text"] for t in tips[:1200]], [t["charges"][0] for t in tips[:1200]])
+    model.save(tmp_path / "charge.pkl")
+    compact = ChargeModel.load(tmp_path / "charge.pkl")
+    assert compact.compact is not None and compact.classifier is None
+    texts = [t["text"] for t in tips[1200:]] + ["ABC  DEF\\t\\n  盗窃 ", "〇〇〇", ""]
+    np.testing.assert_allclose(compact.scores(texts), model.scores(texts), rtol=1e-4, atol=1e-5)
+    assert [c for c, _ in compact.top(texts)] == [c for c, _ in model.top(texts)]
+    # and on raw text that normalisation would have cleaned: scikit-learn's own white-space and case rules
+    raw = ["盗窃  手机\n\n\t两部", "ABC 毒品  XYZ", " 盗 窃 "]
+    assert compact.compact is not None
+    np.testing.assert_allclose(compact.compact.decision(raw),
+                               model.classifier.decision_function(model.vectorizer.transform(raw)),  # type: ignore[attr-defined]
+                               rtol=1e-4, atol=1e-5)
+
+
+def test_loading_a_saved_model_does_not_import_scikit_learn(tmp_path: Path) -> None:
+    import subprocess
+    import sys
+
+    _model().save(tmp_path / "charge.pkl")
+    code = ("import sys; from pathlib import Path; from cluedesk.analysis.charges import ChargeModel; "
+            f"m = ChargeModel.load(Path({str(tmp_path / 'charge.pkl')!r})); m.predict(['盗走手机']); "
+            "print(sorted(k for k in sys.modules if k.split('.')[0] in {'sklearn', 'scipy', 'pandas'}))")
+    out = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, check=True).stdout
+    assert out.strip() == "[]"
+
+
+def test_a_model_saved_before_the_compact_form_is_compacted_on_first_load(tmp_path: Path) -> None:
+    from cluedesk.analysis.charges import compact_path, labels_path
+
+    model = _model()
+    path = tmp_path / "charge.pkl"
+    model.save(path)
+    compact_path(path).unlink()
+    labels_path(path).unlink()
+    first = ChargeModel.load(path)  # from the pickle, writing the compact form beside it
+    assert compact_path(path).exists() and first.compact is not None
+    second = ChargeModel.load(path)
+    assert second.classifier is None
+    texts = [t for t, _ in HELD_OUT]
+    np.testing.assert_allclose(second.scores(texts), model.scores(texts), rtol=1e-4, atol=1e-5)

@@ -19,6 +19,7 @@ from django.utils import timezone
 from django_tasks_db.models import DBTaskResult
 
 from cluedesk.supervision import jobs
+from cluedesk.triage import tasks as triage_tasks
 from cluedesk.web import tasks
 
 from .helpers import CLUEDESK, ROOT, run, scratch_database
@@ -93,11 +94,11 @@ def test_first_start_queues_the_triage_training_instead_of_a_subprocess(settings
     monkeypatch.delenv("CLUEDESK_TRAIN_ON_START", raising=False)
     assert start_triage_training()
     assert start_triage_training()  # a second start while queued: still one task
-    assert DBTaskResult.objects.filter(task_path="cluedesk.web.tasks.train_triage", status="READY").count() == 1
+    assert DBTaskResult.objects.filter(task_path="cluedesk.triage.tasks.train_triage", status="READY").count() == 1
     # the task itself is idempotent: with the model present it does nothing
     (tmp_path / "triage").mkdir()
     (tmp_path / "triage" / "charge_model.pkl").write_bytes(b"x")
-    assert "skipped" in tasks.train_triage.call()
+    assert "skipped" in triage_tasks.train_triage.call()
 
 
 # ---- real processes ------------------------------------------------------------------------------

@@ -141,6 +141,8 @@ def test_a_report_whose_task_failed_is_queued_again_and_one_with_a_live_task_is_
     task_of = {t.args_kwargs["args"][0]: t for t in DBTaskResult.objects.all()}
     DBTaskResult.objects.filter(id=task_of[failed.pk].id).update(status="FAILED")
     assert requeue_waiting(older_than=60) == 1
+    args = [t["args"][0] for t in DBTaskResult.objects.values_list("args_kwargs", flat=True)]
+    assert args.count(failed.pk) == 2 and args.count(live.pk) == 1  # only the one without a live task
     assert requeue_waiting(older_than=60) == 0  # idempotent: the new task is live
     assert requeue_waiting(older_than=7200) == 0  # not waiting that long yet
     run_queue()

@@ -217,6 +217,7 @@ def test_the_clue_page_names_the_triage_event(w):
 # --- the triage card while the charge model is not there yet --------------------------------------
 
 def test_the_card_says_the_charge_model_is_training_or_missing(w):
+    from cluedesk.triage import tasks as triage_tasks
     from cluedesk.web import tasks
 
     report = submit(text="某村村霸强占土地，殴打村民。")
@@ -227,7 +228,7 @@ def test_the_card_says_the_charge_model_is_training_or_missing(w):
     assert engine.charge_model() is None
     text = text_of(client.get(url))
     assert "No charge model yet: the category comes from keyword rules" in text
-    tasks.enqueue_once(tasks.train_triage)   # what the first start queues
+    tasks.enqueue_once(triage_tasks.train_triage)   # what the first start queues
     text = text_of(client.get(url))
     assert "The charge model is still being trained" in text and "keyword rules" in text
     client.cookies["django_language"] = "zh-hans"

@@ -48,7 +48,7 @@ class Command(BaseCommand):
         folder = engine.models_dir()
         folder.mkdir(parents=True, exist_ok=True)
         # write beside, then rename: a serving process that looks meanwhile never loads half a file
-        charge.save(folder / (engine.CHARGE_FILE + ".tmp"))
+        charge.save(folder / (engine.CHARGE_FILE + ".tmp"), final=folder / engine.CHARGE_FILE)
         pair.save(folder / (engine.PAIR_FILE + ".tmp"))
         os.replace(folder / (engine.PAIR_FILE + ".tmp"), folder / engine.PAIR_FILE)
         os.replace(folder / (engine.CHARGE_FILE + ".tmp"), folder / engine.CHARGE_FILE)
