@@ -96,3 +96,35 @@ def test_the_worker_forgets_idempotency_keys_older_than_two_days(small):
     IdempotencyRecord.objects.filter(key="old").update(created_at=timezone.now() - dt.timedelta(days=3))
     assert jobs.run("prune_idempotency", force=True) == {"deleted": 1}
     assert list(IdempotencyRecord.objects.values_list("key", flat=True)) == ["new"]
+
+
+def test_the_worker_claims_tasks_of_one_kind_together_and_puts_back_what_it_did_not_run():
+    """--claim N: one transaction claims several triage tasks; stopping after two (--max-tasks)
+    leaves the others READY with the claim undone (no attempt counted), and a later run does them."""
+    import io
+
+    from django_tasks_db.models import DBTaskResult
+
+    from cluedesk.intake.services import submit_report
+    from cluedesk.ledger.services import Actor
+
+    for n in range(5):
+        submit_report(text=f"第{n}个举报：有人在镇上开设赌场，长期聚众赌博。", channel="web", actor=Actor.reporter())
+    claims = []
+    real = DBTaskResult.claim
+
+    def counting(self, worker_id):
+        claims.append((self.id, DBTaskResult.objects.filter(status="RUNNING").count()))
+        return real(self, worker_id)
+
+    DBTaskResult.claim = counting
+    try:
+        call_command("worker", "--batch", "--claim", "4", "--max-tasks", "2", stdout=io.StringIO())
+    finally:
+        DBTaskResult.claim = real
+    assert len(claims) == 4 and [running for _id, running in claims] == [0, 1, 2, 3]  # all in one go
+    statuses = sorted(DBTaskResult.objects.values_list("status", flat=True))
+    assert statuses == ["READY", "READY", "READY", "SUCCESSFUL", "SUCCESSFUL"]
+    assert all(not t.worker_ids for t in DBTaskResult.objects.filter(status="READY"))
+    call_command("worker", "--batch", stdout=io.StringIO())
+    assert set(DBTaskResult.objects.values_list("status", flat=True)) == {"SUCCESSFUL"}

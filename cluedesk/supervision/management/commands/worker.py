@@ -62,11 +62,16 @@ class Command(BaseCommand):
                             help="exit after a task that leaves this process above MB of resident memory "
                                  "(0: no limit); under `cluedesk serve` a fresh worker takes its place")
         parser.add_argument("--worker-id", default="", help="this worker's id (default host:pid:random)")
+        parser.add_argument("--claim", type=int, default=8, metavar="N",
+                            help="claim up to N ready tasks of the same kind at once (one transaction instead of N; "
+                                 "those not run when the worker stops go back to the queue)")
 
     def handle(self, *args: Any, **options: Any) -> None:
         self.stopping = False
         self.busy = False
         self.worker_id = (options["worker_id"] or tasks.new_worker_id())[:64]
+        self.claim_batch = max(1, options["claim"])
+        self.claimed: list[DBTaskResult] = []
         queues = [q.strip() for q in options["queue"].split(",") if q.strip()] or ["*"]
         self.db_worker = DbWorker(queue_names=queues, interval=options["poll"], batch=True,
                                   backend_name="default", startup_delay=False, max_tasks=None,
@@ -113,27 +118,49 @@ class Command(BaseCommand):
                     time.sleep(max(0.05, min(options["poll"], next_jobs - time.monotonic()) if run_jobs
                                    else options["poll"]))
         finally:
+            self._release_claimed()
             if heartbeat is not None:
                 heartbeat.stop()
                 tasks.forget(self.worker_id)
             self._say({"event": "worker_stop", "worker": self.worker_id, "tasks_run": done})
 
-    def _one_task(self) -> bool:
-        """Claim one ready task and run it; False when none was ready."""
+    def _claim(self) -> list[DBTaskResult]:
+        """Claim the next ready task and up to ``--claim`` - 1 more of the same kind, in one
+        transaction (triage queues one short task per report: claiming them one at a time was a
+        write transaction each). A long kind (the training) is queued once, so it comes alone."""
         ready = DBTaskResult.objects.ready().filter(backend_name="default")
         if not self.db_worker.process_all_queues:
             ready = ready.filter(queue_name__in=self.db_worker.queue_names)
         try:
             with exclusive_transaction(ready.db):
-                claimed = ready.get_locked()
-                if claimed is not None:
+                first = ready.get_locked()
+                if first is None:
+                    return []
+                more = list(ready.filter(task_path=first.task_path).exclude(id=first.id)
+                            .select_for_update(skip_locked=True)[: self.claim_batch - 1]) if self.claim_batch > 1 else []
+                for claimed in (first, *more):
                     claimed.claim(self.worker_id)
         except OperationalError as exc:
             if is_locked_database_exception(exc):
-                return False
+                return []
             raise
-        if claimed is None:
+        return [first, *more]
+
+    def _release_claimed(self) -> None:
+        """Put back the tasks claimed and not run (the worker is stopping): READY, this claim undone."""
+        for left in self.claimed:
+            ids = list(left.worker_ids or [])[:-1]
+            DBTaskResult.objects.filter(id=left.id, status="RUNNING").update(status="READY", started_at=None,
+                                                                              worker_ids=ids)
+        self.claimed = []
+
+    def _one_task(self) -> bool:
+        """Run the next claimed task, claiming more when none is left; False when none was ready."""
+        if not self.claimed:
+            self.claimed = self._claim()
+        if not self.claimed:
             return False
+        claimed = self.claimed.pop(0)
         self.busy = True
         try:
             self.db_worker.run_task(claimed)
