@@ -50,6 +50,14 @@ def _admin(url: str, sql: str) -> None:
         con.execute(sql)  # type: ignore[arg-type]
 
 
+def _running(pid: int) -> bool:
+    try:
+        stat = Path(f"/proc/{pid}/stat").read_bytes()
+    except OSError:
+        return False
+    return stat[stat.rindex(b")") + 2:][:1] not in (b"Z", b"X")
+
+
 class Live(Server):
     """`cluedesk serve` on a data folder of its own; on PostgreSQL, on a database of its own."""
 
@@ -82,7 +90,9 @@ class Live(Server):
         return self
 
     def workers_pids(self) -> list[int]:
-        return self.pids()[1:]
+        """The web processes: the master's children that are running (a worker killed a moment
+        ago may still be listed, as a zombie, until the master has reaped it)."""
+        return [pid for pid in self.pids()[1:] if _running(pid)]
 
     def kill9(self, pid: int) -> None:
         os.kill(pid, signal.SIGKILL)
