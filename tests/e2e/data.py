@@ -14,6 +14,7 @@ from django.test import Client
 from cluedesk.ledger.services import Actor
 from cluedesk.org.models import Role
 from tests.org.factories import World, login_verified, make_staff, world
+from tests.queue import run_queue
 
 # The smallest valid PNG (1×1), for an attachment.
 PNG = bytes.fromhex(
@@ -37,6 +38,9 @@ def reported_clue(w: World) -> tuple[Any, str, Any]:
         text="浏阳市集里街道菜市场有一伙人每周向摊主收取保护费，不给就砸摊。", place_text="湖南省长沙市浏阳市",
         when_text="每周一早上", who_text="三名男子", name="李四", contact="13800000000", channel="web",
         files=[SimpleUploadedFile("photo.png", PNG, content_type="image/png")], actor=Actor.reporter())
+    assert report.clue is None  # accepted; triage follows after commit
+    run_queue()  # triage, as a worker would a moment later
+    report.refresh_from_db()
     clue = report.clue
     if clue is None or clue.division_id != w.county.division_id:  # triage placed it elsewhere: put it here
         from cluedesk.clues.models import Clue
