@@ -127,7 +127,8 @@ def main() -> None:
                           "injectable_total": sum(len(r["injectable"]) for r in results)}, ensure_ascii=False,  # type: ignore[arg-type]
                          indent=1))
         return
-    live = Live(workers=2)
+    # with serve's own task worker: the reports the attack submits are triaged as in production
+    live = Live(workers=2, env={"CLUEDESK_TASK_WORKERS": "1"})
     try:
         live.prepare()
         session = subprocess.run([sys.executable, str(HERE / "staff_session.py")], env=live.env, check=True,
