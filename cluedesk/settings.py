@@ -184,7 +184,8 @@ def sqlite_database(path: Path) -> dict[str, object]:
     # WAL lets readers proceed during a write; IMMEDIATE takes the write lock at BEGIN so
     # two writers queue on busy_timeout instead of failing on a lock upgrade.
     return {
-        "ENGINE": "django.db.backends.sqlite3",
+        # Django's SQLite backend with write transactions queued on a file lock (cluedesk/platform/sqlite)
+        "ENGINE": "cluedesk.platform.sqlite",
         "NAME": str(path),
         # keep the connection (and its PRAGMAs) for the worker's life: opening one per request
         # doubled the cost of a submission
