@@ -110,7 +110,7 @@ class Workers:
                 held[int(path.name.split("-", 1)[1])] = (int(report), where)
         return held
 
-    def stop(self) -> list[int | None]:
+    def stop(self) -> list[int]:
         """SIGTERM: each finishes the task in hand and exits 0."""
         running = self.alive()
         for p in running:
@@ -188,7 +188,7 @@ def test_kill9_of_a_worker_inside_attach_report_under_load(live: Live) -> None:
     workers.start()
     tally = Tally()
     threads = load(live.port, live.token, keys, tally, clients=3, seconds=240 if FULL else 120)
-    kills = []
+    kills: list[dict[str, Any]] = []
     try:
         for n in range(len(KILLS)):
             assert wait_for(lambda n=n: len(workers.inside()) > n, 150, step=0.05), \
