@@ -358,25 +358,30 @@ def _indexed_since(keys: list[int], watermark: int) -> bool:
 def attach_report(report_id: int, *, attempts: int = 3) -> dict[str, Any] | None:
     """Triage one stored report: its clue, labels and route, and one ``report.triaged`` event.
 
-    The pure analysis and the candidate lookup run before BEGIN; inside the transaction the lookup
-    is repeated only when a report sharing a key was indexed meanwhile (a clue that closed meanwhile
-    is not joined: ``attach_or_open`` opens a new one), so the write lock is held for the writes. Returns the decision, or None when there was
-    nothing to do (the report is gone, or already on a clue)."""
+    The pure analysis runs before BEGIN. On SQLite so does the candidate lookup: inside the
+    transaction (which holds the database's one write lock) it is repeated only when a report sharing
+    a key was indexed since — index ids are handed out under that same lock, so their order is the
+    order of commits and a watermark tells. On PostgreSQL ids are handed out at INSERT, not at
+    COMMIT, so no watermark can tell: the lookup runs after the advisory locks on the report's keys
+    are taken, which waits for every transaction indexing a report that shares one. A clue closed
+    meanwhile is not joined (``attach_or_open`` opens a new one). Returns the decision, or None when
+    there was nothing to do (the report is gone, or already on a clue)."""
     report = Report.objects.filter(pk=report_id).first()
     if report is None or report.clue_id is not None:
         return None
     found = examine(report)
     keys = lookup_keys(found.analysis)
+    ordered_ids = connection.vendor != "postgresql"
     for attempt in range(attempts):
-        watermark = _index_watermark()
-        early = candidates(found.analysis)
+        watermark = _index_watermark() if ordered_ids else 0
+        early = candidates(found.analysis) if ordered_ids else None
         try:
             with transaction.atomic():
                 _lock_keys(keys)
                 if not Report.objects.select_for_update().filter(pk=report_id, clue__isnull=True).values_list(
                         "pk", flat=True):
                     return None  # gone, or triaged by another worker meanwhile
-                stale = _indexed_since(keys, watermark)
+                stale = early is None or _indexed_since(keys, watermark)
                 clue, decision = attach_or_open(report, found, None if stale else early)
                 Report.objects.filter(pk=report_id).update(clue=clue)
                 report.clue = clue

@@ -165,14 +165,12 @@ def _waiting_for_an_advisory_lock() -> bool:
         return bool(cur.fetchone()[0])
 
 
-@pytest.mark.xfail(strict=True, reason=(
-    "BUG in triage.services.attach_report: _indexed_since compares index ids with a watermark read "
-    "before the lookup, but PostgreSQL hands out ids at INSERT, not at COMMIT: a sharing report "
-    "indexed (lower id) before the watermark and committed after it is missed, and a second clue opens"))
 def test_a_sharing_report_committed_after_a_higher_id_is_still_joined() -> None:
     """Worker 1 indexes report A and is slow to commit; worker 2 meanwhile triages an unrelated
     report B (a higher index id, committed), then A's re-report C: its watermark is B's id, its
-    lookup cannot see A, and it waits for A's lock. When A commits, C must join A's clue."""
+    lookup cannot see A, and it waits for A's lock. When A commits, C must join A's clue.
+    (PostgreSQL hands out ids at INSERT, not at COMMIT, so a watermark on index ids cannot tell
+    that A came in: the lookup is done after the advisory locks instead.)"""
     a, b, c = accept(PAIRS[0][0]), accept(UNRELATED), accept(PAIRS[0][1])
     keys = {r.pk: set(triage.lookup_keys(triage.examine(r).analysis)) for r in (a, b, c)}
     assert keys[a.pk] & keys[c.pk] and not (keys[b.pk] & (keys[a.pk] | keys[c.pk]))  # the premise
