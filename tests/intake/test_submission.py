@@ -14,7 +14,6 @@ from cluedesk.ledger.models import Event
 from cluedesk.ledger.services import Actor, verify
 from cluedesk.org.models import Division
 from cluedesk.vault import sealing
-
 from tests.queue import run_queue
 
 from .conftest import PDF, PNG, stored_files, upload
