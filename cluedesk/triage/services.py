@@ -24,7 +24,7 @@ from django.db.models import F, Max
 from django.utils.translation import gettext as _
 
 from cluedesk.analysis import taxonomy
-from cluedesk.analysis.grouping import MAX_CANDIDATES, Candidate, decide
+from cluedesk.analysis.grouping import MAX_CANDIDATES, Candidate, Decision, decide
 from cluedesk.analysis.matching import NAME_KEY_ROWS, Analysis, analyze
 from cluedesk.analysis.places import division as place_division
 from cluedesk.analysis.places import resolve_place, vote_division
@@ -250,16 +250,19 @@ def _division_obj(code: str) -> Any:
     return Division.objects.filter(pk=code).first() if code else None
 
 
-def attach_or_open(report: Any, found: Found | None = None,
-                   found_candidates: list[Candidate] | None = None) -> tuple[Clue, dict[str, Any]]:
+def attach_or_open(report: Any, found: Found | None = None, found_candidates: list[Candidate] | None = None,
+                   decided: Decision | None = None) -> tuple[Clue, dict[str, Any]]:
     """Return the clue the report belongs to and a decision record for the ledger event.
 
-    Runs in the caller's transaction; records no event; does not set ``report.clue``. ``found``
-    and ``found_candidates`` may come precomputed (``attach_report`` works them out before BEGIN)."""
+    Runs in the caller's transaction; records no event; does not set ``report.clue``. ``found``,
+    ``found_candidates`` and the pair model's ``decided`` on them may come precomputed
+    (``attach_report`` works them out before BEGIN on SQLite)."""
     found = found if found is not None else examine(report)
-    if found_candidates is None:
-        found_candidates = candidates(found.analysis)
-    decision = decide(found.analysis, found_candidates, engine.pair_model())
+    if decided is None:
+        if found_candidates is None:
+            found_candidates = candidates(found.analysis)
+        decided = decide(found.analysis, found_candidates, engine.pair_model())
+    decision = decided
     repeat = False
     clue = None
     if decision.clue is not None:
@@ -375,6 +378,8 @@ def attach_report(report_id: int, *, attempts: int = 3) -> dict[str, Any] | None
     for attempt in range(attempts):
         watermark = _index_watermark() if ordered_ids else 0
         early = candidates(found.analysis) if ordered_ids else None
+        # scoring the candidates is the longest part: done before BEGIN too, held only if still true
+        early_decision = decide(found.analysis, early, engine.pair_model()) if early is not None else None
         try:
             with transaction.atomic():
                 _lock_keys(keys)
@@ -382,7 +387,8 @@ def attach_report(report_id: int, *, attempts: int = 3) -> dict[str, Any] | None
                         "pk", flat=True):
                     return None  # gone, or triaged by another worker meanwhile
                 stale = early is None or _indexed_since(keys, watermark)
-                clue, decision = attach_or_open(report, found, None if stale else early)
+                clue, decision = attach_or_open(report, found, None if stale else early,
+                                                None if stale else early_decision)
                 Report.objects.filter(pk=report_id).update(clue=clue)
                 report.clue = clue
                 report_triaged.send(sender=Report, report=report, clue=clue, decision=decision)
