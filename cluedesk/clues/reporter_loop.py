@@ -12,19 +12,16 @@ from __future__ import annotations
 from collections.abc import Iterable
 from typing import Any
 
+from cluedesk.intake.models import PublicStep, Report
+from cluedesk.intake.services import clean_text
+
 
 def _clean(text: str) -> str:
-    try:
-        from cluedesk.intake.services import clean_text
-    except ImportError:
-        return text.strip()
     return str(clean_text(text))
 
 
 def announce(clue: Any, kind: str, outcome: str) -> dict[str, Any]:
     """Add a public step on the clue (every report of the clue shows it); returns it for the event."""
-    from cluedesk.intake.models import PublicStep
-
     if kind not in PublicStep.Kind.values:
         raise ValueError(f"unknown public step {kind!r}")
     step = PublicStep.objects.create(clue=clue, kind=kind, outcome=_clean(outcome))
@@ -33,21 +30,15 @@ def announce(clue: Any, kind: str, outcome: str) -> dict[str, Any]:
 
 def announce_reports(report_ids: Iterable[int], kind: str, outcome: str) -> dict[str, Any]:
     """Add a public step on each of these reports only (e.g. the reports moved by a merge)."""
-    from cluedesk.intake.models import PublicStep
-
     text = _clean(outcome)
     steps = PublicStep.objects.bulk_create([PublicStep(report_id=r, kind=kind, outcome=text) for r in report_ids])
     return {"steps": [s.pk for s in steps], "kind": kind, "outcome": text}
 
 
 def report_ids(clue: Any) -> list[int]:
-    from cluedesk.intake.models import Report
-
     return list(Report.objects.filter(clue=clue).values_list("pk", flat=True))
 
 
 def move_reports(source: Any, target: Any) -> int:
     """Move every report of ``source`` to ``target`` (a merge); returns how many moved."""
-    from cluedesk.intake.models import Report
-
     return Report.objects.filter(clue=source).update(clue=target)

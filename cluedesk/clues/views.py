@@ -267,13 +267,21 @@ def _timeline(clue: Clue, report_ids: list[int]) -> list[dict[str, Any]]:
     return result
 
 
+# Other open clues that may be the same matter, best first with a probability: triage (above this
+# app) registers its finder in its AppConfig.ready(); without one the page shows none.
+_similar_finder: Callable[..., list[tuple[Clue, float]]] | None = None
+
+
+def register_similar_finder(finder: Callable[..., list[tuple[Clue, float]]]) -> None:
+    global _similar_finder
+    _similar_finder = finder
+
+
 def _similar(clue: Clue, user: Any) -> list[tuple[Clue, float]]:
-    try:
-        from cluedesk.triage.services import similar_clues
-    except ImportError:
+    if _similar_finder is None:
         return []
     try:
-        found = similar_clues(clue, limit=5)
+        found = _similar_finder(clue, limit=5)
     except Exception:  # noqa: BLE001 - suggestions are optional; the page must still open
         return []
     visible = set(Clue.objects.visible_to(user).filter(pk__in=[c.pk for c, _s in found]).values_list("pk", flat=True))

@@ -87,10 +87,8 @@ def get(key: str, overrides: dict[str, Any] | None = None) -> Profile:
 def current() -> Profile:
     """The profile in force. cluedesk.compliance stores the admin's choice and overrides; until a
     choice is stored the default profile applies."""
-    try:
-        from .models import Deployment  # type: ignore[attr-defined]
-    except ImportError:
-        return PROFILES[DEFAULT_PROFILE]
+    from .models import Deployment  # models imports this module: read at call time
+
     return Deployment.current_profile()
 
 

@@ -31,7 +31,7 @@ from typing import Any
 from urllib.parse import urlencode
 
 from django.conf import settings
-from django.core.exceptions import PermissionDenied
+from django.core.exceptions import ImproperlyConfigured, PermissionDenied
 from django.db.models import Model, Q, QuerySet
 from django.http import Http404, HttpRequest, HttpResponse, HttpResponseRedirect
 from django.http.response import HttpResponseBase
@@ -173,15 +173,23 @@ def _clue_field(model: type[Model]) -> str | None:
     return None
 
 
+# Which clues implicate any of some units: a queryset of ``clue_id`` values. The clues app, which
+# sits above this one, registers it in its AppConfig.ready() (org never imports clues).
+_implicated_clues: Callable[[set[int]], QuerySet[Any]] | None = None
+
+
+def register_implicated_clues(finder: Callable[[set[int]], QuerySet[Any]]) -> None:
+    global _implicated_clues
+    _implicated_clues = finder
+
+
 def _barred(model: type[Model], user: Any) -> Q | None:
     """Rows about clues implicating one of the person's units or a unit above them."""
     clue_field = _clue_field(model)
     if clue_field is None:
         return None
-    try:
-        from cluedesk.clues.models import ImplicatedUnit  # type: ignore[attr-defined]
-    except ImportError:  # the clues app has no implication table yet
-        return None
+    if _implicated_clues is None:  # fail closed: never scope clue rows without the exclusion
+        raise ImproperlyConfigured("no implicated-clues finder registered (cluedesk.clues is not installed?)")
     from .models import Unit
 
     units = {g.unit_id for g in _grants(user)}
@@ -191,8 +199,7 @@ def _barred(model: type[Model], user: Any) -> Q | None:
         parents = set(Unit.objects.filter(id__in=frontier, parent__isnull=False).values_list("parent_id", flat=True))
         frontier = parents - above
         above |= parents
-    barred = ImplicatedUnit.objects.filter(unit_id__in=above).values("clue_id")
-    return Q(**{f"{clue_field}__in": barred})
+    return Q(**{f"{clue_field}__in": _implicated_clues(above)})
 
 
 def visible_to(user: Any, queryset: QuerySet[Any], action: str = "view") -> QuerySet[Any]:

@@ -530,26 +530,12 @@ def industry_detail(request: HttpRequest, code: str) -> HttpResponse:
             "authority", "clue"), "rectify_view")[:20],
         "letters": visible_to(user, Letter.objects.filter(industry=code).select_related("issuer", "recipient"),
                               "rectify_view")[:20],
-        "cases": _cases_for(user, code), "can_manage": can_manage, "today": timezone.localdate(),
+        "can_manage": can_manage, "today": timezone.localdate(),
         "authority_units": units_in_scope(user, "rectify_manage", Unit.Type.INDUSTRY).filter(
             industry_profile__industry=code) if can_manage else [],
         "unregistered": units_in_scope(user, "rectify_manage", Unit.Type.INDUSTRY).filter(
             industry_profile__isnull=True) if can_manage else [],
     })
-
-
-def _cases_for(user: Any, code: str) -> list[Any]:
-    """Cases of this industry when cluedesk.cases has a Case model with an ``industry`` field."""
-    try:
-        from cluedesk.cases.models import Case  # type: ignore[attr-defined]
-    except ImportError:
-        return []
-    if "industry" not in {f.name for f in Case._meta.get_fields()}:
-        return []
-    try:
-        return list(visible_to(user, Case.objects.filter(industry=code), "view")[:20])
-    except Exception:  # the other register's scoping is its own; never break this page on it
-        return []
 
 
 @require_POST

@@ -6,8 +6,10 @@ class TriageConfig(AppConfig):
     label = "triage"
 
     def ready(self) -> None:
+        from cluedesk.clues.views import register_similar_finder
         from cluedesk.intake.signals import report_submitted
 
-        from . import tasks
+        from . import services, tasks
 
         report_submitted.connect(tasks.enqueue_for, dispatch_uid="triage.attach_report")
+        register_similar_finder(services.similar_clues)

@@ -21,6 +21,7 @@ from django.utils.translation import gettext_lazy
 from django.views.decorators.http import require_GET, require_POST
 
 from cluedesk.clues.models import Clue
+from cluedesk.clues.views import EVENT_LABELS, clue_page
 from cluedesk.intake.models import Report
 from cluedesk.org.access import get_visible_or_404, roles_for, staff_required, visible_to
 from cluedesk.web.ages import age_text
@@ -31,14 +32,10 @@ from .forms import CorrectionForm
 from .panel import card_context
 from .services import TriageError, awaiting_triage, split_report
 
-try:  # the clue page's timeline names these events
-    from cluedesk.clues.views import EVENT_LABELS
-
-    EVENT_LABELS.setdefault("triage.labels_corrected", gettext_lazy("Triage labels corrected by staff"))
-    EVENT_LABELS.setdefault("triage.place_corrected", gettext_lazy("Place corrected by staff"))
-    EVENT_LABELS.setdefault("triage.report_split", gettext_lazy("A report was split off into a new clue"))
-except ImportError:  # pragma: no cover - the clues app is always there
-    pass
+# the clue page's timeline names these events
+EVENT_LABELS.setdefault("triage.labels_corrected", gettext_lazy("Triage labels corrected by staff"))
+EVENT_LABELS.setdefault("triage.place_corrected", gettext_lazy("Place corrected by staff"))
+EVENT_LABELS.setdefault("triage.report_split", gettext_lazy("A report was split off into a new clue"))
 
 FAILED_FORM_ATTR = "_triage_failed_form"  # read by the card's template tag on a refused POST
 TRIAGE_ROLES = tuple(sorted(roles_for("triage")))
@@ -79,8 +76,6 @@ def _back(clue: Clue) -> HttpResponse:
 def _refused(request: HttpRequest, clue: Clue, error: str, form: CorrectionForm | None = None) -> HttpResponse:
     if _is_htmx(request):
         return render(request, "triage/_card.html", card_context(request.user, clue, form=form, error=error))
-    from cluedesk.clues.views import clue_page
-
     if form is not None:
         setattr(request, FAILED_FORM_ATTR, (form, error))
     return clue_page(request, clue, status=400, error=error)
