@@ -2,16 +2,14 @@
 
 from __future__ import annotations
 
-import threading
-from typing import Any
-
 import pytest
-from django.db import connection, connections
+from django.db import connection
 
 from cluedesk.clues import services
 from cluedesk.clues.models import Clue
 from cluedesk.ledger.models import Event
 from cluedesk.ledger.services import verify
+from tests.threads import race
 
 # SQLite's test database is in memory and serializes writers at BEGIN IMMEDIATE anyway; the
 # row lock that matters is PostgreSQL's SELECT ... FOR UPDATE.
@@ -19,28 +17,6 @@ pytestmark = [
     pytest.mark.django_db(transaction=True),
     pytest.mark.skipif(connection.vendor != "postgresql", reason="row locking is tested on PostgreSQL"),
 ]
-
-
-def race(*calls: Any) -> list[Any]:
-    """Run the calls in threads released at once; return each one's result or exception."""
-    barrier = threading.Barrier(len(calls))
-    results: list[Any] = [None] * len(calls)
-
-    def run(i: int, call: Any) -> None:
-        try:
-            barrier.wait()
-            results[i] = call()
-        except Exception as exc:  # noqa: BLE001 - the test inspects what each thread met
-            results[i] = exc
-        finally:
-            connections.close_all()
-
-    threads = [threading.Thread(target=run, args=(i, c)) for i, c in enumerate(calls)]
-    for t in threads:
-        t.start()
-    for t in threads:
-        t.join()
-    return results
 
 
 def test_two_dispatchers_assigning_at_once_one_wins(world) -> None:

@@ -13,7 +13,6 @@ from cluedesk.intake import services as intake
 from cluedesk.intake.models import Report
 from cluedesk.ledger.models import Event
 from cluedesk.ledger.services import Actor, verify
-from cluedesk.triage import engine
 from cluedesk.triage import services as triage
 from cluedesk.triage.models import BandKey, EntityKey, ReportIndex
 from tests.queue import run_queue
@@ -24,10 +23,8 @@ pytestmark = pytest.mark.django_db
 
 
 @pytest.fixture(autouse=True)
-def shipped_models() -> Any:
-    engine.use(reset=True)
-    yield
-    engine.use(reset=True)
+def _models(shipped_models: None) -> None:
+    """The shipped same-matter model, no charge model (tests/triage/conftest.py)."""
 
 
 def accept(text: str) -> Report:

@@ -25,10 +25,10 @@ from cluedesk.intake import services as intake
 from cluedesk.intake.models import Report
 from cluedesk.ledger.models import Event
 from cluedesk.ledger.services import Actor
-from cluedesk.triage import engine
 from cluedesk.triage import services as triage
 from cluedesk.triage.models import ReportIndex
 from cluedesk.triage.signals import report_triaged
+from tests.threads import race
 
 pytestmark = [
     pytest.mark.django_db(transaction=True),
@@ -57,39 +57,14 @@ UNRELATED = "某县河道上有人长期非法采砂，夜里用船把沙运走�
 
 
 @pytest.fixture(autouse=True)
-def shipped_models() -> Any:
-    engine.use(reset=True)
-    yield
-    engine.use(reset=True)
+def _models(shipped_models: None) -> None:
+    """The shipped same-matter model, no charge model (tests/triage/conftest.py)."""
 
 
 def accept(text: str) -> Report:
     report, _code = intake.submit_report(text=text, channel="web", actor=Actor.reporter())
     assert report.clue_id is None  # accepted, waiting for triage
     return report
-
-
-def race(*calls: Any) -> list[Any]:
-    """Run the calls in threads released at once; return each one's result or exception."""
-    barrier = threading.Barrier(len(calls))
-    results: list[Any] = [None] * len(calls)
-
-    def run(i: int, call: Any) -> None:
-        try:
-            barrier.wait()
-            results[i] = call()
-        except Exception as exc:  # noqa: BLE001 - the test inspects what each thread met
-            results[i] = exc
-        finally:
-            connections.close_all()
-
-    threads = [threading.Thread(target=run, args=(i, c)) for i, c in enumerate(calls)]
-    for t in threads:
-        t.start()
-    for t in threads:
-        t.join(120)
-    assert not any(t.is_alive() for t in threads), "a triage thread hung"
-    return results
 
 
 @pytest.fixture

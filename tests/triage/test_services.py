@@ -35,10 +35,8 @@ TWIN = ("2008年4月23日晚11时许，袁某与妻子等人在浏阳市淮川�
 
 
 @pytest.fixture(autouse=True)
-def shipped_models() -> Any:
-    engine.use(reset=True)  # the shipped same-matter model; no charge model: keyword rules
-    yield
-    engine.use(reset=True)
+def _models(shipped_models: None) -> None:
+    """The shipped same-matter model, no charge model (tests/triage/conftest.py)."""
 
 
 def submit(text: str, **fields: Any) -> tuple[Report, Clue, dict[str, Any]]:

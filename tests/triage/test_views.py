@@ -11,7 +11,6 @@ from django.test import Client
 from cluedesk.clues.models import Clue, ImplicatedUnit
 from cluedesk.intake.models import Report
 from cluedesk.ledger.models import Event
-from cluedesk.triage import engine
 from cluedesk.triage.models import ClueTriage, LabelCorrection, PairLabel
 from cluedesk.triage.services import attach_or_open
 from tests.org.factories import login_verified, make_division, make_staff
@@ -23,10 +22,8 @@ HTMX = {"HTTP_HX_REQUEST": "true"}
 
 
 @pytest.fixture(autouse=True)
-def shipped_models() -> Any:
-    engine.use(reset=True)  # the shipped same-matter model; no charge model: keyword rules
-    yield
-    engine.use(reset=True)
+def _models(shipped_models: None) -> None:
+    """The shipped same-matter model, no charge model (tests/triage/conftest.py)."""
 
 
 def submit(text: str) -> tuple[Report, Clue]:
