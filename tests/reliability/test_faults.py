@@ -19,7 +19,6 @@ import shutil
 import subprocess
 import sys
 import time
-from collections.abc import Iterator
 from pathlib import Path
 
 import pytest
@@ -27,17 +26,6 @@ import pytest
 from .live import CHILD, FULL, Live, Tally, check_acked_are_stored_once, load, wait_for
 
 N_KILL = 300 if FULL else 40
-
-
-@pytest.fixture(scope="module")
-def live() -> Iterator[Live]:
-    server = Live(workers=2)
-    try:
-        server.prepare()
-        server.start()
-        yield server
-    finally:
-        server.destroy()
 
 
 def _verify_ledger(live: Live) -> None:

@@ -30,11 +30,8 @@ import threading
 import time
 import urllib.parse
 from collections import Counter
-from collections.abc import Iterator
 from pathlib import Path
 from typing import Any
-
-import pytest
 
 from .live import (
     CLUEDESK,
@@ -54,17 +51,6 @@ N_KILL = 200 if FULL else 40
 KILLS = ["inside", "committed"] * (2 if FULL else 1)
 OUTAGE_SECONDS = 60 if FULL else 18
 STALE = 2  # CLUEDESK_WORKER_STALE_SECONDS for the drills' workers: a dead worker is noticed fast
-
-
-@pytest.fixture(scope="module")
-def live() -> Iterator[Live]:
-    server = Live(workers=2)  # gunicorn alone: the drills start and stop the task workers
-    try:
-        server.prepare()
-        server.start()
-        yield server
-    finally:
-        server.destroy()
 
 
 class Workers:
