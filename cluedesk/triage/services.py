@@ -250,19 +250,16 @@ def _division_obj(code: str) -> Any:
     return Division.objects.filter(pk=code).first() if code else None
 
 
-def attach_or_open(report: Any, found: Found | None = None, found_candidates: list[Candidate] | None = None,
-                   decided: Decision | None = None) -> tuple[Clue, dict[str, Any]]:
+def attach_or_open(report: Any, found: Found | None = None,
+                   decision: Decision | None = None) -> tuple[Clue, dict[str, Any]]:
     """Return the clue the report belongs to and a decision record for the ledger event.
 
-    Runs in the caller's transaction; records no event; does not set ``report.clue``. ``found``,
-    ``found_candidates`` and the pair model's ``decided`` on them may come precomputed
-    (``attach_report`` works them out before BEGIN on SQLite)."""
+    Runs in the caller's transaction; records no event; does not set ``report.clue``. ``found``
+    and the pair model's ``decision`` may come precomputed (``attach_report`` works them out before
+    BEGIN on SQLite)."""
     found = found if found is not None else examine(report)
-    if decided is None:
-        if found_candidates is None:
-            found_candidates = candidates(found.analysis)
-        decided = decide(found.analysis, found_candidates, engine.pair_model())
-    decision = decided
+    if decision is None:
+        decision = decide(found.analysis, candidates(found.analysis), engine.pair_model())
     repeat = False
     clue = None
     if decision.clue is not None:
@@ -377,9 +374,8 @@ def attach_report(report_id: int, *, attempts: int = 3) -> dict[str, Any] | None
     ordered_ids = connection.vendor != "postgresql"
     for attempt in range(attempts):
         watermark = _index_watermark() if ordered_ids else 0
-        early = candidates(found.analysis) if ordered_ids else None
-        # scoring the candidates is the longest part: done before BEGIN too, held only if still true
-        early_decision = decide(found.analysis, early, engine.pair_model()) if early is not None else None
+        # the lookup and the scoring of its candidates (the longest part) before BEGIN, kept if still true
+        early = decide(found.analysis, candidates(found.analysis), engine.pair_model()) if ordered_ids else None
         try:
             with transaction.atomic():
                 _lock_keys(keys)
@@ -387,8 +383,7 @@ def attach_report(report_id: int, *, attempts: int = 3) -> dict[str, Any] | None
                         "pk", flat=True):
                     return None  # gone, or triaged by another worker meanwhile
                 stale = early is None or _indexed_since(keys, watermark)
-                clue, decision = attach_or_open(report, found, None if stale else early,
-                                                None if stale else early_decision)
+                clue, decision = attach_or_open(report, found, None if stale else early)
                 Report.objects.filter(pk=report_id).update(clue=clue)
                 report.clue = clue
                 report_triaged.send(sender=Report, report=report, clue=clue, decision=decision)
