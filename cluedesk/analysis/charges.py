@@ -3,6 +3,7 @@ tips; a tip that names its charge outright ("涉嫌盗窃") gets that charge wha
 
 from __future__ import annotations
 
+import io
 import json
 import math
 import os
@@ -77,12 +78,10 @@ class CompactScorer:
     def save(self, path: Path) -> None:
         """Written beside the model and renamed into place, so a reader never sees half a file."""
         terms = json.dumps(sorted(self.vocabulary, key=self.vocabulary.__getitem__), ensure_ascii=False)
-        tmp = path.with_name(f".{path.name}.{os.getpid()}.tmp")
-        with tmp.open("wb") as out:
-            np.savez(out, terms=np.frombuffer(terms.encode(), dtype=np.uint8), idf=self.idf,
-                     coef_t=self.coef_t, intercept=self.intercept,
-                     options=np.array([int(self.lowercase), *self.ngram_range]))
-        os.replace(tmp, path)
+        buffer = io.BytesIO()
+        np.savez(buffer, terms=np.frombuffer(terms.encode(), dtype=np.uint8), idf=self.idf,
+                 coef_t=self.coef_t, intercept=self.intercept, options=np.array([int(self.lowercase), *self.ngram_range]))
+        _write_replacing(path, buffer.getvalue())
 
     @classmethod
     def load(cls, path: Path) -> CompactScorer:
@@ -201,8 +200,13 @@ class ChargeModel:
 
 
 def _write_labels(path: Path, labels: list[str]) -> None:
+    _write_replacing(path, json.dumps(labels, ensure_ascii=False).encode())
+
+
+def _write_replacing(path: Path, data: bytes) -> None:
+    """Write beside ``path`` and rename into place: a reader never sees half a file."""
     tmp = path.with_name(f".{path.name}.{os.getpid()}.tmp")
-    tmp.write_text(json.dumps(labels, ensure_ascii=False), encoding="utf-8")
+    tmp.write_bytes(data)
     os.replace(tmp, path)
 
 
