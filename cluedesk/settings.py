@@ -236,6 +236,10 @@ CLUEDESK_WORKER_STALE_SECONDS = envint("CLUEDESK_WORKER_STALE_SECONDS", 60, mini
 # A report waits for triage (grouping onto a clue) in a worker; waiting longer than this raises the
 # lag alert on /metrics, the supervision dashboard and the awaiting-triage queue (workers stopped?).
 CLUEDESK_TRIAGE_LAG_ALERT_SECONDS = envint("CLUEDESK_TRIAGE_LAG_ALERT_SECONDS", 60, minimum=1)
+# The worker signs a ledger checkpoint once this many events were added, or this many minutes after
+# the last one when any were (cluedesk/ledger/checkpoints.py; the key: CLUEDESK_LEDGER_SIGNING_KEY).
+CLUEDESK_LEDGER_CHECKPOINT_EVENTS = envint("CLUEDESK_LEDGER_CHECKPOINT_EVENTS", 100, minimum=1)
+CLUEDESK_LEDGER_CHECKPOINT_MINUTES = envint("CLUEDESK_LEDGER_CHECKPOINT_MINUTES", 10, minimum=1)
 # /metrics: with a token, only requests bearing it; without one, only from the loopback address.
 CLUEDESK_METRICS_TOKEN = env("CLUEDESK_METRICS_TOKEN", "") or ""
 CLUEDESK_LOG_FORMAT = env("CLUEDESK_LOG_FORMAT", "json") or "json"

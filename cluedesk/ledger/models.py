@@ -36,3 +36,21 @@ class Head(models.Model):
 
     def __str__(self) -> str:
         return f"head #{self.seq}"
+
+
+class Checkpoint(models.Model):
+    """A signed statement "event #seq of the chain has hash ``hash``" (a signed tree head, as in
+    Certificate Transparency). Each one is also appended to a log file beside the signing key, so
+    deleting rows here is noticed; see cluedesk/ledger/checkpoints.py."""
+
+    seq = models.BigIntegerField(unique=True)
+    hash = models.CharField(max_length=64)
+    signed_at = models.DateTimeField()
+    key_id = models.CharField(max_length=16)
+    signature = models.CharField(max_length=100)  # Ed25519, base64
+
+    class Meta:
+        ordering = ["seq"]
+
+    def __str__(self) -> str:
+        return f"checkpoint #{self.seq}"

@@ -6,19 +6,17 @@ that a change and its event commit together or not at all (Zulip's RealmAuditLog
 
 from __future__ import annotations
 
-import hashlib
 import json
-from collections.abc import Iterator
-from dataclasses import dataclass
-from datetime import datetime
+from collections.abc import Iterable, Iterator
+from dataclasses import dataclass, field
 from typing import Any
 
 from django.db import connection, transaction
 from django.utils import timezone
 
+from . import checkpoints
+from .chain import GENESIS, ChainBroken, canonical, event_hash, walk
 from .models import Event, Head
-
-GENESIS = "0" * 64
 
 
 @dataclass(frozen=True)
@@ -43,19 +41,6 @@ class Actor:
     @classmethod
     def system(cls, job: str = "system") -> Actor:
         return cls("system", job)
-
-
-def canonical(payload: dict[str, Any]) -> bytes:
-    return json.dumps(payload, sort_keys=True, separators=(",", ":"), ensure_ascii=False, default=str).encode()
-
-
-def event_hash(prev_hash: str, seq: int, created_at: datetime, actor_kind: str, actor_id: str,
-               verb: str, subject_type: str, subject_id: str, data: dict[str, Any]) -> str:
-    body = canonical({
-        "seq": seq, "at": created_at.isoformat(), "actor": [actor_kind, actor_id], "verb": verb,
-        "subject": [subject_type, subject_id], "data": data,
-    })
-    return hashlib.sha256(prev_hash.encode() + body).hexdigest()
 
 
 def record(verb: str, *, actor: Actor, subject_type: str, subject_id: str | int,
@@ -84,29 +69,62 @@ class VerifyResult:
     checked: int
     bad_seq: int | None = None
     reason: str = ""
+    problems: list[str] = field(default_factory=list)
+    warnings: list[str] = field(default_factory=list)
+    checkpoints_checked: int = 0
+    latest: checkpoints.Signed | None = None
 
 
 def _events() -> Iterator[Event]:
     return Event.objects.order_by("seq").iterator(chunk_size=2000)
 
 
-def verify() -> VerifyResult:
-    """Walk the chain from the start; name the first event whose link or content was changed."""
-    prev, expected_seq, checked = GENESIS, 1, 0
-    for ev in _events():
-        if ev.seq != expected_seq:
-            return VerifyResult(False, checked, expected_seq, f"event #{expected_seq} is missing (found #{ev.seq})")
-        if ev.prev_hash != prev:
-            return VerifyResult(False, checked, ev.seq, f"event #{ev.seq} does not link to the event before it")
-        digest = event_hash(prev, ev.seq, ev.created_at, ev.actor_kind, ev.actor_id, ev.verb,
-                            ev.subject_type, ev.subject_id, ev.data)
-        if digest != ev.hash:
-            return VerifyResult(False, checked, ev.seq, f"event #{ev.seq} ({ev.verb}) was changed after it was written")
-        prev, expected_seq, checked = ev.hash, expected_seq + 1, checked + 1
-    head = Head.objects.filter(pk=1).first()
-    if head is not None and (head.seq != checked or head.hash != prev):
-        return VerifyResult(False, checked, checked + 1, f"the chain ends at #{checked} but its head says #{head.seq}")
-    return VerifyResult(True, checked)
+def verify(expect: Iterable[tuple[int, str]] = ()) -> VerifyResult:
+    """Walk the chain from the start and name the first event whose link or content was changed;
+    check it against every signed checkpoint (a rewritten tail, a recomputed chain, events cut off
+    the end) and against each ``(seq, hash)`` in ``expect`` kept elsewhere."""
+    anchors = checkpoints.load()
+    expected = dict(expect)
+    found: list[tuple[int | None, str]] = []  # (first bad seq, sentence), the chain's own first
+    later: list[tuple[int | None, str]] = list(anchors.problems)
+    checked, prev, good = 0, GENESIS, 0
+    try:
+        for ev in walk(_events()):
+            anchor = anchors.by_seq.get(ev.seq)
+            if anchor is not None:
+                if anchor.hash != ev.hash:
+                    since = f"after checkpoint #{good}" if good else "from its first event"
+                    raise ChainBroken(good + 1, (
+                        f"event #{ev.seq} has hash {ev.hash[:16]}… but checkpoint #{ev.seq} (signed {anchor.at}) "
+                        f"says {anchor.hash[:16]}…: the chain was rewritten {since} and its hashes recomputed"))
+                good = ev.seq
+            want = expected.get(ev.seq)
+            if want is not None and want != ev.hash:
+                later.append((ev.seq, f"event #{ev.seq} has hash {ev.hash[:16]}…, not the expected {want[:16]}…"))
+            prev, checked = ev.hash, checked + 1
+    except ChainBroken as exc:
+        found.append((exc.seq, exc.reason))
+    else:
+        head = Head.objects.filter(pk=1).first()
+        if head is not None and head.seq != checked:
+            found.append((checked + 1, f"the chain ends at #{checked} but its head says #{head.seq}"))
+        elif head is not None and head.hash != prev:
+            found.append((checked, f"event #{checked} is not the event the head points to (its hash was "
+                                   "recomputed after it was changed)"))
+        beyond = [seq for seq in anchors.by_seq if seq > checked]
+        if beyond:
+            top = anchors.by_seq[max(beyond)]
+            found.append((checked + 1, (
+                f"the chain ends at #{checked} but checkpoint #{top.seq} (signed {top.at}) vouches for "
+                f"event #{top.seq}: events #{checked + 1}–#{top.seq} at least were removed")))
+        for seq in sorted(s for s in expected if s > checked):
+            later.append((checked + 1, f"the chain ends at #{checked}: the expected event #{seq} is not in it"))
+    problems = found + later
+    newest = max(anchors.by_seq.values(), key=lambda a: a.seq, default=None)
+    if problems:
+        return VerifyResult(False, checked, problems[0][0], problems[0][1], [text for _s, text in problems],
+                            anchors.warnings, len(anchors.by_seq), newest)
+    return VerifyResult(True, checked, warnings=anchors.warnings, checkpoints_checked=len(anchors.by_seq), latest=newest)
 
 
 def timeline(subject_type: str, subject_id: str | int) -> list[Event]:

@@ -1,0 +1,92 @@
+"""The ledger's checkpoint signing key (Ed25519), kept outside the database.
+
+Where it comes from, first match wins:
+1. ``CLUEDESK_LEDGER_SIGNING_KEY_FILE``: a file holding the key;
+2. ``CLUEDESK_LEDGER_SIGNING_KEY``: the key itself;
+3. ``ledger-signing.key`` in the keys folder (``KEYS_DIR``), created once (mode 0600, O_EXCL) the
+   first time a checkpoint is signed.
+The key is the 32-byte Ed25519 seed written as 64 hex characters. Verifying never creates a key.
+"""
+
+from __future__ import annotations
+
+import hashlib
+import os
+from pathlib import Path
+
+import nacl.utils
+from django.conf import settings
+from nacl.signing import SigningKey, VerifyKey
+
+SIGNING_KEY_FILE = "ledger-signing.key"
+ENV = "CLUEDESK_LEDGER_SIGNING_KEY"
+
+
+class SigningKeyError(RuntimeError):
+    """The signing key named by the environment or the keys folder cannot be used."""
+
+
+def keys_dir() -> Path:
+    path = Path(settings.KEYS_DIR)
+    path.mkdir(parents=True, exist_ok=True, mode=0o700)
+    return path
+
+
+def key_path() -> Path:
+    return keys_dir() / SIGNING_KEY_FILE
+
+
+def _create(path: Path) -> None:
+    try:
+        fd = os.open(path, os.O_WRONLY | os.O_CREAT | os.O_EXCL, 0o600)
+    except FileExistsError:
+        return  # another process made it first: use theirs
+    with os.fdopen(fd, "w") as fh:
+        fh.write(nacl.utils.random(32).hex())
+        fh.flush()
+        os.fsync(fh.fileno())
+
+
+def _seed(*, create: bool) -> bytes | None:
+    named = os.environ.get(f"{ENV}_FILE")
+    if named:
+        source = f"{ENV}_FILE={named}"
+        try:
+            text = Path(named).read_text(encoding="ascii")
+        except (OSError, UnicodeDecodeError) as exc:
+            raise SigningKeyError(f"{source} cannot be read: {exc}") from exc
+    elif os.environ.get(ENV):
+        source, text = ENV, os.environ[ENV]
+    else:
+        path = key_path()
+        source = str(path)
+        if not path.exists():
+            if not create:
+                return None
+            _create(path)
+        text = path.read_text(encoding="ascii")
+    try:
+        seed = bytes.fromhex(text.strip())
+    except ValueError:
+        seed = b""
+    if len(seed) != 32:
+        raise SigningKeyError(f"{source} must hold 64 hex characters (an Ed25519 seed)")
+    return seed
+
+
+def signing_key() -> SigningKey:
+    """The key the worker signs checkpoints with (created in the keys folder if there is none)."""
+    seed = _seed(create=True)
+    assert seed is not None
+    return SigningKey(seed)
+
+
+def verify_key() -> VerifyKey | None:
+    """The public half, for checking checkpoints; None when no key exists yet."""
+    seed = _seed(create=False)
+    return None if seed is None else SigningKey(seed).verify_key
+
+
+def key_id(key: VerifyKey) -> str:
+    """A short name for a public key, written beside each signature."""
+    return hashlib.sha256(bytes(key)).hexdigest()[:16]
