@@ -26,6 +26,7 @@ from django.db import connection, transaction
 from django.db.models import Q
 from django.utils import timezone
 
+from cluedesk.ledger import checkpoints as ledger_checkpoints
 from cluedesk.org.models import ROOT_CODE, Division
 from cluedesk.triage.tasks import requeue_waiting
 
@@ -221,6 +222,7 @@ JOBS: dict[str, tuple[Callable[[dt.datetime], dict[str, Any]], dt.timedelta]] = 
     "prune_tasks": (job_prune_tasks, dt.timedelta(days=1)),
     "retention": (job_retention, dt.timedelta(days=1)),
     "compliance_clocks": (job_compliance_clocks, dt.timedelta(minutes=15)),
+    "ledger_checkpoint": (ledger_checkpoints.job, dt.timedelta(minutes=1)),  # last: signs the others' events
 }
 
 
