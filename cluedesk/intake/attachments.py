@@ -10,6 +10,7 @@ from __future__ import annotations
 import codecs
 import hashlib
 import os
+import re
 import zipfile
 from collections.abc import Iterator
 from dataclasses import dataclass
@@ -156,6 +157,31 @@ def _is_utf8_text(fh: IO[bytes]) -> bool:
     return True
 
 
+# Markup a browser, an image viewer or an XML reader would act on: the tags that load or run
+# something, SVG, MathML, XML and processing instructions count anywhere in the head; a tag name
+# ends at white space, "/" or ">" (so "<svg-less>" or "x <scripted" are words, not markup).
+_ACTIVE_MARKUP = re.compile(
+    rb"<\s*(?:!doctype|\?[a-z]|/?(?:html|head|body|script|iframe|frame|frameset|object|embed|applet|svg|math|"
+    rb"style|link|meta|base|img|form|xsl:[a-z]+|foreignobject)(?=[\s/>]))",
+    re.IGNORECASE)
+# what the first real characters may not be: any tag ("<p>", "<a href", "</div>", "<![CDATA[")
+_MARKUP_START = re.compile(rb"<[a-z!?/]", re.IGNORECASE)
+_LEADING = re.compile(rb"(?:\s|<!--.*?-->)*", re.DOTALL)  # white space and comments
+
+
+def has_markup(head: bytes) -> bool:
+    """True when the first bytes of a file that decodes as text hold markup.
+
+    A UTF-8 byte-order mark, white space and comments before the first tag are stripped first (a
+    BOM or a comment in front of ``<svg`` once let an SVG through as text); then the head may not
+    start with a tag, nor hold an active one anywhere."""
+    head = head.removeprefix(b"\xef\xbb\xbf")
+    leading = _LEADING.match(head)
+    if leading is not None:
+        head = head[leading.end():]
+    return _MARKUP_START.match(head) is not None or _ACTIVE_MARKUP.search(head) is not None
+
+
 def sniff(fh: IO[bytes]) -> str | None:
     """The real type of the bytes in ``fh`` if it is on the allow-list, else None."""
     fh.seek(0)
@@ -171,10 +197,8 @@ def sniff(fh: IO[bytes]) -> str | None:
         return mime if mime in ALLOWED else None
     if head.startswith((b"#!", b"MZ", b"\x7fELF", b"\xca\xfe\xba\xbe", b"\xcf\xfa\xed\xfe", b"\xfe\xed\xfa")):
         return None
-    if head.lstrip().lower().startswith((b"<!doctype html", b"<html", b"<script", b"<svg", b"<?xml", b"<?php")):
-        return None
     if _is_utf8_text(fh):
-        return TEXT
+        return None if has_markup(head) else TEXT
     return None
 
 
