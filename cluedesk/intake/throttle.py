@@ -96,5 +96,27 @@ def hit(key: str, limit: int) -> bool:
         return True
 
 
+def count(key: str) -> int:
+    """The attempts counted under ``key`` in this window, without counting one more (0 when the
+    store does not answer, as ``hit`` lets a request through then)."""
+    from django.core.cache import caches
+    from django.core.cache.backends.redis import RedisCache
+
+    try:
+        backend = caches["default"]
+        if isinstance(backend, RedisCache):
+            full = backend.make_and_validate_key(key)
+            return int(backend._cache.get_client(full).get(full) or 0)
+        with connection.cursor() as cur:
+            cur.execute(f"SELECT hits FROM {RateCount._meta.db_table} WHERE key = %s AND expires_at >= %s",  # noqa: S608
+                        [key[:48], time.time()])
+            row = cur.fetchone()
+        return int(row[0]) if row else 0
+    except Exception:  # noqa: BLE001 - fail open, loudly
+        logging.getLogger("cluedesk.intake").warning("rate-limit cache unavailable; request let through",
+                                                     exc_info=True)
+        return 0
+
+
 def allow(request: HttpRequest, scope: str, limit: int) -> bool:
     return hit(client_key(request, scope), limit)

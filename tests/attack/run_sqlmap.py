@@ -40,7 +40,8 @@ def csrf_pair(base: str, path: str) -> tuple[str, str]:
 
 def real_code(base: str, token: str) -> str:
     req = urllib.request.Request(base + "/api/v1/reports", data=json.dumps({"text": "某村有人开设赌场，放高利贷。"}).encode(),
-                                 headers={"Authorization": f"Bearer {token}", "Content-Type": "application/json"})
+                                 headers={"Authorization": f"Bearer {token}", "Content-Type": "application/json",
+                                          "Idempotency-Key": "sqlmap-real-code"})
     with urllib.request.urlopen(req, timeout=60) as r:  # noqa: S310 - 127.0.0.1
         return str(json.loads(r.read())["tracking_code"])
 
@@ -63,10 +64,11 @@ def targets(base: str, token: str, session: str) -> list[dict[str, object]]:
             "--data", json.dumps({"tracking_code": code + "*"}), "--headers",
             f"Authorization: Bearer {token}\nContent-Type: application/json"]},
         {"name": "report API", "args": [
-            "-u", f"{base}/api/v1/reports", "--method", "POST", "--ignore-code", "422",
+            # one key for every request: the body is checked and written, then 409 (another body, same key)
+            "-u", f"{base}/api/v1/reports", "--method", "POST", "--ignore-code", "409,422",
             "--data", '{"text": "some text about the market*", "place": "abc*", "who": "x*", "category": "*", '
                       '"channel_ref": "r*"}',
-            "--headers", f"Authorization: Bearer {token}\nContent-Type: application/json"]},
+            "--headers", f"Authorization: Bearer {token}\nContent-Type: application/json\nIdempotency-Key: sqlmap"]},
         {"name": "staff clue list (signed in)", "args": [
             "-u", f"{base}/staff/clues/?q=abc&state=new&priority=&category=x&industry=y&division=43&sort=&queue=all&page=1",
             "--cookie", f"sessionid={session}", "-p", "q,state,priority,category,industry,division,sort,queue,page"]},

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import base64
 import json
+import uuid
 from io import StringIO
 
 import pytest
@@ -24,11 +25,10 @@ URL = "/api/v1/reports"
 
 def post(client: Client, token: str | None, body: object, *, key: str | None = None, raw: bytes | None = None,
          **extra: str):
-    headers = {}
+    """A submission; with a fresh Idempotency-Key unless ``key`` names one (the API requires it)."""
+    headers = {"HTTP_IDEMPOTENCY_KEY": str(uuid.uuid4()) if key is None else key}
     if token is not None:
         headers["HTTP_AUTHORIZATION"] = f"Bearer {token}"
-    if key is not None:
-        headers["HTTP_IDEMPOTENCY_KEY"] = key
     data = raw if raw is not None else json.dumps(body)
     return client.post(URL, data, content_type="application/json", **headers, **extra)
 
@@ -113,7 +113,7 @@ def test_a_malformed_idempotency_key_is_400(client: Client, channel_token: str, 
     assert post(client, channel_token, {"text": "x"}, key=key).status_code == 400
 
 
-@pytest.mark.parametrize("raw", [b"text=hello", b"{not json", b"\xff\xfe", b""])
+@pytest.mark.parametrize("raw", [b"text=hello", b"{not json", b"\xff\xfe", b" "])
 def test_a_body_that_is_not_json_is_400(client: Client, channel_token: str, raw: bytes, census) -> None:
     before = census()
     resp = post(client, channel_token, None, raw=raw)
@@ -190,11 +190,11 @@ def test_the_command_prints_a_token_once_and_keeps_only_its_hash() -> None:
 
 
 def test_a_channel_guessing_codes_is_stopped(client: Client, channel_token: str, settings) -> None:
-    settings.CLUEDESK_RATE_LOOKUP = 1  # a channel may miss 50 times per window
+    settings.CLUEDESK_RATE_LOOKUP = 2  # a channel may miss as often as one public client
     statuses = [client.post(URL + "/status", json.dumps({"tracking_code": "0000-0000-0000-0000"}),
                             content_type="application/json", HTTP_AUTHORIZATION=f"Bearer {channel_token}").status_code
-                for _ in range(52)]
-    assert statuses[:50] == [404] * 50 and statuses[50:] == [429, 429]
+                for _ in range(4)]
+    assert statuses == [404, 404, 429, 429]
 
 
 def test_short_field_names_are_accepted(client: Client, channel_token: str) -> None:

@@ -30,9 +30,9 @@ pytestmark = pytest.mark.django_db
 
 def api_post(client: Client, token: str, payload: dict[str, Any], key: str | None = None,
              lang: str = "en") -> Any:
-    headers = {"HTTP_AUTHORIZATION": f"Bearer {token}", "HTTP_ACCEPT_LANGUAGE": lang}
-    if key:
-        headers["HTTP_IDEMPOTENCY_KEY"] = key
+    # the API requires an Idempotency-Key: a fresh one unless the test retries with its own
+    headers = {"HTTP_AUTHORIZATION": f"Bearer {token}", "HTTP_ACCEPT_LANGUAGE": lang,
+               "HTTP_IDEMPOTENCY_KEY": key or str(uuid.uuid4())}
     return client.post("/api/v1/reports", data=json.dumps(payload, ensure_ascii=False),
                        content_type="application/json", **headers)
 
