@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import re
+from collections.abc import Callable
 from dataclasses import dataclass, field
 
 from .places import mentions
@@ -61,6 +62,12 @@ class Entities:
     @classmethod
     def from_dict(cls, data: dict[str, list[str]]) -> Entities:
         return cls(**{k: set(v) for k, v in data.items() if k in cls.__dataclass_fields__})
+
+    def mapped(self, fn: Callable[[str], str]) -> Entities:
+        """The same entities with every value but a division code (``d:…``, public, and compared
+        by prefix) passed through ``fn``: triage stores them keyed, so the index holds no names."""
+        return Entities(**{k: {v if v.startswith("d:") else fn(v) for v in values}
+                           for k, values in self.__dict__.items()})
 
 
 def extract(norm: str) -> Entities:

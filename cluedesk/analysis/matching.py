@@ -10,6 +10,7 @@ from __future__ import annotations
 
 import json
 import math
+from collections.abc import Callable
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
@@ -251,6 +252,13 @@ class PairModel:
         names = data.get("name_matters")
         return cls(np.asarray(data["weights"], dtype=np.float64), float(data["bias"]), float(data["threshold"]),
                    NameCounts(dict(names["counts"]), int(names["matters"])) if names else None, data.get("veto"))
+
+    def keyed(self, fn: Callable[[str], str]) -> PairModel:
+        """A copy whose name counts are looked up by ``fn(name)``: for comparing reports whose
+        entities were stored keyed (``Entities.mapped``)."""
+        names = None if self.names is None else NameCounts(
+            {fn(name): n for name, n in self.names.counts.items()}, self.names.matters)
+        return PairModel(self.weights, self.bias, self.threshold, names, self.veto)
 
     def save(self, path: Path) -> None:
         path.write_text(json.dumps(self.to_json(), indent=1), encoding="utf-8")

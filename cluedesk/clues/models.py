@@ -14,6 +14,8 @@ from django.db import models
 from django.db.models import Q
 from django.utils.translation import gettext_lazy as _
 
+from cluedesk.vault.fields import EncryptedTextField
+
 
 def new_public_id() -> str:
     return "C" + secrets.token_hex(6).upper()
@@ -61,15 +63,14 @@ class Clue(models.Model):
     created_at = models.DateTimeField(auto_now_add=True, db_index=True)
     updated_at = models.DateTimeField(auto_now=True)
 
-    # A short staff-side title (never shown to the public) and the searchable text of the matter.
-    title = models.CharField(max_length=200, blank=True)
-    search_text = models.TextField(blank=True)
+    # A short staff-side title (never shown to the public), sealed like the reports' text.
+    title = EncryptedTextField(max_length=200, blank=True)
     priority = models.CharField(max_length=8, choices=Priority.choices, default=Priority.NORMAL)
     # Incremented by every verb: forms carry it, and a form built on an older version is refused.
     version = models.PositiveIntegerField(default=1)
     last_verb = models.CharField(max_length=32, blank=True)
 
-    screening_reason = models.TextField(blank=True)
+    screening_reason = EncryptedTextField(blank=True)
     transferred_to = models.CharField(max_length=200, blank=True)
     merged_into = models.ForeignKey("self", null=True, blank=True, on_delete=models.PROTECT, related_name="merged_from")
 
@@ -157,7 +158,7 @@ class Note(models.Model):
     clue = models.ForeignKey(Clue, on_delete=models.CASCADE, related_name="notes")
     author = models.ForeignKey(settings.AUTH_USER_MODEL, on_delete=models.PROTECT, related_name="+")
     kind = models.CharField(max_length=12, choices=Kind.choices, default=Kind.NOTE)
-    text = models.TextField()
+    text = EncryptedTextField()
     token = models.CharField(max_length=64, blank=True)
     created_at = models.DateTimeField(auto_now_add=True)
 
@@ -175,11 +176,11 @@ class Evidence(models.Model):
 
     clue = models.ForeignKey(Clue, on_delete=models.CASCADE, related_name="evidence")
     file_id = models.CharField(max_length=32, unique=True, default=new_file_id)
-    name = models.CharField(max_length=200)
+    name = EncryptedTextField(max_length=200)
     content_type = models.CharField(max_length=100, blank=True)
     size = models.PositiveBigIntegerField()
     sha256 = models.CharField(max_length=64)
-    description = models.CharField(max_length=300, blank=True)
+    description = EncryptedTextField(max_length=300, blank=True)
     uploaded_by = models.ForeignKey(settings.AUTH_USER_MODEL, on_delete=models.PROTECT, related_name="+")
     token = models.CharField(max_length=64, blank=True)
     created_at = models.DateTimeField(auto_now_add=True)
@@ -238,11 +239,11 @@ class Conclusion(models.Model):
     finding = models.CharField(max_length=20, choices=Finding.choices)
     outcome = models.CharField(max_length=20, choices=Outcome.choices)
     case_number = models.CharField(max_length=64, blank=True)
-    summary = models.TextField(help_text="internal: what was verified and how")
-    public_wording = models.TextField(help_text="shown to the reporter")
+    summary = EncryptedTextField(help_text="internal: what was verified and how")
+    public_wording = EncryptedTextField(help_text="shown to the reporter")
     # Bumped by every edit; signatures count only for the revision they were given on.
     revision = models.PositiveIntegerField(default=1)
-    returned_reason = models.TextField(blank=True)
+    returned_reason = EncryptedTextField(blank=True)
     superseded = models.BooleanField(default=False)
     final = models.BooleanField(default=False)
     created_at = models.DateTimeField(auto_now_add=True)

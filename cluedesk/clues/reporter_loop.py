@@ -14,6 +14,7 @@ from typing import Any
 
 from cluedesk.intake.models import PublicStep, Report
 from cluedesk.intake.services import clean_text
+from cluedesk.vault import content
 
 
 def _clean(text: str) -> str:
@@ -25,14 +26,14 @@ def announce(clue: Any, kind: str, outcome: str) -> dict[str, Any]:
     if kind not in PublicStep.Kind.values:
         raise ValueError(f"unknown public step {kind!r}")
     step = PublicStep.objects.create(clue=clue, kind=kind, outcome=_clean(outcome))
-    return {"step": step.pk, "kind": kind, "outcome": step.outcome}
+    return {"step": step.pk, "kind": kind, "digest": content.digest(step.outcome)}
 
 
 def announce_reports(report_ids: Iterable[int], kind: str, outcome: str) -> dict[str, Any]:
     """Add a public step on each of these reports only (e.g. the reports moved by a merge)."""
     text = _clean(outcome)
     steps = PublicStep.objects.bulk_create([PublicStep(report_id=r, kind=kind, outcome=text) for r in report_ids])
-    return {"steps": [s.pk for s in steps], "kind": kind, "outcome": text}
+    return {"steps": [s.pk for s in steps], "kind": kind, "digest": content.digest(text)}
 
 
 def report_ids(clue: Any) -> list[int]:

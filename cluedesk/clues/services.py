@@ -25,8 +25,9 @@ from django.utils.translation import gettext as _
 from cluedesk.ledger.models import Event
 from cluedesk.ledger.services import Actor, record
 from cluedesk.org.models import Division, Membership, Unit
+from cluedesk.vault import content
 
-from . import reporter_loop
+from . import reporter_loop, search
 from .conflicts import barred_unit_ids
 from .models import (
     Accountability,
@@ -110,7 +111,9 @@ def _optional(value: str | None, what: str, limit: int = 5000) -> str:
 
 
 def _digest(*parts: str) -> str:
-    return hashlib.sha256("\x1f".join(parts).encode()).hexdigest()
+    """What the event keeps of a text: a keyed digest (proves the text to whoever has the keys,
+    confirms nothing to whoever holds only a guess of it)."""
+    return content.digest(*parts)
 
 
 def _is_repeat(clue: Clue, verb: str, same: Callable[[Clue], bool] | None) -> bool:
@@ -185,6 +188,7 @@ def screen_valid(clue_ref: Clue | int | str, *, acting_user: Any, version: int |
             clue.industry = _optional(industry, _("Industry"), 32)
         if title is not None:
             clue.title = _optional(title, _("Title"), 200)
+            search.reindex(clue)
         if division:
             div = division if isinstance(division, Division) else Division.objects.filter(code=division).first()
             if div is None:
@@ -203,7 +207,7 @@ def screen_invalid(clue_ref: Clue | int | str, *, acting_user: Any, reason: str,
         if t is None:
             return Outcome(clue, False)
         clue.screening_reason = _required(reason, _("A reason"))
-        return _finish(clue, t, acting_user, {"reason_sha256": _digest(clue.screening_reason)},
+        return _finish(clue, t, acting_user, {"reason_digest": _digest(clue.screening_reason)},
                        public=("concluded", _("Closed after review: the report could not be acted upon.")))
 
 
@@ -239,6 +243,8 @@ def merge(clue_ref: Clue | int | str, *, acting_user: Any, into: Clue | str,
             raise InvalidInput(_("That clue is closed; merge into an open one."))
         moving = reporter_loop.report_ids(clue)
         moved = reporter_loop.move_reports(clue, target)
+        search.reindex(target)
+        search.reindex(clue)
         target.report_count = target.report_count + moved
         target.version += 1
         target.save(update_fields=["report_count", "version", "updated_at"])
@@ -386,7 +392,7 @@ def add_note(clue_ref: Clue | int | str, *, acting_user: Any, text: str, kind: s
             raise InvalidInput(_("Choose a kind of note."))
         note = Note.objects.create(clue=clue, author=acting_user, kind=kind, token=token,
                                    text=_required(text, _("The note"), 20000))
-        return _finish(clue, t, acting_user, {"note": note.pk, "kind": kind, "sha256": _digest(note.text)})
+        return _finish(clue, t, acting_user, {"note": note.pk, "kind": kind, "digest": _digest(note.text)})
 
 
 def evidence_path(file_id: str) -> Path:
@@ -525,7 +531,7 @@ def _conclusion_values(finding: str, outcome: str, case_number: str, summary: st
 
 def _conclusion_data(c: Conclusion) -> dict[str, Any]:
     return {"conclusion": c.pk, "revision": c.revision, "finding": c.finding, "outcome": c.outcome,
-            "case_number": c.case_number, "sha256": _digest(c.summary, c.public_wording)}
+            "case_number": c.case_number, "digest": _digest(c.summary, c.public_wording)}
 
 
 def draft_conclusion(clue_ref: Clue | int | str, *, acting_user: Any, finding: str, outcome: str,
@@ -622,7 +628,7 @@ def refuse_signature(clue_ref: Clue | int | str, *, acting_user: Any, reason: st
         voided = c.signatures.filter(voided=False).update(voided=True)
         c.save(update_fields=["returned_reason", "updated_at"])
         return _finish(clue, t, acting_user, {"conclusion": c.pk, "revision": c.revision,
-                                              "reason_sha256": _digest(c.returned_reason),
+                                              "reason_digest": _digest(c.returned_reason),
                                               "voided_signatures": voided})
 
 

@@ -24,7 +24,7 @@ from cluedesk.ledger.services import Actor, record, timeline
 from cluedesk.org.access import get_visible_or_404, roles_of, staff_required, sudo_required
 from cluedesk.org.models import Membership, Role, Unit
 
-from . import services, workflow
+from . import search, services, workflow
 from .conflicts import subtree_ids
 from .forms import FORMS, MessageForm, QueueFilterForm, VerbForm
 from .models import Assignment, Clue, Evidence, Signature
@@ -95,13 +95,11 @@ def filtered_clues(user: Any, form: QueueFilterForm) -> QuerySet[Clue]:
 
 
 def _search(text: str) -> Q:
-    from cluedesk.intake.search import reports_matching
-
+    """Each word matches a clue number, or the blind index of the clue's title and reports."""
     words = text.split()[:5]
     q = Q()
     for word in words:
-        q &= (Q(public_id__iexact=word) | Q(title__icontains=word) | Q(search_text__icontains=word)
-              | Q(pk__in=reports_matching(word).values("clue_id")))
+        q &= Q(public_id__iexact=word) | search.matching(word)
     return q
 
 

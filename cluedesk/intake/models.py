@@ -13,6 +13,8 @@ from django.conf import settings
 from django.db import models
 from django.utils.translation import gettext_lazy as _
 
+from cluedesk.vault.fields import EncryptedTextField
+
 
 def new_file_id() -> str:
     return secrets.token_urlsafe(18)  # 144 bits, URL-safe, never an integer key
@@ -50,11 +52,11 @@ class Report(models.Model):
     clue = models.ForeignKey("clues.Clue", null=True, blank=True, on_delete=models.PROTECT, related_name="reports")
     channel = models.CharField(max_length=48, db_index=True)
     channel_ref = models.CharField(max_length=48, blank=True)
-    text = models.TextField()
-    place_text = models.CharField(max_length=200, blank=True)
+    text = EncryptedTextField()
+    place_text = EncryptedTextField(max_length=200, blank=True)
     division = models.ForeignKey("org.Division", null=True, blank=True, on_delete=models.SET_NULL, related_name="+")
-    when_text = models.CharField(max_length=200, blank=True)
-    who_text = models.CharField(max_length=500, blank=True)
+    when_text = EncryptedTextField(max_length=200, blank=True)
+    who_text = EncryptedTextField(max_length=500, blank=True)
     category = models.CharField(max_length=32, blank=True, choices=Category.choices)
     sealed_identity = models.BinaryField(null=True, blank=True)
     entered_by = models.ForeignKey(settings.AUTH_USER_MODEL, null=True, blank=True, on_delete=models.PROTECT,
@@ -75,7 +77,7 @@ class Message(models.Model):
 
     report = models.ForeignKey(Report, on_delete=models.CASCADE, related_name="messages")
     direction = models.CharField(max_length=3, choices=Direction.choices)
-    body = models.TextField(blank=True)
+    body = EncryptedTextField(blank=True)
     author = models.ForeignKey(settings.AUTH_USER_MODEL, null=True, blank=True, on_delete=models.PROTECT,
                                related_name="+")
     created_at = models.DateTimeField(auto_now_add=True)
@@ -121,7 +123,7 @@ class PublicStep(models.Model):
     report = models.ForeignKey(Report, null=True, blank=True, on_delete=models.CASCADE, related_name="public_steps")
     clue = models.ForeignKey("clues.Clue", null=True, blank=True, on_delete=models.CASCADE, related_name="public_steps")
     kind = models.CharField(max_length=16, choices=Kind.choices)
-    outcome = models.TextField(blank=True)
+    outcome = EncryptedTextField(blank=True)
     created_at = models.DateTimeField(auto_now_add=True)
 
     class Meta:

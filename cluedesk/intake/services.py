@@ -28,7 +28,7 @@ from django.utils.translation import gettext_lazy as _
 
 from cluedesk.ledger.services import Actor, record
 from cluedesk.org.models import Division
-from cluedesk.vault import sealing
+from cluedesk.vault import content, sealing
 
 from . import attachments, places, tracking
 from .models import Attachment, Category, IdempotencyRecord, Message, PublicStep, Report, new_file_id
@@ -345,7 +345,7 @@ def record_public_step(*, kind: str, outcome: str = "", report: Report | None = 
         step = PublicStep.objects.create(report=report, clue=clue, kind=kind, outcome=clean_text(outcome))
         subject_type, subject_id = ("report", report.pk) if report is not None else ("clue", clue.public_id)
         record("public_step.recorded", actor=who, subject_type=subject_type, subject_id=subject_id,
-               data={"step": step.pk, "kind": kind, "outcome": step.outcome})
+               data={"step": step.pk, "kind": kind, "digest": content.digest(step.outcome)})
     return step
 
 

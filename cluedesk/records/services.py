@@ -26,6 +26,7 @@ from django.db import transaction
 from django.utils import timezone
 from django.utils.translation import gettext as _
 
+from cluedesk.clues import search
 from cluedesk.clues.models import Clue, Evidence, Note
 from cluedesk.intake.models import Attachment, Message, Report
 from cluedesk.ledger.services import Actor, record
@@ -164,9 +165,11 @@ def purge_clue(candidate: Candidate, *, now: dt.datetime, actor: Actor, run: Ret
         bands = BandKey.objects.filter(entry_id__in=entry_ids).delete()[0]
         entity_keys = EntityKey.objects.filter(entry_id__in=entry_ids).delete()[0]
         ReportIndex.objects.filter(pk__in=entry_ids).update(signature=b"", entities={})
-        implicated = ClueTriage.objects.filter(clue=clue).exclude(implicated=[]).update(implicated=[])
-        title_digest = _sha(clue.title + "\x1f" + clue.search_text) if (clue.title or clue.search_text) else None
-        Clue.objects.filter(pk=clue.pk).update(title="", search_text="")
+        implicated = sum(1 for t in ClueTriage.objects.filter(clue=clue) if t.implicated)
+        ClueTriage.objects.filter(clue=clue).update(implicated=[])
+        title_digest = _sha(clue.title) if clue.title else None
+        Clue.objects.filter(pk=clue.pk).update(title="")
+        search_grams = search.forget([clue.pk])
 
         counts = {
             "reports": len(reports), "identities": len(identities), "report_texts": len(texts),
@@ -175,6 +178,7 @@ def purge_clue(candidate: Candidate, *, now: dt.datetime, actor: Actor, run: Ret
             "evidence_bytes": sum(e.size for e in evidence), "notes": len(notes),
             "index_entries": len(entries), "band_keys": bands, "entity_keys": entity_keys,
             "triage_implicated": implicated, "clue_title": int(title_digest is not None),
+            "search_grams": search_grams,
         }
         digests = {
             "identities": manifest(identities),

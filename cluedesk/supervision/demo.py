@@ -25,6 +25,7 @@ from django.core.management import call_command
 from django.db import connection, models, transaction
 from django.utils import timezone
 
+from cluedesk.clues import search
 from cluedesk.clues.models import Assignment, Clue, Conclusion
 from cluedesk.ledger.services import Actor, record
 from cluedesk.org.models import ROOT_CODE, Division, Unit
@@ -270,7 +271,6 @@ def seed_calibrated(*, seed: int = 2026, scale: float = 1.0, end_month: dt.date 
                     meta.append((i, valid, k, county))
                     if maker is not None:
                         texts.append([maker.text(county) for _j in range(k)])
-                        clues[-1].search_text = texts[-1][0][:1000]
                 _insert(Clue, clues)
                 if clues[0].pk is None:  # backends that do not return ids
                     got = list(Clue.objects.order_by("-pk").values_list("pk", flat=True)[:len(clues)])[::-1]
@@ -333,6 +333,10 @@ def _reports(clues: list[Clue], meta: list[tuple[int, bool, int, Division]], lat
             reports.append(report)
     with explicit_timestamps((Report, "created_at")):
         made = _insert(Report, reports)
+    searchable: dict[int, list[str]] = {}
+    for r in made:
+        searchable.setdefault(r.clue_id, []).extend((r.text, r.place_text, r.when_text, r.who_text))
+    search.add_many(searchable)
     first = made[0].pk or 0
     last = made[-1].pk or 0
     _ledger("intake.Report", first, last, len(made), _digest([(r.clue_id, r.division_id, r.created_at.isoformat())

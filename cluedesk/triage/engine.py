@@ -17,6 +17,7 @@ from django.conf import settings
 
 from cluedesk.analysis.charges import ChargeModel
 from cluedesk.analysis.matching import PairModel
+from cluedesk.vault.content import keyed_label
 
 SHIPPED = Path(__file__).resolve().parent / "data"
 PAIR_FILE = "pair_model.json"
@@ -50,6 +51,20 @@ def pair_model() -> PairModel:
                 raise RuntimeError("no same-matter model: run `cluedesk triage-train`")
             _pair = PairModel.load(path)
     return _pair
+
+
+_keyed: tuple[int, PairModel] | None = None
+
+
+def keyed_pair_model() -> PairModel:
+    """The pair model for stored reports, whose entities are keyed (``services.examine``): its
+    name counts are looked up by the same keyed labels."""
+    global _keyed
+    model = pair_model()
+    hit = _keyed
+    if hit is None or hit[0] != id(model):
+        hit = _keyed = (id(model), model.keyed(keyed_label))
+    return hit[1]
 
 
 def charge_model_available() -> bool:

@@ -7,6 +7,8 @@ from django.conf import settings
 from django.db import models
 from django.utils.translation import gettext_lazy as _
 
+from cluedesk.vault.fields import EncryptedJSONField
+
 
 class Category(models.Model):
     """A crime type of the product taxonomy (editable by admins)."""
@@ -98,7 +100,7 @@ class ClueTriage(models.Model):
     charge = models.CharField(max_length=64, blank=True)
     charge_scores = models.JSONField(default=dict, blank=True)
     division_code = models.CharField(max_length=12, blank=True)
-    implicated = models.JSONField(default=list, blank=True)
+    implicated = EncryptedJSONField(default=list, blank=True)
     repeat_after_conclusion = models.BooleanField(default=False, db_index=True)
     suggested_unit = models.ForeignKey("org.Unit", null=True, blank=True, on_delete=models.SET_NULL, related_name="+")
     corrected = models.BooleanField(default=False)

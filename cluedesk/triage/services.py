@@ -28,11 +28,13 @@ from cluedesk.analysis.grouping import MAX_CANDIDATES, Candidate, Decision, deci
 from cluedesk.analysis.matching import NAME_KEY_ROWS, Analysis, analyze
 from cluedesk.analysis.places import division as place_division
 from cluedesk.analysis.places import resolve_place, vote_division
+from cluedesk.clues import search
 from cluedesk.clues.models import Clue
 from cluedesk.intake.models import Report
 from cluedesk.ledger.services import Actor, record
 from cluedesk.org.access import define_action
 from cluedesk.org.models import Role
+from cluedesk.vault.content import keyed_label
 
 from . import engine
 from .models import (
@@ -73,8 +75,11 @@ class Found:
     division_code: str
 
 
+SEARCHABLE = ("text", "who_text", "place_text", "when_text")
+
+
 def report_text(report: Any) -> str:
-    parts = [getattr(report, name, "") or "" for name in ("text", "who_text", "place_text", "when_text")]
+    parts = [getattr(report, name, "") or "" for name in SEARCHABLE]
     return "\n".join(p for p in parts if p.strip())
 
 
@@ -106,7 +111,10 @@ def examine(report: Any) -> Found:
     analysis.extra["charge"] = charge
     if scores:
         analysis.extra["charge_scores"] = scores
-    return Found(analysis, charge, scores, _division_code(report, analysis))
+    division_code = _division_code(report, analysis)
+    # the index keeps names, phones and dates only as keyed labels (docs/threat-model.md)
+    analysis.entities = analysis.entities.mapped(keyed_label)
+    return Found(analysis, charge, scores, division_code)
 
 
 def _candidate_sql(bands: int, entities: int, names: int, limit: int, exclude: bool) -> str:
@@ -259,7 +267,7 @@ def attach_or_open(report: Any, found: Found | None = None,
     BEGIN on SQLite)."""
     found = found if found is not None else examine(report)
     if decision is None:
-        decision = decide(found.analysis, candidates(found.analysis), engine.pair_model())
+        decision = decide(found.analysis, candidates(found.analysis), engine.keyed_pair_model())
     repeat = False
     clue = None
     if decision.clue is not None:
@@ -283,6 +291,7 @@ def attach_or_open(report: Any, found: Found | None = None,
         info = ClueTriage.objects.create(clue=clue)
         verb = "opened"
     _index(report, clue, found)
+    search.add(clue.pk, [getattr(report, name, "") or "" for name in SEARCHABLE])
     # the clue's place is the vote of its reports' places (a brief tip naming none changes nothing);
     # once staff have set the place, a later report does not vote it away
     if verb == "opened" or not found.division_code:
@@ -375,7 +384,7 @@ def attach_report(report_id: int, *, attempts: int = 3) -> dict[str, Any] | None
     for attempt in range(attempts):
         watermark = _index_watermark() if ordered_ids else 0
         # the lookup and the scoring of its candidates (the longest part) before BEGIN, kept if still true
-        early = decide(found.analysis, candidates(found.analysis), engine.pair_model()) if ordered_ids else None
+        early = decide(found.analysis, candidates(found.analysis), engine.keyed_pair_model()) if ordered_ids else None
         try:
             with transaction.atomic():
                 _lock_keys(keys)
@@ -410,7 +419,7 @@ def triage_waiting(limit: int | None = None) -> int:
 
 def similar_clues(clue: Clue, limit: int = 5) -> list[tuple[Clue, float]]:
     """Other open clues that may be about the same matter, best first, with the probability."""
-    model = engine.pair_model()
+    model = engine.keyed_pair_model()
     best: dict[int, float] = {}
     for entry in ReportIndex.objects.filter(clue=clue)[:20]:
         mine = Analysis.from_stored(bytes(entry.signature), entry.shingles, entry.length, entry.entities,
@@ -480,6 +489,8 @@ def split_report(report: Any, *, acting_user: Any) -> Clue:
         rest = list(ReportIndex.objects.filter(clue=old).exclude(report_id=report.pk).values_list("pk", flat=True))
         ReportIndex.objects.filter(report_id=report.pk).update(clue=new)
         _label_pairs(mine, rest, False, acting_user)
+        search.reindex(old)
+        search.reindex(new)
         old_info, _c = ClueTriage.objects.get_or_create(clue=old)
         info = ClueTriage.objects.create(clue=new, division_code=old_info.division_code,
                                          suggested_unit=old_info.suggested_unit)

@@ -25,6 +25,8 @@ from django.conf import settings
 from nacl import bindings as sodium
 from nacl.public import PrivateKey, PublicKey, SealedBox
 
+from .content import secret_from_env
+
 CHUNK = 64 * 1024
 PUBLIC_KEY_FILE = "custodian.pub"
 PRIVATE_KEY_FILE = "custodian-key.json"  # the private key, encrypted under a passphrase
@@ -301,9 +303,12 @@ def unseal(blob: bytes, private: PrivateKey) -> dict[str, str]:
 
 @lru_cache(maxsize=1)
 def file_key() -> bytes:
-    env_key = os.environ.get("CLUEDESK_FILE_KEY")
+    env_key = secret_from_env("CLUEDESK_FILE_KEY")  # the value, or the file CLUEDESK_FILE_KEY_FILE names
     if env_key:
-        key = bytes.fromhex(env_key)
+        try:
+            key = bytes.fromhex(env_key)
+        except ValueError:
+            key = b""
         if len(key) != 32:
             raise RuntimeError("CLUEDESK_FILE_KEY must be 64 hex characters")
         return key

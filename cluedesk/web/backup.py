@@ -38,9 +38,11 @@ from typing import Any
 from django.conf import settings
 from django.db import connection, connections
 
+from cluedesk.vault import content, sealing
+
 FORMAT = "cluedesk-backup/1"
 KEYS_FORMAT = "cluedesk-keys/1"
-SECRET_KEY_FILES = ("secret_key", "files.key", "custodian-key.json")
+SECRET_KEY_FILES = ("secret_key", "files.key", "custodian-key.json", content.CONTENT_KEYS_FILE, content.INDEX_KEY_FILE)
 PUBLIC_KEY_FILES = ("custodian.pub",)
 
 
@@ -68,10 +70,15 @@ def key_fingerprints(keys_dir: Path | None = None) -> dict[str, str]:
         (folder / "secret_key").read_text().strip() if (folder / "secret_key").exists() else "")
     if secret:
         out["secret_key"] = _fp(secret.encode())
-    file_key = os.environ.get("CLUEDESK_FILE_KEY") or (
+    file_key = content.secret_from_env("CLUEDESK_FILE_KEY") or (
         (folder / "files.key").read_text().strip() if (folder / "files.key").exists() else "")
     if file_key:
         out["files.key"] = _fp(bytes.fromhex(file_key))
+    for name, env in ((content.CONTENT_KEYS_FILE, "CLUEDESK_CONTENT_KEYS"), (content.INDEX_KEY_FILE, "CLUEDESK_INDEX_KEY")):
+        material = content.secret_from_env(env) or (
+            (folder / name).read_text().strip() if (folder / name).exists() else "")
+        if material:
+            out[name] = _fp(material.encode())
     if (folder / "custodian.pub").exists():
         out["custodian.pub"] = _fp((folder / "custodian.pub").read_bytes())
     return out
@@ -388,10 +395,9 @@ def restore(archive: Path, *, keys_archive: Path | None = None, force: bool = Fa
                 shutil.move(str(restored_files), str(files_dir))
             else:
                 files_dir.mkdir(parents=True, exist_ok=True)
-        from cluedesk.vault import sealing
-
         sealing.public_key.cache_clear()  # type: ignore[attr-defined]
         sealing.file_key.cache_clear()
+        content.forget_keys()
         return {"archive": str(archive), "database": vendor, "parts": len(manifest["parts"]),
                 "keys_placed": placed, "summary": manifest.get("summary", {})}
     finally:

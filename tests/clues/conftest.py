@@ -15,6 +15,7 @@ from django.contrib.auth import get_user_model
 from django.test import Client
 from django_otp.plugins.otp_totp.models import TOTPDevice
 
+from cluedesk.clues import search
 from cluedesk.clues.models import Clue
 from cluedesk.org.models import Division, Membership, Role, Unit
 
@@ -55,7 +56,10 @@ class World:
         raise AttributeError(name)
 
     def clue(self, state: str = Clue.State.NEW, division: str = "430102", **kw: Any) -> Clue:
-        return Clue.objects.create(state=state, division=self.divisions[division], **kw)
+        clue = Clue.objects.create(state=state, division=self.divisions[division], **kw)
+        if clue.title:
+            search.reindex(clue)  # as the screening verb does when it sets a title
+        return clue
 
 
 @pytest.fixture

@@ -8,6 +8,7 @@ from typing import Any
 
 from django.core.files.uploadedfile import SimpleUploadedFile
 
+from cluedesk.clues import search
 from cluedesk.clues.models import Clue, Note
 from cluedesk.intake import services as intake
 from cluedesk.ledger.services import Actor
@@ -30,8 +31,9 @@ def full_clue(w: Any, *, outcome: str = "no_action", concluded_at: dt.datetime =
     run_queue()  # triage puts the report on its clue (with its index rows), as a worker would
     report.refresh_from_db()
     clue = report.clue
-    Clue.objects.filter(pk=clue.pk).update(division=division or w.county.division, title="赌场 张三",
-                                           search_text=text)
+    Clue.objects.filter(pk=clue.pk).update(division=division or w.county.division, title="赌场 张三")
+    clue.refresh_from_db()
+    search.reindex(clue)
     Note.objects.create(clue=clue, author=w.staff["verifier"], kind="interview", text="询问证人王五。")
     return move(clue, "concluded", user=w.staff["verifier"], unit=w.county, outcome=outcome,
                 concluded_at=concluded_at)

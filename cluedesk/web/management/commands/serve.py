@@ -36,6 +36,8 @@ from django.core.management import call_command
 from django.core.management.base import BaseCommand, CommandError, CommandParser
 from django.db import connections
 
+from cluedesk.clues import search
+from cluedesk.vault import reencrypt
 from cluedesk.web.bootstrap import first_start
 from cluedesk.web.supervisor import Program
 
@@ -83,6 +85,12 @@ class Command(BaseCommand):
         call_command("migrate", interactive=False, verbosity=0)
         call_command("createcachetable", verbosity=0)
         call_command("collectstatic", interactive=False, verbosity=0)
+        # rows from before encryption at rest (or under a retired content key), and clues not
+        # yet in the blind index: a resumable pass, quick when there is nothing to do
+        sealed = reencrypt.run()
+        if sealed.total:
+            out.write(f"Sealed {sealed.total} rows written before encryption at rest.")
+        search.backfill()
         lines = first_start(demo=settings.DEMO and not options["no_demo"])
         host, port = options["host"], options["port"]
         shown = "127.0.0.1" if host in {"0.0.0.0", "::"} else host  # noqa: S104
