@@ -15,7 +15,7 @@ pytestmark = pytest.mark.django_db(transaction=True)
 
 def test_bulk_reports_are_realistic_consistent_and_verified() -> None:
     from cluedesk.clues import search
-from cluedesk.clues.models import Assignment, Clue, Conclusion
+    from cluedesk.clues.models import Assignment, Clue, Conclusion
     from cluedesk.intake.models import Report
     from cluedesk.ledger.models import Event
     from cluedesk.ledger.services import verify
