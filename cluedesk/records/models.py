@@ -117,4 +117,69 @@ class StatisticsSnapshot(models.Model):
         return f"statistics {self.year}"
 
 
-__all__ = ["LegalHold", "RetentionRun", "Purge", "PendingFileDeletion", "StatisticsSnapshot"]
+class StatisticsMonth(models.Model):
+    """A closed month's exact counts (reports by region; clues and concluded verifications by region,
+    category and outcome), frozen once, shortly after the month ends. Never served: the published
+    figures of the month, its quarter and its year are computed from these, so they never change
+    and always add up (``statistics.freeze_month``)."""
+
+    month = models.DateField(unique=True)
+    computed_at = models.DateTimeField()
+    counts = models.JSONField()
+
+    class Meta:
+        ordering = ["month"]
+
+    def __str__(self) -> str:
+        return f"statistics {self.month:%Y-%m}"
+
+
+class StatisticsEdition(models.Model):
+    """One suppression of a year's whole lattice (its closed months, quarters and the year), run
+    when a month has been frozen; ledgered with the SHA-256 of every page it publishes."""
+
+    year = models.PositiveSmallIntegerField()
+    number = models.PositiveSmallIntegerField()
+    through = models.DateField(help_text="the last month included")
+    computed_at = models.DateTimeField()
+    periods = models.JSONField(default=list)
+    min_cell = models.PositiveSmallIntegerField()
+    min_scope = models.PositiveSmallIntegerField()
+    sha256 = models.CharField(max_length=64)
+    summary = models.JSONField(default=dict)
+
+    class Meta:
+        ordering = ["-year", "-number"]
+        constraints = [models.UniqueConstraint(fields=["year", "number"], name="records_edition_once")]
+
+    def __str__(self) -> str:
+        return f"statistics {self.year} edition {self.number}"
+
+
+class StatisticsPage(models.Model):
+    """A published page (period × region: its tables, shown values only, hidden ones as null) or a
+    refusal, as the latest edition of its year left it. ``division_code`` "~CODE" is what is placed
+    at CODE itself (no page; kept so later editions treat it the same way)."""
+
+    class Status(models.TextChoices):
+        PUBLISHED = "published"
+        SMALL = "small"            # fewer reports than the minimum
+        COMPLEMENT = "complement"  # refused so that a smaller page cannot be worked out by subtraction
+
+    period = models.CharField(max_length=7)
+    division_code = models.CharField(max_length=13)
+    year = models.PositiveSmallIntegerField(db_index=True)
+    status = models.CharField(max_length=12, choices=Status.choices)
+    data = models.JSONField(default=dict)
+    computed_at = models.DateTimeField(help_text="when its period's figures were first computed")
+    edition = models.PositiveSmallIntegerField()
+
+    class Meta:
+        constraints = [models.UniqueConstraint(fields=["period", "division_code"], name="records_page_once")]
+
+    def __str__(self) -> str:
+        return f"statistics {self.period} {self.division_code}"
+
+
+__all__ = ["LegalHold", "RetentionRun", "Purge", "PendingFileDeletion", "StatisticsSnapshot", "StatisticsMonth",
+           "StatisticsEdition", "StatisticsPage"]
