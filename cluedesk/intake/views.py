@@ -6,11 +6,13 @@ reads the body), call a service, render. No page needs JavaScript.
 
 from __future__ import annotations
 
+import hashlib
 import secrets
 from collections.abc import Callable
 from typing import Any
 
 from django.conf import settings
+from django.core.cache import cache
 from django.core.exceptions import RequestDataTooBig, TooManyFieldsSent, TooManyFilesSent
 from django.http import HttpRequest, HttpResponse, HttpResponseRedirect
 from django.http.multipartparser import MultiPartParserError
@@ -208,15 +210,30 @@ def track(request: HttpRequest) -> HttpResponse:
         return _track_page(request, TrackForm(), status=404, error=_(
             "No report matches this code. Check each character and try again; the code has 16 characters "
             "in four groups, like ABCD-EFGH-JKMN-PQRS."))
+    # The cookie holds a random session id; which report it opens is kept server-side (in the
+    # shared cache) for thirty minutes, so closing the page ends the session for a copied cookie too.
+    session = secrets.token_urlsafe(32)
+    cache.set(_track_session_key(session), found.tracking_hash, TRACK_SECONDS)
     response = HttpResponseRedirect("/track/status/", status=303)
     response.status_code = 303
-    response.set_signed_cookie(TRACK_COOKIE, found.tracking_hash, salt=TRACK_SALT, max_age=TRACK_SECONDS,
+    response.set_signed_cookie(TRACK_COOKIE, session, salt=TRACK_SALT, max_age=TRACK_SECONDS,
                                path="/track/", httponly=True, samesite="Lax", secure=settings.SECURE)
     return response
 
 
+def _track_session_key(session: str) -> str:
+    """The cache key of a tracking session: a hash, so the cache never holds the cookie's value."""
+    return "track-session:" + hashlib.sha256(session.encode()).hexdigest()
+
+
+def _track_session(request: HttpRequest) -> str | None:
+    session = request.get_signed_cookie(TRACK_COOKIE, default=None, salt=TRACK_SALT, max_age=TRACK_SECONDS)
+    return session or None
+
+
 def _tracked_report(request: HttpRequest) -> Report | None:
-    digest = request.get_signed_cookie(TRACK_COOKIE, default=None, salt=TRACK_SALT, max_age=TRACK_SECONDS)
+    session = _track_session(request)
+    digest = cache.get(_track_session_key(session)) if session else None
     if not digest:
         return None
     return Report.objects.filter(tracking_hash=digest).first()
@@ -256,6 +273,9 @@ def status(request: HttpRequest) -> HttpResponse:
 
 @require_POST
 def track_close(request: HttpRequest) -> HttpResponse:
+    session = _track_session(request)
+    if session:
+        cache.delete(_track_session_key(session))  # a copy of the cookie opens nothing any more
     response = _track_page(request, TrackForm(), note=_("The status page is closed on this device."))
     response.delete_cookie(TRACK_COOKIE, path="/track/", samesite="Lax")
     return response
