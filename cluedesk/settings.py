@@ -6,6 +6,7 @@ Defaults make ``cluedesk serve`` work on a laptop: SQLite in WAL under ``./var``
 
 from __future__ import annotations
 
+import ipaddress
 import os
 import secrets
 from pathlib import Path
@@ -48,6 +49,17 @@ def envint(name: str, default: int, minimum: int = 0) -> int:
     if number < minimum:
         raise ImproperlyConfigured(f"{name}={number} is below the minimum {minimum}")
     return number
+
+
+def envnetworks(name: str) -> list[str]:
+    """Comma-separated IP addresses or networks (``10.0.0.0/8``); a wrong one stops start-up."""
+    items = [item.strip() for item in (env(name, "") or "").split(",") if item.strip()]
+    for item in items:
+        try:
+            ipaddress.ip_network(item, strict=False)
+        except ValueError as exc:
+            raise ImproperlyConfigured(f"{name}: {item!r} is not an IP address or network") from exc
+    return items
 
 
 BASE_DIR = Path(__file__).resolve().parent
@@ -261,8 +273,14 @@ LOGIN_REDIRECT_URL = "/staff/"
 
 SESSION_COOKIE_AGE = envint("CLUEDESK_SESSION_SECONDS", 8 * 3600, minimum=60)
 SESSION_IDLE_SECONDS = envint("CLUEDESK_SESSION_IDLE_SECONDS", 30 * 60, minimum=60)
-CLUEDESK_LOCKOUT_FAILURES = envint("CLUEDESK_LOCKOUT_FAILURES", 5, minimum=1)  # failed steps per window
+# Sign-in lockout (cluedesk/org/auth.py): after this many failed steps for one username, a lock of
+# CLUEDESK_LOCKOUT_SECONDS that doubles with each further failure, up to the maximum; failures are
+# remembered for a day. One client address may fail more often (all usernames together, per
+# CLUEDESK_LOCKOUT_SECONDS), so one NAT or proxy does not lock every colleague behind it.
+CLUEDESK_LOCKOUT_FAILURES = envint("CLUEDESK_LOCKOUT_FAILURES", 5, minimum=1)
 CLUEDESK_LOCKOUT_SECONDS = envint("CLUEDESK_LOCKOUT_SECONDS", 15 * 60, minimum=60)
+CLUEDESK_LOCKOUT_MAX_SECONDS = envint("CLUEDESK_LOCKOUT_MAX_SECONDS", 6 * 3600, minimum=60)
+CLUEDESK_LOCKOUT_CLIENT_FAILURES = envint("CLUEDESK_LOCKOUT_CLIENT_FAILURES", 50, minimum=1)
 CLUEDESK_SUDO_SECONDS = envint("CLUEDESK_SUDO_SECONDS", 5 * 60, minimum=30)
 CLUEDESK_DISCLOSURE_VIEW_SECONDS = envint("CLUEDESK_DISCLOSURE_VIEW_SECONDS", 30 * 60, minimum=60)
 SESSION_COOKIE_HTTPONLY = True
@@ -271,6 +289,11 @@ CSRF_COOKIE_SAMESITE = "Lax"
 SECURE = envbool("CLUEDESK_SECURE", False)
 SESSION_COOKIE_SECURE = SECURE
 CSRF_COOKIE_SECURE = SECURE
+if SECURE:
+    # TLS ends at the reverse proxy, which must set (overwrite) X-Forwarded-Proto; HSTS is sent on
+    # the requests that came over https (docs/operations.md)
+    SECURE_PROXY_SSL_HEADER = ("HTTP_X_FORWARDED_PROTO", "https")
+    SECURE_HSTS_SECONDS = envint("CLUEDESK_HSTS_SECONDS", 365 * 24 * 3600)
 SECURE_CONTENT_TYPE_NOSNIFF = True
 # same-origin, not no-referrer: under no-referrer browsers send "Origin: null" with form posts and
 # Django's CSRF check refuses every form. same-origin still sends nothing to other sites.
@@ -306,6 +329,11 @@ CLUEDESK_MAX_FILES = envint("CLUEDESK_MAX_FILES", 10, minimum=1)
 CLUEDESK_MAX_TEXT_CHARS = envint("CLUEDESK_MAX_TEXT_CHARS", 20000, minimum=100)
 CLUEDESK_RATE_SUBMIT = envint("CLUEDESK_RATE_SUBMIT", 30, minimum=1)  # per client per 10 minutes
 CLUEDESK_RATE_LOOKUP = envint("CLUEDESK_RATE_LOOKUP", 20, minimum=1)  # per client per 10 minutes
+# Reverse proxies whose X-Forwarded-For is believed (e.g. "127.0.0.1,10.0.0.0/8"): the client is the
+# right-most forwarded address that is not one of them (cluedesk/org/clients.py); rate limits and
+# the sign-in lockout key on it, hashed. CLUEDESK_TRUST_X_FORWARDED_FOR=1, the older switch, trusts
+# the peer as one proxy whatever its address.
+CLUEDESK_TRUSTED_PROXIES = envnetworks("CLUEDESK_TRUSTED_PROXIES")
 CLUEDESK_TRUST_X_FORWARDED_FOR = envbool("CLUEDESK_TRUST_X_FORWARDED_FOR", False)
 # published statistics: counts below this are hidden (cluedesk.records.statistics); at least 3
 CLUEDESK_STATS_MIN_CELL = envint("CLUEDESK_STATS_MIN_CELL", 5, minimum=3)

@@ -16,19 +16,12 @@ from django.conf import settings
 from django.db import connection, transaction
 from django.http import HttpRequest
 
+from cluedesk.org.clients import client_address
+
 from .models import RateCount
 
 WINDOW_SECONDS = 600
 PRUNE_ONE_IN = 500  # about one counting in this many also deletes the expired counters
-
-
-def client_address(request: HttpRequest) -> str:
-    if settings.CLUEDESK_TRUST_X_FORWARDED_FOR:
-        forwarded = request.META.get("HTTP_X_FORWARDED_FOR", "")
-        if forwarded:
-            # the last hop was added by our own proxy; earlier ones are the client's claim
-            return forwarded.split(",")[-1].strip()
-    return request.META.get("REMOTE_ADDR", "") or "unknown"
 
 
 def window_key(scope: str, who: str) -> str:

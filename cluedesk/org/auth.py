@@ -1,9 +1,18 @@
 """Staff sign-in: password, then a TOTP code (or a recovery code); lockout; re-authentication.
 
-Lockout counts failed steps (password, code, re-authentication) in a sliding window, keyed by an
-HMAC of the username and an HMAC of the client address with the server secret: neither a raw
-username of a failed attempt nor a raw address is ever stored. Five failures in fifteen minutes
-for either key refuses further attempts for that key until the window has passed.
+Lockout counts failed steps (password, code, re-authentication), keyed by an HMAC of the username
+and an HMAC of the client address with the server secret: neither a raw username of a failed
+attempt nor a raw address is ever stored.
+
+* Per username, with back-off: the fifth failure (CLUEDESK_LOCKOUT_FAILURES) locks the username for
+  fifteen minutes (CLUEDESK_LOCKOUT_SECONDS), and each further failure after a lock has passed
+  doubles it, up to six hours (CLUEDESK_LOCKOUT_MAX_SECONDS). Failures are remembered for a day;
+  a completed sign-in forgets them.
+* Per client address, a higher threshold: fifty failures (CLUEDESK_LOCKOUT_CLIENT_FAILURES) for all
+  usernames together in fifteen minutes lock the address. Colleagues behind one NAT or proxy are
+  not locked out by one person's typos, and one address cannot spray passwords over many names.
+  The address is the peer's, or behind trusted proxies (CLUEDESK_TRUSTED_PROXIES) the right-most
+  one they did not add (cluedesk/org/clients.py).
 
 Every sign-in, failure, lockout, enrolment and re-authentication is one ledger event.
 """
@@ -14,7 +23,7 @@ import hashlib
 import hmac
 import time
 from dataclasses import dataclass
-from datetime import timedelta
+from datetime import datetime, timedelta
 from typing import Any
 
 from django.conf import settings
@@ -31,20 +40,26 @@ from django_otp.plugins.otp_totp.models import TOTPDevice
 from cluedesk.ledger.services import Actor, record
 
 from .access import grant_sudo
+from .clients import client_address
 from .models import SignInFailure
 
 RECOVERY_CODES = 10
+FAILURE_MEMORY = timedelta(days=1)  # failures older than this no longer lengthen a lock
 SIGNED_IN_AT = "cluedesk_signed_in_at"
 LAST_SEEN = "cluedesk_last_seen"
 SESSION_ENDED = "cluedesk_session_ended"
 
 
 def lockout_failures() -> int:
-    return int(getattr(settings, "CLUEDESK_LOCKOUT_FAILURES", 5))
+    return int(settings.CLUEDESK_LOCKOUT_FAILURES)
 
 
 def lockout_seconds() -> int:
-    return int(getattr(settings, "CLUEDESK_LOCKOUT_SECONDS", 15 * 60))
+    return int(settings.CLUEDESK_LOCKOUT_SECONDS)
+
+
+def client_lockout_failures() -> int:
+    return int(settings.CLUEDESK_LOCKOUT_CLIENT_FAILURES)
 
 
 def keyed_hash(kind: str, value: str) -> str:
@@ -55,30 +70,38 @@ def username_hash(username: str) -> str:
     return keyed_hash("username", username.strip().lower())
 
 
-def client_address(request: HttpRequest) -> str:
-    if getattr(settings, "CLUEDESK_TRUST_X_FORWARDED_FOR", False):
-        forwarded = request.META.get("HTTP_X_FORWARDED_FOR", "")
-        if forwarded:
-            return forwarded.split(",")[0].strip()
-    return request.META.get("REMOTE_ADDR", "") or "unknown"
-
-
 def client_hash(request: HttpRequest) -> str:
     return keyed_hash("client", client_address(request))
 
 
-def is_locked(user_key: str, client_key: str) -> bool:
+def username_locked_until(user_key: str) -> datetime | None:
+    """When the username's lock ends (None when it has none): the base lock from the failure that
+    reached the limit, doubled for each failure beyond it, counted from the latest failure."""
+    now = timezone.now()
+    times = list(SignInFailure.objects.filter(username_hash=user_key, at__gte=now - FAILURE_MEMORY)
+                 .order_by("-at").values_list("at", flat=True)[:64])
+    beyond = len(times) - lockout_failures()
+    if beyond < 0:
+        return None
+    seconds = min(lockout_seconds() * 2 ** min(beyond, 32), settings.CLUEDESK_LOCKOUT_MAX_SECONDS)
+    until: datetime = times[0] + timedelta(seconds=seconds)
+    return until if until > now else None
+
+
+def client_locked(client_key: str) -> bool:
     since = timezone.now() - timedelta(seconds=lockout_seconds())
-    recent = SignInFailure.objects.filter(at__gte=since)
-    limit = lockout_failures()
-    return (recent.filter(username_hash=user_key).count() >= limit
-            or recent.filter(client_hash=client_key).count() >= limit)
+    return SignInFailure.objects.filter(client_hash=client_key, at__gte=since).count() >= client_lockout_failures()
+
+
+def is_locked(user_key: str, client_key: str) -> bool:
+    return username_locked_until(user_key) is not None or client_locked(client_key)
 
 
 def _fail(user_key: str, client_key: str, stage: str, actor: Actor) -> bool:
     """Record one failed step (inside the caller's transaction); True when it locks the key now."""
-    SignInFailure.objects.create(username_hash=user_key, client_hash=client_key, at=timezone.now())
-    SignInFailure.objects.filter(at__lt=timezone.now() - timedelta(seconds=lockout_seconds() * 4)).delete()
+    now = timezone.now()
+    SignInFailure.objects.create(username_hash=user_key, client_hash=client_key, at=now)
+    SignInFailure.objects.filter(at__lt=now - FAILURE_MEMORY).delete()
     locked = is_locked(user_key, client_key)
     verb = "staff.locked_out" if locked else "staff.signin_failed"
     record(verb, actor=actor, subject_type="staff", subject_id=user_key[:16],

@@ -106,7 +106,7 @@ def test_wrong_passwords_lock_the_username_and_store_only_hashes(alice, settings
 
 
 def test_wrong_passwords_from_one_address_lock_that_address(alice, settings):
-    settings.CLUEDESK_LOCKOUT_FAILURES = 3
+    settings.CLUEDESK_LOCKOUT_CLIENT_FAILURES = 3
     make_staff("bob", alice.memberships.first().unit, "verifier", password=PASSWORD)
     for name in ["x1", "x2", "x3"]:
         _password_step(Client(REMOTE_ADDR="10.1.1.1"), username=name, password="wrong")
