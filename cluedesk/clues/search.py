@@ -27,7 +27,7 @@ from django.db import connection
 from django.db.models import Q
 from django.db.models.expressions import RawSQL
 
-from cluedesk.vault.content import gram_key
+from cluedesk.vault.content import gram_hasher
 
 from .models import Clue
 
@@ -55,12 +55,8 @@ def keys(texts: Iterable[str]) -> set[int]:
     for text in texts:
         if text:
             out |= grams(text)
-    return {_key32(g) for g in out}
-
-
-def _key32(gram: str) -> int:
-    """A signed 32-bit key (an INTEGER on both backends)."""
-    return (gram_key(gram) >> 31) - (1 << 31)
+    key = gram_hasher()
+    return {key(g) for g in out}
 
 
 def query_keys(word: str) -> list[int] | None:
@@ -72,7 +68,8 @@ def query_keys(word: str) -> list[int] | None:
         wanted.update(run[i:i + n] for i in range(len(run) - n + 1))
     if not wanted:
         return None
-    return sorted({_key32(g) for g in wanted})[:MAX_QUERY_GRAMS]
+    key = gram_hasher()
+    return sorted({key(g) for g in wanted})[:MAX_QUERY_GRAMS]
 
 
 def add(clue_id: int, texts: Iterable[str]) -> int:
@@ -120,14 +117,17 @@ def count(clue_id: int) -> int:
 
 
 def matching(word: str) -> Q:
-    """A filter on clues: the clues whose index holds every key of ``word`` (nothing when the
-    word is too short to search — the form says so)."""
+    """A filter on clues: the clue whose number is ``word``, and the clues whose index holds every
+    key of ``word`` (none when the word is too short to search). One subquery, both parts on an
+    index (the number's unique index, the grams' primary key)."""
     wanted = query_keys(word)
+    number = "SELECT id FROM clues_clue WHERE public_id = %s"
     if wanted is None:
-        return Q(pk__in=[])
+        return Q(pk__in=RawSQL(number, [word.strip().upper()]))  # noqa: S611 - a placeholder only
     marks = ",".join(["%s"] * len(wanted))
-    sql = f"SELECT clue_id FROM {TABLE} WHERE key IN ({marks}) GROUP BY clue_id HAVING COUNT(*) = %s"  # noqa: S608
-    return Q(pk__in=RawSQL(sql, [*wanted, len(wanted)]))  # noqa: S611 - only placeholders are interpolated
+    sql = (f"{number} UNION ALL SELECT clue_id FROM {TABLE} WHERE key IN ({marks}) "  # noqa: S608
+           "GROUP BY clue_id HAVING COUNT(*) = %s")
+    return Q(pk__in=RawSQL(sql, [word.strip().upper(), *wanted, len(wanted)]))  # noqa: S611 - placeholders only
 
 
 def backfill(batch: int = 200) -> int:

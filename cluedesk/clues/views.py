@@ -96,10 +96,9 @@ def filtered_clues(user: Any, form: QueueFilterForm) -> QuerySet[Clue]:
 
 def _search(text: str) -> Q:
     """Each word matches a clue number, or the blind index of the clue's title and reports."""
-    words = text.split()[:5]
     q = Q()
-    for word in words:
-        q &= Q(public_id__iexact=word) | search.matching(word)
+    for word in text.split()[:5]:
+        q &= search.matching(word)
     return q
 
 

@@ -23,6 +23,7 @@ import base64
 import hashlib
 import os
 import threading
+import time
 from collections.abc import Callable
 from dataclasses import dataclass
 from pathlib import Path
@@ -127,8 +128,21 @@ def _source(env: str, default: Path) -> tuple[Path | None, str | None]:
     return (Path(given) if given else default), None
 
 
-def _load(name: str, env: str, default: Path, parse: Callable[[str, str], object]) -> object:
-    """A key source, parsed once and again when its file changes (a rotation by another process)."""
+RECHECK_SECONDS = 1.0
+_checked: dict[str, tuple[str, str | None, str | None]] = {}
+_checked_at: dict[str, float] = {}
+
+
+def _load(name: str, env: str, default_name: str, parse: Callable[[str, str], object]) -> object:
+    """A key source, parsed once and again when its file changes (a rotation by another process;
+    the file is looked at again at most once a second, so a hash per search gram costs no stat)."""
+    hit = _cache.get(name)
+    now = time.monotonic()
+    where = (str(settings.KEYS_DIR), os.environ.get(env), os.environ.get(f"{env}_FILE"))
+    if hit is not None and _checked.get(name) == where and now - _checked_at.get(name, 0.0) < RECHECK_SECONDS:
+        return hit[1]
+    _checked[name], _checked_at[name] = where, now
+    default = _keys_dir() / default_name
     path, value = _source(env, default)
     if path is not None:
         if path == default and not path.exists():
@@ -140,7 +154,6 @@ def _load(name: str, env: str, default: Path, parse: Callable[[str, str], object
         stamp: object = (str(path), st.st_mtime_ns, st.st_size)
     else:
         stamp = ("env", value)
-    hit = _cache.get(name)
     if hit is not None and hit[0] == stamp:
         return hit[1]
     text = path.read_text() if path is not None else value or ""
@@ -151,13 +164,13 @@ def _load(name: str, env: str, default: Path, parse: Callable[[str, str], object
 
 
 def keyring() -> Keyring:
-    ring = _load("content", "CLUEDESK_CONTENT_KEYS", _keys_dir() / CONTENT_KEYS_FILE,
+    ring = _load("content", "CLUEDESK_CONTENT_KEYS", CONTENT_KEYS_FILE,
                  lambda text, where: Keyring(tuple(_parse_keys(text, where))))
     return ring  # type: ignore[return-value]
 
 
 def index_key() -> bytes:
-    key = _load("index", "CLUEDESK_INDEX_KEY", _keys_dir() / INDEX_KEY_FILE,
+    key = _load("index", "CLUEDESK_INDEX_KEY", INDEX_KEY_FILE,
                 lambda text, where: _parse_keys(text, where)[0])
     return key  # type: ignore[return-value]
 
@@ -166,6 +179,8 @@ def forget_keys() -> None:
     """Drop cached keys (tests, restore, rotation in this process)."""
     with _lock:
         _cache.clear()
+        _checked.clear()
+        _checked_at.clear()
 
 
 def _content_keys_path() -> Path:
@@ -261,10 +276,17 @@ def keyed_label(value: str) -> str:
     return "k:" + hashlib.blake2b(value.encode(), key=index_key(), digest_size=8, person=b"cluedesk-en").hexdigest()
 
 
-def gram_key(gram: str) -> int:
-    """The blind-index key of one search gram: a signed 63-bit integer (fits a BIGINT)."""
-    raw = hashlib.blake2b(gram.encode(), key=index_key(), digest_size=8, person=b"cluedesk-sg").digest()
-    return int.from_bytes(raw, "big") >> 1
+def gram_hasher() -> Callable[[str], int]:
+    """The blind-index key of a search gram, with the index key bound once (hundreds of grams
+    a report): a signed 32-bit integer (an INTEGER on both backends)."""
+    base = hashlib.blake2b(key=index_key(), digest_size=4, person=b"cluedesk-sg")
+
+    def key(gram: str) -> int:
+        h = base.copy()
+        h.update(gram.encode())
+        return int.from_bytes(h.digest(), "big", signed=True)
+
+    return key
 
 
 def fingerprints() -> dict[str, str]:
