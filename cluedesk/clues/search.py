@@ -130,11 +130,11 @@ def matching(word: str) -> Q:
     return Q(pk__in=RawSQL(sql, [word.strip().upper(), *wanted, len(wanted)]))  # noqa: S611 - placeholders only
 
 
-def backfill(batch: int = 200) -> int:
+def backfill(batch: int = 200, limit: int | None = None) -> int:
     """Index the clues that have reports or a title but no index rows (a database from before the
     blind index, a bulk import); returns how many clues were indexed. Resumable: run it again."""
     done = 0
-    while True:
+    while limit is None or done < limit:
         with connection.cursor() as cursor:
             cursor.execute(
                 f"SELECT c.id FROM clues_clue c WHERE NOT EXISTS (SELECT 1 FROM {TABLE} g WHERE g.clue_id = c.id) "  # noqa: S608
@@ -147,4 +147,5 @@ def backfill(batch: int = 200) -> int:
             if not reindex(clue):
                 return done  # nothing searchable after all (only punctuation): stop, do not spin
             done += 1
+    return done
 

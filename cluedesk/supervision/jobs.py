@@ -26,9 +26,12 @@ from django.db import connection, transaction
 from django.db.models import Q
 from django.utils import timezone
 
+from cluedesk.clues import search
 from cluedesk.ledger import checkpoints as ledger_checkpoints
 from cluedesk.org.models import ROOT_CODE, Division
+from cluedesk.triage import services as triage_services
 from cluedesk.triage.tasks import requeue_waiting
+from cluedesk.vault import reencrypt
 
 from . import bulletins, services, stats
 from .models import Bulletin, JobState, SampleMonth
@@ -210,6 +213,14 @@ def job_triage_retry(now: dt.datetime) -> dict[str, Any]:
     return {"queued": requeue_waiting(older_than=max(300.0, 5 * settings.CLUEDESK_TRIAGE_LAG_ALERT_SECONDS))}
 
 
+def job_sealing(now: dt.datetime) -> dict[str, Any]:
+    """Encryption at rest catching up, a slice at a time: rows written before it (or under a
+    retired content key) sealed, clues put in the blind index, triage's entities keyed."""
+    sealed = reencrypt.run(limit=5000)
+    return {"sealed": sealed.total, "pending": sealed.pending, "indexed": search.backfill(limit=500),
+            "rekeyed": triage_services.rekey_index(limit=500)}
+
+
 JOBS: dict[str, tuple[Callable[[dt.datetime], dict[str, Any]], dt.timedelta]] = {
     "stats": (job_stats, dt.timedelta(minutes=1)),
     "escalation": (job_escalation, dt.timedelta(minutes=15)),
@@ -219,6 +230,7 @@ JOBS: dict[str, tuple[Callable[[dt.datetime], dict[str, Any]], dt.timedelta]] = 
     "prune_idempotency": (job_prune_idempotency, dt.timedelta(days=1)),
     "requeue_stalled": (job_requeue_stalled, dt.timedelta(seconds=30)),
     "triage_retry": (job_triage_retry, dt.timedelta(minutes=5)),
+    "sealing": (job_sealing, dt.timedelta(minutes=5)),
     "prune_tasks": (job_prune_tasks, dt.timedelta(days=1)),
     "retention": (job_retention, dt.timedelta(days=1)),
     "compliance_clocks": (job_compliance_clocks, dt.timedelta(minutes=15)),

@@ -19,6 +19,7 @@ from collections import Counter
 from dataclasses import dataclass
 from typing import Any
 
+from django.core.cache import cache
 from django.db import OperationalError, connection, transaction
 from django.db.models import F, Max
 from django.utils.translation import gettext as _
@@ -403,6 +404,45 @@ def attach_report(report_id: int, *, attempts: int = 3) -> dict[str, Any] | None
             if getattr(getattr(exc, "__cause__", None), "sqlstate", None) != "40P01" or attempt + 1 == attempts:
                 raise
     return None
+
+
+REKEY_MARK = "triage:rekey:last-entry"
+
+
+def _clear_entities(entities: dict[str, list[str]]) -> bool:
+    return any(not v.startswith(("k:", "d:")) for values in (entities or {}).values() for v in values)
+
+
+def rekey_index(limit: int = 500) -> int:
+    """Index entries written before entities were keyed (names, phones, dates in clear): their
+    entities are worked out again from the report's text, keyed, and their entity keys
+    replaced. Resumable; returns how many entries were done (0: none is left)."""
+    done = 0
+    last = int(cache.get(REKEY_MARK, 0))  # entries up to here were looked at already
+    while done < limit:
+        entries = list(ReportIndex.objects.filter(pk__gt=last, report_id__isnull=False)
+                       .exclude(entities={}).order_by("pk")[:200])
+        if not entries:
+            break
+        last = entries[-1].pk
+        todo = [e for e in entries if _clear_entities(e.entities)]
+        reports = Report.objects.in_bulk([e.report_id for e in todo])
+        for entry in todo:
+            report = reports.get(entry.report_id)
+            with transaction.atomic():
+                EntityKey.objects.filter(entry=entry).delete()
+                BandKey.objects.filter(entry=entry).delete()
+                if report is None or not report.text:
+                    ReportIndex.objects.filter(pk=entry.pk).update(entities={})
+                else:
+                    analysis = analyze(report_text(report))
+                    analysis.extra["charge"] = entry.charge
+                    analysis.entities = analysis.entities.mapped(keyed_label)
+                    ReportIndex.objects.filter(pk=entry.pk).update(entities=analysis.stored()["entities"])
+                    _insert_keys(entry, Found(analysis, entry.charge, entry.charge_scores, entry.division_code))
+            done += 1
+        cache.set(REKEY_MARK, last, None)  # after the batch: a worker that dies in it does it again
+    return done
 
 
 def awaiting_triage() -> Any:
