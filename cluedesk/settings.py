@@ -108,7 +108,7 @@ INSTALLED_APPS = [
     "django.contrib.sessions",
     "django.contrib.messages",
     "django.contrib.staticfiles",
-    "django.contrib.admin",
+    "cluedesk.web.admin_apps.StaffAdminConfig",  # django.contrib.admin behind OTP, no password of its own
     "django_otp",
     "django_otp.plugins.otp_totp",
     "django_otp.plugins.otp_static",
@@ -212,6 +212,8 @@ def sqlite_database(path: Path) -> dict[str, object]:
                 "PRAGMA busy_timeout=20000;"
                 "PRAGMA temp_store=MEMORY;"
                 "PRAGMA cache_size=-32000;"
+                # freed pages are zeroed: a purged or resealed value leaves no clear copy behind
+                "PRAGMA secure_delete=ON;"
             ),
         },
         "TEST": {"NAME": env("CLUEDESK_TEST_SQLITE", None)},
