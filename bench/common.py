@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import functools
 import os
+import re
 import signal
 import socket
 import sqlite3
@@ -428,19 +429,50 @@ class Db:
             sql = sql.replace("%", "%%").replace("?", "%s")
         return list(self.con.execute(sql, params).fetchall())
 
+    def _opener(self) -> Any:
+        """Report text is sealed at rest: the bench reads its marks back with the server's own
+        content keys (the data folder's, as any process of the deployment would)."""
+        if getattr(self, "_open", None) is None:
+            os.environ.setdefault("DJANGO_SETTINGS_MODULE", "cluedesk.settings")
+            os.environ["CLUEDESK_DATA_DIR"] = str(self.path.parent)
+            import django
+
+            django.setup()
+            from cluedesk.vault import content
+
+            self._open = lambda value: (content.decrypt(value, "intake.report.text")
+                                        if content.is_token(value) else value)
+        return self._open
+
+    def marks(self, prefix: str) -> dict[int, tuple[str, Any, Any]]:
+        """Reports whose text carries ``[prefix-…]``: id → (mark, created_at, clue_id). Each
+        report's text is opened once (later calls read only newer rows and the clues)."""
+        seen: dict[int, str] = self.__dict__.setdefault("_seen", {})
+        last = max(seen, default=0)
+        opened = self._opener()
+        pattern = re.compile(r"\[([A-Za-z0-9_]+-\d+)\]")
+        for pk, text in self.query("SELECT id, text FROM intake_report WHERE id > ? ORDER BY id", (last,)):
+            m = pattern.search(opened(text) or "")
+            seen[int(pk)] = m.group(1) if m else ""
+        out = {}
+        for pk, created, clue in self.query("SELECT id, created_at, clue_id FROM intake_report"):
+            mark = seen.get(int(pk), "")
+            if mark.startswith(prefix + "-"):
+                out[int(pk)] = (mark, created, clue)
+        return out
+
     def close(self) -> None:
         if self.con is not None:
             self.con.close()
             self.con = None
 
 
-def wait_triaged(db: Db, like: str, seconds: float, sample: Any = None) -> tuple[int, float]:
-    """Wait (at most ``seconds``) until every stored report whose text matches ``like`` has a clue;
+def wait_triaged(db: Db, prefix: str, seconds: float, sample: Any = None) -> tuple[int, float]:
+    """Wait (at most ``seconds``) until every stored report marked ``[prefix-…]`` has a clue;
     (reports still without one, seconds waited). ``sample`` is called every half second."""
     t0 = time.perf_counter()
     while True:
-        left = int(db.query("SELECT count(*) FROM intake_report WHERE clue_id IS NULL AND text LIKE ?",
-                            (like,))[0][0])
+        left = sum(1 for _mark, _at, clue in db.marks(prefix).values() if clue is None)
         waited = time.perf_counter() - t0
         if left == 0 or waited >= seconds:
             return left, round(waited, 2)

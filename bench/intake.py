@@ -374,9 +374,7 @@ async def warm_up(port: int, token: str, n: int, clients: int) -> int:
 # ---- what the database says ---------------------------------------------------------------------
 
 def stored_marks(db: Db, prefix: str) -> list[str]:
-    rows = db.query("SELECT text FROM intake_report WHERE text LIKE ?", (f"%[{prefix}-%",))
-    pattern = re.compile(r"\[(" + re.escape(prefix) + r"-\d{7})\]")
-    return [m.group(1) for (text,) in rows if (m := pattern.search(text))]
+    return [mark for mark, _at, _clue in db.marks(prefix).values()]
 
 
 def _when(value: Any) -> datetime:
@@ -397,8 +395,7 @@ def triage_lag(db: Db, prefix: str) -> tuple[dict[str, Any], str]:
     """Per stored report of this run: created_at → its clue (ms). The time of the clue is the
     ``report.triaged`` ledger event's; else the triage task's finished_at; else, when the clue is
     set in the submission's own transaction, that transaction's ``report.submitted`` event."""
-    reports = {str(pk): (_when(created), clue) for pk, created, clue in db.query(
-        "SELECT id, created_at, clue_id FROM intake_report WHERE text LIKE ?", (f"%[{prefix}-%",))}
+    reports = {str(pk): (_when(created), clue) for pk, (_mark, created, clue) in db.marks(prefix).items()}
     untriaged = sum(1 for _, clue in reports.values() if clue is None)
     done: dict[str, datetime] = {}
     source = "none"
@@ -598,7 +595,7 @@ def main() -> None:
         meter.begin()  # to learn the processes and their roles
         web = sum(1 for p in meter.processes() if p["role"] == "web")
         warmed = asyncio.run(warm_up(server.port, token, max(24, 6 * web), min(args.clients, 32)))
-        left, _ = wait_triaged(db, "%[warmup-%", args.drain_timeout)
+        left, _ = wait_triaged(db, "warmup", args.drain_timeout)
         pairs = asyncio.run(csrf_pairs(server.port, max(1, min(args.clients, 64))))
         if not all(c and t for c, t in pairs):
             raise RuntimeError("no CSRF cookie/token from GET /report/")
@@ -617,7 +614,7 @@ def main() -> None:
             p["pss_mb"] = pss_mb(p["pid"])
         master = next((p["pid"] for p in procs if p["role"] == "master"), None)
         master_argv = cmdline(master) if master else []
-        untriaged, drained_s = wait_triaged(db, "%[bench-%", args.drain_timeout, sample=meter.sample)
+        untriaged, drained_s = wait_triaged(db, "bench", args.drain_timeout, sample=meter.sample)
         full_cpu = meter.end()
         lag, lag_source = triage_lag(db, "bench")
         stored = stored_marks(db, "bench")

@@ -106,7 +106,7 @@ class Target:
         moment after it is accepted), so that one run's backlog does not load the next run."""
         db = self.db()
         try:
-            return wait_triaged(db, f"%[{prefix}-%", seconds)
+            return wait_triaged(db, prefix, seconds)
         finally:
             db.close()
 
@@ -122,20 +122,11 @@ class Target:
 
     def stored(self, prefix: str) -> tuple[int, int]:
         """(reports stored with this run's marks, distinct marks)."""
-        sql = "SELECT text FROM intake_report WHERE text LIKE %s"
-        like = f"%[{prefix}-%"
-        if self.kind == "postgres":
-            import psycopg
-
-            with psycopg.connect(self.env["DATABASE_URL"]) as con:
-                rows = con.execute(sql, (like,)).fetchall()
-        else:
-            import sqlite3
-
-            con = sqlite3.connect(Path(self.data_dir) / "cluedesk.sqlite3", timeout=60)
-            rows = con.execute(sql.replace("%s", "?"), (like,)).fetchall()
-            con.close()
-        marks = [t.rsplit("[", 1)[-1].rstrip("]") for (t,) in rows]
+        db = self.db()
+        try:
+            marks = [mark for mark, _at, _clue in db.marks(prefix).values()]
+        finally:
+            db.close()
         return len(marks), len(set(marks))
 
     def cleanup(self) -> None:
