@@ -30,7 +30,7 @@ from .models import Membership, Role, Unit
 
 def _safe_next(request: HttpRequest, default: str = "/staff/") -> str:
     target = request.POST.get("next") or request.GET.get("next") or ""
-    if target and target.startswith("/staff/") and url_has_allowed_host_and_scheme(
+    if target and target.startswith(("/staff/", "/django-admin/")) and url_has_allowed_host_and_scheme(
             target, allowed_hosts={request.get_host()}, require_https=request.is_secure()):
         return target
     return default
