@@ -8,6 +8,9 @@ built place indexes — then closes every database connection (a socket shared b
 processes would interleave their queries) and freezes the garbage collector's view of these objects
 (``gc.freeze()``), so that a collection in a web process does not write to, and so copy, every
 shared page.
+
+It also drops gunicorn's ``Server: gunicorn`` response header, which gunicorn has no setting for:
+a banner only tells a scanner which server (and which of its flaws) to try.
 """
 
 from __future__ import annotations
@@ -16,6 +19,8 @@ import gc
 import logging
 from types import SimpleNamespace
 from typing import Any
+
+from gunicorn.http import wsgi as gunicorn_wsgi
 
 log = logging.getLogger("cluedesk.serve")
 
@@ -55,6 +60,17 @@ def warm() -> dict[str, Any]:
     gc.collect()
     gc.freeze()
     return loaded
+
+
+_default_headers = gunicorn_wsgi.Response.default_headers
+
+
+def _headers_without_banner(self: gunicorn_wsgi.Response) -> list[str]:
+    return [line for line in _default_headers(self) if not line.lower().startswith("server:")]
+
+
+# in the master, before any fork: every web process inherits it
+gunicorn_wsgi.Response.default_headers = _headers_without_banner  # type: ignore[method-assign]
 
 
 def on_starting(server: Any) -> None:
