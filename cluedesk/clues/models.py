@@ -323,3 +323,21 @@ class Accountability(models.Model):
 
     def __str__(self) -> str:
         return f"accountability {self.pk}"
+
+
+class SearchGram(models.Model):
+    """One key of a clue's blind search index (``clues.search``): a keyed hash of a bigram or
+    trigram of its title or reports. Written and read with plain SQL; the model is here so that
+    Django knows the table (flush, the schema)."""
+
+    pk = models.CompositePrimaryKey("key", "clue")
+    key = models.IntegerField()
+    clue = models.ForeignKey(Clue, on_delete=models.CASCADE, related_name="+")
+
+    class Meta:
+        db_table = "clues_searchgram"
+        indexes = [models.Index(fields=["clue"], name="clues_searchgram_clue")]
+
+    def __str__(self) -> str:
+        return f"{self.key} → {self.clue_id}"
+

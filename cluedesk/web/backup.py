@@ -38,11 +38,13 @@ from typing import Any
 from django.conf import settings
 from django.db import connection, connections
 
+from cluedesk.ledger import keys as ledger_keys
 from cluedesk.vault import content, sealing
 
 FORMAT = "cluedesk-backup/1"
 KEYS_FORMAT = "cluedesk-keys/1"
-SECRET_KEY_FILES = ("secret_key", "files.key", "custodian-key.json", content.CONTENT_KEYS_FILE, content.INDEX_KEY_FILE)
+SECRET_KEY_FILES = ("secret_key", "files.key", "custodian-key.json", content.CONTENT_KEYS_FILE, content.INDEX_KEY_FILE,
+                    ledger_keys.SIGNING_KEY_FILE)
 PUBLIC_KEY_FILES = ("custodian.pub",)
 
 
@@ -79,6 +81,9 @@ def key_fingerprints(keys_dir: Path | None = None) -> dict[str, str]:
             (folder / name).read_text().strip() if (folder / name).exists() else "")
         if material:
             out[name] = _fp(material.encode())
+    ledger_key = ledger_keys.verify_key() if keys_dir is None or Path(keys_dir) == Path(settings.KEYS_DIR) else None
+    if ledger_key is not None:
+        out[ledger_keys.SIGNING_KEY_FILE] = _fp(bytes(ledger_key))
     if (folder / "custodian.pub").exists():
         out["custodian.pub"] = _fp((folder / "custodian.pub").read_bytes())
     return out

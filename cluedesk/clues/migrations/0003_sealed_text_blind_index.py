@@ -5,7 +5,8 @@ The index table is made with plain SQL: a composite primary key, ``WITHOUT ROWID
 """
 
 import cluedesk.vault.fields
-from django.db import migrations
+import django.db.models.deletion
+from django.db import migrations, models
 
 SQLITE = ("CREATE TABLE IF NOT EXISTS clues_searchgram (key INTEGER NOT NULL, "
           "clue_id INTEGER NOT NULL REFERENCES clues_clue (id) DEFERRABLE INITIALLY DEFERRED, "
@@ -78,5 +79,20 @@ class Migration(migrations.Migration):
             name='text',
             field=cluedesk.vault.fields.EncryptedTextField(),
         ),
-        migrations.RunPython(create_index, drop_index),
+        # the table is made by hand (WITHOUT ROWID on SQLite); the model tells Django it is there
+        migrations.SeparateDatabaseAndState(
+            database_operations=[migrations.RunPython(create_index, drop_index)],
+            state_operations=[migrations.CreateModel(
+                name="SearchGram",
+                fields=[
+                    ("pk", models.CompositePrimaryKey("key", "clue", blank=True, editable=False,
+                                                      primary_key=True, serialize=False)),
+                    ("key", models.IntegerField()),
+                    ("clue", models.ForeignKey(on_delete=django.db.models.deletion.CASCADE, related_name="+",
+                                               to="clues.clue")),
+                ],
+                options={"db_table": "clues_searchgram",
+                         "indexes": [models.Index(fields=["clue"], name="clues_searchgram_clue")]},
+            )],
+        ),
     ]
