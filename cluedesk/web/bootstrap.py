@@ -4,7 +4,6 @@ from __future__ import annotations
 
 import os
 import random
-import secrets
 import subprocess
 import sys
 from pathlib import Path
@@ -14,19 +13,24 @@ from django.core.management import call_command
 from django.db import transaction
 from django.utils.module_loading import import_string
 
+from cluedesk.vault import handover, sealing
+from cluedesk.vault import services as vault_services
 
-def first_start(*, demo: bool) -> list[str]:
-    """Create keys and load base data once; return lines to print (secrets shown only now)."""
+
+def first_start(*, demo: bool, output: handover.Output) -> list[str]:
+    """Create keys and load base data once; return lines to print (secrets shown only now, and
+    the custodian passphrase only when ``output`` is a terminal: see cluedesk/vault/handover.py)."""
     from cluedesk.org.models import Division, Membership
-    from cluedesk.vault import sealing
 
     lines: list[str] = []
-    passphrase = secrets.token_urlsafe(18)
-    if sealing.ensure_custodian_keypair(passphrase):
+    if not (sealing.keys_dir() / sealing.PUBLIC_KEY_FILE).exists():
+        handover.check_can_hand_over(output)
+    passphrase = vault_services.init_keys()  # the same passphrase (and ledger event) as `keys init`
+    if passphrase is not None:
         lines += [
             "A custodian key pair was created. The private key is kept only encrypted, in",
             f"  {sealing.keys_dir() / sealing.PRIVATE_KEY_FILE}",
-            f"  custodian passphrase (shown once, keep it offline): {passphrase}",
+            *handover.hand_over(passphrase, output, what="custodian passphrase"),
         ]
     if not Division.objects.exists():
         call_command("load-divisions", verbosity=0)

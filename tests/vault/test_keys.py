@@ -34,11 +34,15 @@ def test_the_private_key_is_never_on_disk_in_clear():
 
 
 def test_keys_init_prints_the_first_passphrase_once(tmp_path, settings):
+    class Terminal(StringIO):
+        def isatty(self) -> bool:  # without a terminal it goes to a file (tests/attack/test_passphrase_handover.py)
+            return True
+
     settings.KEYS_DIR = tmp_path / "fresh"
     sealing.public_key.cache_clear()
-    out = StringIO()
+    out = Terminal()
     call_command("keys", "init", stdout=out)
-    passphrase = out.getvalue().split("passphrase:")[1].split()[0]
+    passphrase = out.getvalue().split("passphrase (shown once, keep it offline):")[1].split()[0]
     assert sealing.unlock(passphrase).current
     again = StringIO()
     call_command("keys", "init", stdout=again)

@@ -14,7 +14,7 @@ from typing import Any
 from django.core.management.base import BaseCommand, CommandError, CommandParser
 
 from cluedesk.ledger.services import Actor
-from cluedesk.vault import sealing, services
+from cluedesk.vault import handover, sealing, services
 
 
 def _passphrase(prompt: str) -> str:
@@ -25,7 +25,8 @@ def _passphrase(prompt: str) -> str:
 
 
 class Command(BaseCommand):
-    help = "Custodian keys: init (prints the first passphrase once), status, add-passphrase, rotate, expire."
+    help = ("Custodian keys: init (shows the first passphrase once on a terminal, else writes it to a 0600 file "
+            "in the keys folder), status, add-passphrase, rotate, expire.")
 
     def add_arguments(self, parser: CommandParser) -> None:
         parser.add_argument("action", choices=["init", "status", "add-passphrase", "rotate", "expire"])
@@ -35,12 +36,16 @@ class Command(BaseCommand):
         action = options["action"]
         try:
             if action == "init":
+                if not (sealing.keys_dir() / sealing.PUBLIC_KEY_FILE).exists():
+                    handover.check_can_hand_over(self.stdout)
                 passphrase = services.init_keys()
                 if passphrase is None:
                     self.stdout.write("custodian keys exist already; nothing changed")
                 else:
-                    self.stdout.write("custodian key pair created. First custodian passphrase: "
-                                      f"{passphrase}\nIt is shown only now. Give it to the custodian in person.")
+                    self.stdout.write("custodian key pair created. Give the first passphrase to the custodian in "
+                                      "person.")
+                    for line in handover.hand_over(passphrase, self.stdout, what="first custodian passphrase"):
+                        self.stdout.write(line)
             elif action == "status":
                 status = sealing.key_status()
                 for key in status["keys"]:
@@ -49,9 +54,11 @@ class Command(BaseCommand):
             elif action == "add-passphrase":
                 if not options["label"]:
                     raise CommandError("--label is required (the custodian's name)")
+                handover.check_can_hand_over(self.stdout)
                 new = services.add_custodian_passphrase(actor=Actor.system("keys"), label=options["label"],
                                                         existing=_passphrase("an existing custodian passphrase: "))
-                self.stdout.write(f"new custodian passphrase for {options['label']}: {new}\nIt is shown only now.")
+                for line in handover.hand_over(new, self.stdout, what=f"new custodian passphrase for {options['label']}"):
+                    self.stdout.write(line)
             elif action == "rotate":
                 result = services.rotate_keys(actor=Actor.system("keys"),
                                               passphrase=_passphrase("custodian passphrase: "))
@@ -59,5 +66,5 @@ class Command(BaseCommand):
                                   f"retired keys dropped: {result.retired_dropped}")
             else:
                 self.stdout.write(f"expired approvals wiped: {services.expire_disclosures()}")
-        except services.VaultError as exc:
+        except (services.VaultError, handover.HandoverPending) as exc:
             raise CommandError(str(exc)) from exc

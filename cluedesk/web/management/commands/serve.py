@@ -1,8 +1,10 @@
 """`cluedesk serve`: prepare everything a first start needs, then run the whole system.
 
 On every start: migrate, the cache table, static files. On the first start: the custodian key
-pair (its passphrase printed once), the administrative divisions, and — when CLUEDESK_DEMO is on —
-demo units, staff (passwords printed once) and a few demo reports.
+pair (its passphrase printed once on a terminal, else written to a file that must be moved offline:
+cluedesk/vault/handover.py), the administrative divisions, and — when CLUEDESK_DEMO is on — demo
+units, staff (passwords printed once) and a few demo reports. It refuses to start while a custodian
+passphrase file a day old or more lies in the keys folder.
 
 Then it replaces itself with a small supervisor (cluedesk/web/supervisor.py) that runs:
 
@@ -37,7 +39,7 @@ from django.core.management.base import BaseCommand, CommandError, CommandParser
 from django.db import connections
 
 from cluedesk.clues import search
-from cluedesk.vault import reencrypt
+from cluedesk.vault import handover, reencrypt
 from cluedesk.web.bootstrap import first_start
 from cluedesk.web.supervisor import Program
 
@@ -73,6 +75,9 @@ class Command(BaseCommand):
 
     def handle(self, *args: Any, **options: Any) -> None:
         out = self.stdout
+        left_behind = handover.stale()
+        if left_behind is not None:
+            raise CommandError(handover.stale_message(left_behind))
         workers = options["workers"] or _count("CLUEDESK_WORKERS", "0") or 2 * (os.cpu_count() or 1)
         task_workers = options["task_workers"]
         if task_workers is None:
@@ -91,7 +96,10 @@ class Command(BaseCommand):
         if sealed.total:
             out.write(f"Sealed {sealed.total} rows written before encryption at rest.")
         search.backfill()
-        lines = first_start(demo=settings.DEMO and not options["no_demo"])
+        try:
+            lines = first_start(demo=settings.DEMO and not options["no_demo"], output=out)
+        except handover.HandoverPending as exc:
+            raise CommandError(str(exc)) from None
         host, port = options["host"], options["port"]
         shown = "127.0.0.1" if host in {"0.0.0.0", "::"} else host  # noqa: S104
         base = f"http://{shown}:{port}"
