@@ -15,3 +15,12 @@ class RecordsConfig(AppConfig):
         define_action("records_view", *READ_ROLES)
         define_action("records_manage", *WRITE_ROLES)
         define_action("statistics_publish", "admin")
+
+        import datetime as dt
+
+        from cluedesk.supervision import jobs
+
+        from . import statistics
+
+        # freeze the months that have ended and publish a new edition of their year's statistics
+        jobs.JOBS.setdefault("statistics", (statistics.job, dt.timedelta(hours=1)))

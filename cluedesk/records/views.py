@@ -9,20 +9,18 @@ import io
 from typing import Any
 
 from django.contrib import messages
-from django.core.cache import cache
 from django.core.paginator import Paginator
-from django.http import HttpRequest, HttpResponse, HttpResponseRedirect
+from django.http import HttpRequest, HttpResponse, HttpResponseRedirect, QueryDict
 from django.shortcuts import render
 from django.utils import timezone
-from django.utils.translation import get_language
 from django.utils.translation import gettext as _
 from django.views.decorators.http import require_POST
 
 from cluedesk.clues.models import Clue
 from cluedesk.org.access import get_visible_or_404, roles_of, staff_required, sudo_required, visible_to
-from cluedesk.org.models import ROOT_CODE, Division
+from cluedesk.org.models import Division
 
-from . import policy, services, statistics
+from . import lattice, policy, services, statistics
 from .apps import READ_ROLES, WRITE_ROLES
 from .models import LegalHold, Purge, RetentionRun, StatisticsSnapshot
 from .policy import RetentionError
@@ -206,60 +204,70 @@ def publish(request: HttpRequest) -> HttpResponse:
 
 
 # --- public: statistics -----------------------------------------------------------------------
-
-CACHE_SECONDS = 600
-
+# Every figure comes from the stored page of the latest edition (statistics.py): nothing is
+# computed on request, so nothing is cached and two tables of a page never disagree.
 
 def _figures(request: HttpRequest) -> dict[str, Any]:
-    """Tables and meta for the request, the frozen snapshot when there is one; or an error."""
+    """Tables and meta for the request, or an error (with the periods to offer instead)."""
     try:
-        scope = statistics.parse_scope(request.GET)
+        req = statistics.parse_request(request.GET)
     except statistics.StatisticsError as exc:
-        return {"error": str(exc.message)}
-    snap = None
-    if scope.year and scope.division.code == ROOT_CODE:
-        snap = StatisticsSnapshot.objects.filter(year=scope.year).first()
-    if snap is not None:
-        return {"scope": scope, "snapshot": snap, "tables": statistics.tables_from_json(snap.data),
-                "meta": snap.data["meta"]}
-    k = statistics.min_cell()
-    key = f"records:stats:{scope.division.code}:{scope.start:%Y%m}:{scope.end:%Y%m}:{k}:{get_language()}"
-    data = cache.get(key)
-    if data is None:
-        try:
-            tables, meta = statistics.build(scope, k)
-        except statistics.StatisticsError as exc:
-            data = {"error": str(exc.message)}
-        else:
-            data = {"meta": meta, "tables": [t.as_json() for t in tables]}
-        cache.set(key, data, CACHE_SECONDS)
-    if "error" in data:
-        return {"scope": scope, "error": data["error"]}
-    return {"scope": scope, "tables": statistics.tables_from_json(data), "meta": data["meta"]}
+        return {"error": str(exc.message), "error_code": exc.code}
+    try:
+        tables, meta = statistics.page(req)
+    except statistics.StatisticsError as exc:
+        return {"req": req, "error": str(exc.message), "error_code": exc.code}
+    return {"req": req, "tables": tables, "meta": meta}
 
 
 def _regions(selected: str) -> list[Division]:
+    """The nation and provinces; the cities of the chosen province (or of the chosen city's)."""
     out = list(Division.objects.filter(level__lte=1).order_by("level", "code"))
     chosen = Division.objects.filter(code=selected).first()
     if chosen is not None and chosen.level >= 1:
         province = chosen if chosen.level == 1 else chosen.parent
-        if province is not None:
+        if province is not None and province.level == 1:
             cities = list(Division.objects.filter(parent=province).order_by("code"))
             i = next((n for n, d in enumerate(out) if d.code == province.code), len(out) - 1)
             out[i + 1:i + 1] = cities
     return out
 
 
+def _period_choices() -> list[tuple[int, list[tuple[str, str]]]]:
+    """Published periods grouped by year, newest first: [(year, [(key, label), …]), …]."""
+    groups: dict[int, list[tuple[str, str]]] = {}
+    for key in statistics.published_periods():
+        groups.setdefault(int(key[:4]), []).append((key, statistics.period_label(key)))
+    return sorted(groups.items(), reverse=True)
+
+
+def _query(division: str, period: str) -> str:
+    q = QueryDict(mutable=True)
+    if division:
+        q["division"] = division
+    q["period"] = period
+    return q.urlencode()
+
+
 def public_statistics(request: HttpRequest) -> HttpResponse:
+    if request.GET.get("from") or request.GET.get("to"):
+        target = statistics.range_redirect(request.GET)
+        if target is not None:  # a range that is exactly a month, quarter or year: that period's page
+            return HttpResponseRedirect("/statistics/?" + _query(request.GET.get("division", ""), target))
     found = _figures(request)
-    this_year = timezone.localdate().year
     k = found.get("meta", {}).get("min_cell") or statistics.min_cell()
+    req = found.get("req")
+    division = req.division.code if req else (request.GET.get("division") or "")
+    choices = _period_choices()
+    offer = []
+    if found.get("error_code") in ("range", "too_deep", "too_small", "complement", "not_over", "pending", "none"):
+        offer = [(label, "/statistics/?" + _query(division, key)) for _y, keys in choices[:2] for key, label in keys
+                 if lattice.period_kind(key) != "month"][:6]
     return render(request, "records/statistics.html", {
-        **found, "rule": statistics.rule_text(int(k)), "k": k,
-        "years": list(range(this_year, max(statistics.FIRST_YEAR, this_year - 10) - 1, -1)),
-        "published_years": list(StatisticsSnapshot.objects.values_list("year", flat=True)),
-        "regions": _regions(request.GET.get("division", "")), "params": request.GET,
-        "query": request.GET.urlencode(),
+        **found, "rule": statistics.rule_text(int(k)), "k": k, "choices": choices, "offer": offer,
+        "regions": _regions(division), "division": division, "period": req.period if req else "",
+        "query": _query(division, req.period) if req else "",
+        "min_scope": statistics.min_scope_reports(int(k)),
     }, status=400 if "error" in found else 200)
 
 
@@ -268,9 +276,8 @@ def _file(request: HttpRequest, kind: str) -> HttpResponse:
     if "error" in found:
         return HttpResponse(found["error"], status=400, content_type="text/plain; charset=utf-8")
     meta = found["meta"]
-    title = str(_("Published statistics")) + (f" ({_('frozen')} {found['snapshot'].published_at:%Y-%m-%d})"
-                                              if found.get("snapshot") else f" ({_('computed on request')})")
-    name = f"statistics-{meta['division']}-{meta['start']}-{meta['end']}.{kind}"
+    title = str(_("Published statistics"))
+    name = f"statistics-{meta['division']}-{meta['period']}.{kind}"
     if kind == "csv":
         response = HttpResponse(statistics.csv_bytes(found["tables"], meta, title), content_type="text/csv; charset=utf-8")
     else:
