@@ -23,6 +23,10 @@ lines (with ``min_scope`` as the threshold), so that no published page minus oth
 leaves a remainder of fewer than ``min_scope`` reports (a year minus eleven published months, a
 province minus its published cities). What is on no page is hidden in every line it belongs to.
 
+**Nested pairs.** Two shown figures one inside the other — a region and a county two levels down,
+a year and one region's month — never differ by 1 to k−1, and two published pages one inside the
+other never differ by fewer than ``min_scope`` reports (rule 4 of ``suppression``).
+
 **Editions.** During a year the lattice grows as months close. What an earlier edition showed is
 ``fixed`` (stays shown, never picked as a complement) and what it hid or refused stays hidden, so
 the union of all editions ever published is as safe as the latest one.
@@ -283,6 +287,31 @@ def solve(months: dict[dt.date, dict[str, Any]], tree: Tree, *, k: int, min_scop
     scope_pass = Suppressor(scope_reports, scope_lines, min_scope, forced=refused_forced,
                             fixed=fixed.published & set(scope_reports), sensitive=lambda s: activity[s] > 0)
     scope_pass.pick = _remainders_first(scope_pass)  # refusing a remainder costs no page
+
+    def up_periods(p: str) -> list[str]:
+        out = [x for x in periods if x != p and set(period_months(p)) <= set(period_months(x))]
+        return out
+
+    def up_nodes(n: str) -> list[str]:
+        out = []
+        node = n[1:] if n.startswith("~") else tree.parent.get(n)
+        while node is not None:
+            out.append(node)
+            node = tree.parent.get(node)
+        return out
+
+    ups = {p: [p, *up_periods(p)] for p in periods}
+
+    def scope_pairs() -> Any:
+        for (p, n) in sorted(scope_reports):
+            if n.startswith("~"):
+                continue
+            for pa in ups[p]:
+                for na in [n, *up_nodes(n)]:
+                    if (pa, na) != (p, n) and (pa, na) in scope_reports:
+                        yield (pa, na), (p, n)
+
+    pairs_a = scope_pass.separate_nested(scope_pairs(), activity=lambda s: activity[s])
     refused = scope_pass.run(exact=False)
     scopes: dict[ScopeKey, str] = {}
     for s, r in scope_reports.items():
@@ -316,13 +345,30 @@ def solve(months: dict[dt.date, dict[str, Any]], tree: Tree, *, k: int, min_scop
 
     forced = (set(values) - published) | (fixed.hidden & set(values))
     cell_pass = Suppressor(values, lines, k, forced=forced, fixed=set(fixed.shown), sensitive=sensitive)
+    node_ups = {n: [n, *up_nodes(n)] for n in active}
+    outcomes = set(OUTCOMES)
+
+    def cell_pairs() -> Any:
+        for b in sorted(published):
+            p, n, c, col = b
+            cats_up = [c] if c == ALL else [c, ALL]
+            cols_up = [col, "concluded"] if col in outcomes else [col]
+            for pa in ups[p]:
+                for na in node_ups[n]:
+                    for ca in cats_up:
+                        for cola in cols_up:
+                            a = (pa, na, ca, cola)
+                            if a != b and a in published:
+                                yield a, b
+
+    pairs_b = cell_pass.separate_nested(cell_pairs())
     hidden = cell_pass.run(exact=True)
     result = Result(periods=periods, values=values, lines=lines, hidden=hidden, published_cells=published,
                     scopes=scopes, scope_reports=scope_reports, children=dict(children), categories=categories)
     result.stats = {"cells": len(values), "lines": len(lines), "hidden": len(hidden & published),
                     "unpublished": len(set(values) - published), "scopes": len(scopes),
                     "pages": sum(1 for (_p, n), s in scopes.items() if s == "published" and not n.startswith("~")),
-                    "rounds": cell_pass.rounds}
+                    "rounds": cell_pass.rounds, "nested_pairs": pairs_a + pairs_b}
     return result
 
 

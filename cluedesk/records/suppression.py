@@ -18,6 +18,9 @@ The rule (printed with every published table, see ``statistics.rule_text``):
 3. *No derivation*: no hidden non-zero cell may be computable from the shown cells through any
    combination of the lines. Checked exactly (``derivable``); while one is, one more cell of one
    of its lines is hidden.
+4. *No small difference*: for two shown cells one inside the other (not only along one line: a
+   region and a county two levels down, a year and one region's month), the difference is 0 or at
+   least k (``separate_nested``, given the pairs by the caller).
 """
 
 from __future__ import annotations
@@ -25,7 +28,7 @@ from __future__ import annotations
 import heapq
 import random
 from collections import defaultdict
-from collections.abc import Callable, Collection, Sequence
+from collections.abc import Callable, Collection, Iterable, Sequence
 from dataclasses import dataclass
 from typing import Any
 
@@ -108,6 +111,26 @@ class Suppressor:
                         heapq.heappush(queue, j)
 
     # rule 3 ---------------------------------------------------------------------------------
+    # rule 4 ---------------------------------------------------------------------------------
+    def separate_nested(self, pairs: Iterable[tuple[Key, Key]], activity: Callable[[Key], int] | None = None) -> int:
+        """For each pair (a, b) where b lies inside a (a region and one of its smaller regions, a
+        year and one of its months, both at once, …) and both are shown: a − b must be 0 or at
+        least k, else b is hidden (or a, if b is fixed). Hiding never makes a new shown pair, so one
+        pass is enough. ``activity`` says whether a difference holds anything at all (by default
+        its value). Returns how many pairs were looked at."""
+        activity = activity or (lambda key: self.values.get(key, 0))
+        n = 0
+        for a, b in pairs:
+            n += 1
+            if a in self.hidden or b in self.hidden:
+                continue
+            if 0 <= self.values.get(a, 0) - self.values.get(b, 0) < self.k and activity(a) - activity(b) > 0:
+                extra = b if b not in self.fixed else (a if a not in self.fixed else None)
+                if extra is None:
+                    raise SuppressionError(f"{a} minus {b} is below {self.k} and both are fixed")
+                self.hidden.add(extra)
+        return n
+
     def run(self, exact: bool = True) -> set[Key]:
         self.complete_lines()
         if not exact:
