@@ -411,6 +411,21 @@ def range_redirect(params: Any) -> str | None:
     return fixed_period_for(start, end)
 
 
+def range_months(params: Any) -> set[dt.date]:
+    """The months of a ``from``/``to`` range (empty when it is not one, or too long to matter)."""
+    try:
+        start = stats.parse_month(params.get("from") or "")
+        end = stats.parse_month(params.get("to") or "")
+    except ValueError:
+        return set()
+    out: set[dt.date] = set()
+    month = start
+    while month <= end and len(out) < 240:
+        out.add(month)
+        month = stats.add_months(month, 1)
+    return out
+
+
 def page(req: Request, *, now: dt.datetime | None = None) -> tuple[list[Table], dict[str, Any]]:
     """The stored page for the request, or StatisticsError saying why there is none."""
     now = now or timezone.now()

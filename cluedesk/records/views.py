@@ -261,8 +261,10 @@ def public_statistics(request: HttpRequest) -> HttpResponse:
     choices = _period_choices()
     offer = []
     if found.get("error_code") in ("range", "too_deep", "too_small", "complement", "not_over", "pending", "none"):
-        offer = [(label, "/statistics/?" + _query(division, key)) for _y, keys in choices[:2] for key, label in keys
-                 if lattice.period_kind(key) != "month"][:6]
+        wanted = statistics.range_months(request.GET)  # for a range: the quarters and years it overlaps
+        offer = [(label, "/statistics/?" + _query(division, key)) for _y, keys in choices for key, label in keys
+                 if lattice.period_kind(key) != "month"
+                 and (not wanted or set(lattice.period_months(key)) & wanted)][:6]
     return render(request, "records/statistics.html", {
         **found, "rule": statistics.rule_text(int(k)), "k": k, "choices": choices, "offer": offer,
         "regions": _regions(division), "division": division, "period": req.period if req else "",
