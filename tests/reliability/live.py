@@ -27,6 +27,8 @@ ROOT = Path(__file__).resolve().parents[2]
 sys.path.insert(0, str(ROOT / "bench"))
 from common import CLUEDESK, Server  # noqa: E402
 
+from cluedesk.vault import content  # noqa: E402
+
 FULL = bool(os.environ.get("CLUEDESK_RELIABILITY_FULL"))
 TEXTS = ["某村有人长期开设赌场，放高利贷并暴力催收。", "某镇一伙人强揽工程，殴打不服从的村民。",
          "某县有人非法采砂，夜里用船运走，有干部收钱不管。", "某市一家公司暴力讨债，把人关起来逼写欠条。"]
@@ -227,10 +229,27 @@ def wait_for(predicate: Any, seconds: float, step: float = 0.1) -> bool:
     return False
 
 
+def report_texts(live: Live) -> list[tuple[int, str]]:
+    """(id, text) of every stored report, opened with the live server's own content keys (text
+    is sealed at rest: a LIKE on the column finds nothing)."""
+    keys = Path(live.data_dir) / "keys" / content.CONTENT_KEYS_FILE
+    saved = os.environ.get("CLUEDESK_CONTENT_KEYS_FILE")
+    os.environ["CLUEDESK_CONTENT_KEYS_FILE"] = str(keys)
+    content.forget_keys()
+    try:
+        return [(pk, content.decrypt(text, "intake.report.text") if content.is_token(text) else text)
+                for pk, text in live.query("SELECT id, text FROM intake_report ORDER BY id")]
+    finally:
+        if saved is None:
+            os.environ.pop("CLUEDESK_CONTENT_KEYS_FILE", None)
+        else:
+            os.environ["CLUEDESK_CONTENT_KEYS_FILE"] = saved
+        content.forget_keys()
+
+
 def stored_marks(live: Live, prefix: str) -> list[str]:
-    rows = live.query("SELECT text FROM intake_report WHERE text LIKE ?", (f"%[{prefix}-%",))
     out = []
-    for (text,) in rows:
+    for _pk, text in report_texts(live):
         m = re.search(r"\[(" + re.escape(prefix) + r"-\d+)\]", text)
         if m:
             out.append(m.group(1))

@@ -43,6 +43,7 @@ from .live import (
     body_for,
     check_acked_are_stored_once,
     load,
+    report_texts,
     wait_for,
 )
 
@@ -393,7 +394,7 @@ def test_workers_stopped_under_load_reports_wait_then_the_backlog_drains(live: L
 
 def _report_marks(live: Live, prefix: str) -> list[tuple[int, str]]:
     out = []
-    for pk, text in live.query("SELECT id, text FROM intake_report WHERE text LIKE ?", (f"%[{prefix}%",)):
+    for pk, text in report_texts(live):
         m = re.search(r"\[(" + re.escape(prefix) + r"(?:api|form)-\d+)\]", text)
         if m:
             out.append((pk, m.group(1)))
