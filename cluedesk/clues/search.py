@@ -21,7 +21,7 @@ from __future__ import annotations
 
 import re
 import unicodedata
-from collections.abc import Iterable
+from collections.abc import Iterable, Mapping
 
 from django.db import connection
 from django.db.models import Q
@@ -77,7 +77,7 @@ def add(clue_id: int, texts: Iterable[str]) -> int:
     return add_many({clue_id: texts})
 
 
-def add_many(texts_by_clue: dict[int, Iterable[str]]) -> int:
+def add_many(texts_by_clue: Mapping[int, Iterable[str]]) -> int:
     rows = [(k, clue_id) for clue_id, texts in texts_by_clue.items() for k in keys(texts)]
     if not rows:
         return 0

@@ -266,11 +266,6 @@ def digest(*parts: str | bytes) -> str:
     return h.hexdigest()
 
 
-def keyed_digest_stream(key_purpose: bytes = b"cluedesk-fd") -> hashlib._Hash:  # type: ignore[name-defined]
-    """An incremental keyed digest (for files, fed chunk by chunk)."""
-    return hashlib.blake2b(key=index_key(), digest_size=32, person=key_purpose)
-
-
 def keyed_label(value: str) -> str:
     """A short keyed label of an entity (a name, a phone number) for triage's stored entities."""
     return "k:" + hashlib.blake2b(value.encode(), key=index_key(), digest_size=8, person=b"cluedesk-en").hexdigest()

@@ -79,8 +79,11 @@ class EncryptedTextField(_Sealed, models.TextField):
         return self._seal(value)
 
 
-class EncryptedJSONField(_Sealed, models.TextField):
+class EncryptedJSONField(_Sealed, models.TextField):  # type: ignore[type-arg]
     """A JSON value stored sealed (``[]``/``{}``/``None`` are sealed too: only "" is left empty)."""
+
+    _pyi_private_set_type: Any  # what django-stubs types the attribute as: any JSON value
+    _pyi_private_get_type: Any
 
     def __init__(self, *args: Any, **kwargs: Any) -> None:
         kwargs.setdefault("blank", True)

@@ -24,7 +24,7 @@ from .fields import _Sealed
 BATCH = 500
 
 
-def sealed_fields() -> list[tuple[type[models.Model], list[models.Field[Any, Any]]]]:
+def sealed_fields() -> list[tuple[type[models.Model], list[Any]]]:
     """Every model with sealed columns, and those columns (from Django's app registry)."""
     out = []
     for model in apps.get_models():
@@ -48,9 +48,10 @@ def _pending_sql(model: type[models.Model], fields: list[Any], after: int, limit
     quote = connection.ops.quote_name
     prefix = _current_prefix()
     cond = " OR ".join(
-        f"({quote(f.column)} IS NOT NULL AND {quote(f.column)} <> '' AND SUBSTR({quote(f.column)}, 1, {len(prefix)}) <> %s)"
+        f"({quote(str(f.column))} IS NOT NULL AND {quote(str(f.column))} <> '' "
+        f"AND SUBSTR({quote(str(f.column))}, 1, {len(prefix)}) <> %s)"
         for f in fields)
-    pk = quote(model._meta.pk.column)  # type: ignore[union-attr]
+    pk = quote(str(model._meta.pk.column))  # type: ignore[union-attr]
     sql = (f"SELECT {pk} FROM {quote(model._meta.db_table)} WHERE {pk} > %s AND ({cond}) "  # noqa: S608
            f"ORDER BY {pk} LIMIT {int(limit)}")
     return sql, [after, *([prefix] * len(fields))]
@@ -115,7 +116,7 @@ def in_use() -> set[str]:
     quote = connection.ops.quote_name
     for model, fields in sealed_fields():
         for f in fields:
-            col = quote(f.column)
+            col = quote(str(f.column))
             sql = (f"SELECT DISTINCT SUBSTR({col}, 1, 9) FROM {quote(model._meta.db_table)} "  # noqa: S608
                    f"WHERE {col} LIKE %s")
             with connection.cursor() as cursor:

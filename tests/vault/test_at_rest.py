@@ -204,4 +204,4 @@ def test_the_scan_finds_a_mark_when_it_is_there() -> None:
     """The scan itself can fail: a mark, or one trigram of it, is found."""
     assert _found(("前文" + MARKS["note"] + "后文").encode()) != []
     assert _found(MARKS["title"][1:4].encode()) == [f"title:{MARKS['title'][1:4]}"]
-    assert _found("nothing here".encode()) == []
+    assert _found(b"nothing here") == []
