@@ -202,15 +202,15 @@ def solve(months: dict[dt.date, dict[str, Any]], tree: Tree, *, k: int, min_scop
             continue
         acc: dict[tuple[str, str, str], int] = defaultdict(int)
         for m in period_months(p):
-            for key, n in per_month[f"{m:%Y-%m}"].items():
-                acc[key] += n
+            for key, count in per_month[f"{m:%Y-%m}"].items():
+                acc[key] += count
         full[p] = acc
     # what is active in the year: regions (and remainders) with any count, their categories
     active: set[str] = set()
     cats: dict[str, set[str]] = defaultdict(set)
     for cells in per_month.values():
-        for (node, cat, _col), n in cells.items():
-            if n:
+        for (node, cat, _col), count in cells.items():
+            if count:
                 active.add(node)
                 if cat != ALL:
                     cats[node].add(cat)
@@ -277,16 +277,17 @@ def solve(months: dict[dt.date, dict[str, Any]], tree: Tree, *, k: int, min_scop
     scope_lines: list[Line] = []
     for (p, n) in scope_reports:
         if not n.startswith("~") and children.get(n) and level[n] < depth(p):
-            members = [(p, ch) for ch in children[n]]
-            if all(m in scope_reports for m in members):
-                scope_lines.append(Line(tuple(members), (p, n)))
+            parts_n = [(p, ch) for ch in children[n]]
+            if all(m in scope_reports for m in parts_n):
+                scope_lines.append(Line(tuple(parts_n), (p, n)))
         parts = period_parts(p)
         if parts and all((x, n) in scope_reports for x in parts):
             scope_lines.append(Line(tuple((x, n) for x in parts), (p, n)))
     refused_forced = {s for s, r in scope_reports.items() if r < min_scope} | (fixed.refused & set(scope_reports))
     scope_pass = Suppressor(scope_reports, scope_lines, min_scope, forced=refused_forced,
-                            fixed=fixed.published & set(scope_reports), sensitive=lambda s: activity[s] > 0)
-    scope_pass.pick = _remainders_first(scope_pass)  # refusing a remainder costs no page
+                            fixed=fixed.published & set(scope_reports), sensitive=lambda s: activity[s] > 0,
+                            rank=lambda s: (not s[1].startswith("~"), scope_reports[s] == 0, scope_reports[s], s))
+    # (refusing a remainder placed at a region itself costs no page: it goes first)
 
     def up_periods(p: str) -> list[str]:
         out = [x for x in periods if x != p and set(period_months(p)) <= set(period_months(x))]
@@ -370,17 +371,3 @@ def solve(months: dict[dt.date, dict[str, Any]], tree: Tree, *, k: int, min_scop
                     "pages": sum(1 for (_p, n), s in scopes.items() if s == "published" and not n.startswith("~")),
                     "rounds": cell_pass.rounds, "nested_pairs": pairs_a + pairs_b}
     return result
-
-
-def _remainders_first(sup: Suppressor) -> Any:
-    """Scope pass: among the candidates of a line, refuse a remainder (``~``, which has no page)
-    before a region, then the smallest."""
-    def pick(line: Line) -> Any:
-        free = [m for m in line.members if m not in sup.hidden and m not in sup.fixed]
-        if free:
-            return min(free, key=lambda m: (not m[1].startswith("~"), sup.values.get(m, 0) == 0,
-                                            sup.values.get(m, 0), str(m)))
-        if line.total not in sup.hidden and line.total not in sup.fixed:
-            return line.total
-        return None
-    return pick

@@ -52,8 +52,9 @@ class Suppressor:
 
     def __init__(self, values: dict[Key, int], lines: Sequence[Line], k: int, *,
                  forced: Collection[Key] = (), fixed: Collection[Key] = (),
-                 sensitive: Callable[[Key], bool] | None = None) -> None:
+                 sensitive: Callable[[Key], bool] | None = None, rank: Callable[[Key], Any] | None = None) -> None:
         self.values = values
+        self.rank = rank or (lambda key: (values.get(key, 0) == 0, values.get(key, 0), _order(key)))
         self.lines = list(lines)
         self.k = k
         self.fixed = set(fixed)
@@ -85,7 +86,7 @@ class Suppressor:
         (non-zero first), else its total."""
         free = [m for m in line.members if m not in self.hidden and m not in self.fixed]
         if free:
-            return min(free, key=lambda m: (self.values.get(m, 0) == 0, self.values.get(m, 0), _order(m)))
+            return min(free, key=self.rank)
         if line.total not in self.hidden and line.total not in self.fixed:
             return line.total
         return None
@@ -178,7 +179,7 @@ class Suppressor:
                     line = self.lines[i]
                     extra = self.pick(line)
                     if extra is not None:
-                        rank = (self.values.get(extra, 0) == 0, self.values.get(extra, 0), _order(extra))
+                        rank = self.rank(extra)
                         if best is None or rank < best[0]:
                             best = (rank, extra)
                     for e in (*line.members, line.total):
@@ -273,9 +274,9 @@ def _null_vectors(rows: list[dict[int, int]], variables: list[int], n: int, rng:
                 old = r.get(k)
                 if old is None:
                     r[k] = (-f * v) % p
-                    s = where[k]
-                    s.add(ri)
-                    heapq.heappush(heap, (len(s), k))
+                    rows_k = where[k]
+                    rows_k.add(ri)
+                    heapq.heappush(heap, (len(rows_k), k))
                 else:
                     nv = (old - f * v) % p
                     if nv:
@@ -292,8 +293,8 @@ def _null_vectors(rows: list[dict[int, int]], variables: list[int], n: int, rng:
     for _ in range(n):
         x = {v: rng.randrange(1, p) for v in variables if v not in pivot_vars}
         for var, inv, prow in reversed(pivots):
-            s = sum(c * x[k] for k, c in prow.items() if k != var) % p
-            x[var] = (-s * inv) % p
+            total = sum(c * x[k] for k, c in prow.items() if k != var) % p
+            x[var] = (-total * inv) % p
         out.append(x)
     return out
 
