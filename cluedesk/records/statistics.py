@@ -434,7 +434,7 @@ def page(req: Request, *, now: dt.datetime | None = None) -> tuple[list[Table], 
     row = StatisticsPage.objects.filter(period=period, division_code=division.code).first()
     if row is None or row.status != StatisticsPage.Status.PUBLISHED:
         depth = lattice.DEPTH[lattice.period_kind(period)]
-        if row is None and period_end(period) > closed_through(now):
+        if row is None and lattice.period_months(period)[-1] > closed_through(now):
             raise StatisticsError(_("%(period)s has not ended yet; a period is published shortly after it is over.")
                                   % {"period": label}, "not_over")
         if division.level > depth:

@@ -152,6 +152,8 @@ def test_refusals_say_why(data):
         (f"period={LAST}-01&division=440000", "fewer than 20 reports"),
         (f"period={LAST}-01&division=430000", "worked out by subtraction"),    # the nation minus Hunan = Guangdong
         (f"period={timezone.localtime(NOW).year + 1}", "has not ended yet"),
+        (f"period={timezone.localtime(NOW):%Y-%m}", "has not ended yet"),                  # this month
+        (f"period={statistics.closed_through(NOW):%Y-%m}&division=440113", "Monthly figures"),  # last month: over
         ("period=2026-13", "is not a period"),
         ("division=999999", "There is no region"),
     ]
