@@ -17,7 +17,7 @@ from django.conf import settings
 
 from cluedesk.analysis.charges import ChargeModel
 from cluedesk.analysis.matching import PairModel
-from cluedesk.vault.content import keyed_label
+from cluedesk.vault.content import index_key, keyed_label
 
 SHIPPED = Path(__file__).resolve().parent / "data"
 PAIR_FILE = "pair_model.json"
@@ -53,18 +53,20 @@ def pair_model() -> PairModel:
     return _pair
 
 
-_keyed: tuple[int, PairModel] | None = None
+_keyed: tuple[int, bytes, PairModel] | None = None
 
 
 def keyed_pair_model() -> PairModel:
     """The pair model for stored reports, whose entities are keyed (``services.examine``): its
-    name counts are looked up by the same keyed labels."""
+    name counts are looked up by the same keyed labels (made again if the model or the index
+    key changes: a restore, a test's own keys folder)."""
     global _keyed
     model = pair_model()
+    key = index_key()
     hit = _keyed
-    if hit is None or hit[0] != id(model):
-        hit = _keyed = (id(model), model.keyed(keyed_label))
-    return hit[1]
+    if hit is None or hit[0] != id(model) or hit[1] != key:
+        hit = _keyed = (id(model), key, model.keyed(keyed_label))
+    return hit[2]
 
 
 def charge_model_available() -> bool:
