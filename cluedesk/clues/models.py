@@ -179,7 +179,9 @@ class Evidence(models.Model):
     name = EncryptedTextField(max_length=200)
     content_type = models.CharField(max_length=100, blank=True)
     size = models.PositiveBigIntegerField()
-    sha256 = models.CharField(max_length=64)
+    # keyed BLAKE2b-256 of the plaintext under the index key (``content.file_hasher``), never an
+    # unkeyed hash; blank when the file was gone when older rows were rehashed (migration 0004)
+    digest = models.CharField(max_length=64, blank=True)
     description = EncryptedTextField(max_length=300, blank=True)
     uploaded_by = models.ForeignKey(settings.AUTH_USER_MODEL, on_delete=models.PROTECT, related_name="+")
     token = models.CharField(max_length=64, blank=True)

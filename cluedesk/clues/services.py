@@ -10,7 +10,6 @@ message is in the actor's language, and leaves nothing written.
 
 from __future__ import annotations
 
-import hashlib
 from collections.abc import Callable
 from dataclasses import dataclass, field
 from datetime import timedelta
@@ -423,10 +422,10 @@ def add_evidence(clue_ref: Clue | int | str, *, acting_user: Any, upload: Any, d
             ev = Evidence(clue=clue, uploaded_by=acting_user, token=token,
                           name=_required(getattr(upload, "name", "") or "", _("The file name"), 200),
                           content_type=(getattr(upload, "content_type", "") or "")[:100],
-                          description=_optional(description, _("The description"), 300), size=0, sha256="")
+                          description=_optional(description, _("The description"), 300), size=0, digest="")
             path = evidence_path(ev.file_id)
             path.parent.mkdir(parents=True, exist_ok=True)
-            digest = hashlib.sha256()
+            digest = content.file_hasher()  # keyed: the original file does not confirm it
 
             def chunks() -> Any:
                 for chunk in upload.chunks():
@@ -439,9 +438,9 @@ def add_evidence(clue_ref: Clue | int | str, *, acting_user: Any, upload: Any, d
                 raise InvalidInput(_("The file is empty."))
             if ev.size > limit:
                 raise InvalidInput(_("The file is too large (at most %(mb)d MB).") % {"mb": limit // (1024 * 1024)})
-            ev.sha256 = digest.hexdigest()
+            ev.digest = digest.hexdigest()
             ev.save()
-            return _finish(clue, t, acting_user, {"evidence": ev.file_id, "size": ev.size, "sha256": ev.sha256})
+            return _finish(clue, t, acting_user, {"evidence": ev.file_id, "size": ev.size, "digest": ev.digest})
     except BaseException:
         if path is not None and path.exists():
             path.unlink()

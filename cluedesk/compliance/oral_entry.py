@@ -10,12 +10,13 @@ still be typed in as the report text alone, as before this app existed.)
 
 from __future__ import annotations
 
-import hashlib
 from dataclasses import dataclass, field
 from typing import Any
 
 from django.http import HttpRequest
 from django.utils.translation import gettext_lazy as _
+
+from cluedesk.vault import content
 
 from . import services
 from .forms import OralForm
@@ -30,19 +31,17 @@ class OralEntry:
     kind: str = ""
     minutes: str = ""
     files: list[Any] = field(default_factory=list)  # the recording, to be stored with the report's files
-    recording_sha256: str = ""
+    recording_digest: str = ""  # keyed (``content.file_digest``), as the attachment row keeps it
 
 
 def form(request: HttpRequest | None = None) -> OralForm:
     return OralForm(request.POST if request is not None and request.method == "POST" else None, prefix="oral")
 
 
-def _sha256(upload: Any) -> str:
-    digest = hashlib.sha256()
-    for chunk in upload.chunks():
-        digest.update(chunk)
+def _digest(upload: Any) -> str:
+    digest = content.file_digest(upload.chunks())
     upload.seek(0)
-    return digest.hexdigest()
+    return digest
 
 
 def read(request: HttpRequest, channel: str) -> OralEntry:
@@ -73,7 +72,7 @@ def read(request: HttpRequest, channel: str) -> OralEntry:
     services.validate_oral(kind, consent=bool(d.get("consent")), minutes=d.get("minutes", ""),
                            has_recording=bool(recordings))
     if kind == OralRecord.Kind.RECORDING:
-        return OralEntry(kind=kind, files=recordings, recording_sha256=_sha256(recordings[0]))
+        return OralEntry(kind=kind, files=recordings, recording_digest=_digest(recordings[0]))
     return OralEntry(kind=kind, minutes=str(d.get("minutes", "")))
 
 
@@ -83,6 +82,6 @@ def save(entry: OralEntry, report: Any, *, acting_user: Any) -> OralRecord | Non
         return None
     recording = None
     if entry.kind == OralRecord.Kind.RECORDING:
-        recording = report.attachments.filter(sha256=entry.recording_sha256).order_by("-pk").first()
+        recording = report.attachments.filter(digest=entry.recording_digest).order_by("-pk").first()
     return services.record_oral(report, kind=entry.kind, minutes=entry.minutes, recording=recording,
                                 acting_user=acting_user)

@@ -202,7 +202,7 @@ def record_oral(report: Any, *, kind: str, minutes: str = "", recording: Any = N
             row = OralRecord.objects.create(report=report, kind=kind, status=OralRecord.Status.RECORDED,
                                             consent_at=now, recording=recording, recorded_by=acting_user,
                                             created_at=now)
-            data: dict[str, Any] = {"kind": kind, "recording": recording.public_id, "sha256": recording.sha256}
+            data: dict[str, Any] = {"kind": kind, "recording": recording.public_id, "digest": recording.digest}
         else:
             row = OralRecord.objects.create(report=report, kind=kind, status=OralRecord.Status.AWAITING,
                                             recorded_by=acting_user, created_at=now)

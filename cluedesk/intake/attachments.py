@@ -8,7 +8,6 @@ that promises one kind of file while the bytes are another is refused as disguis
 from __future__ import annotations
 
 import codecs
-import hashlib
 import os
 import re
 import zipfile
@@ -21,7 +20,7 @@ import filetype
 from django.conf import settings
 from django.utils.translation import gettext_lazy as _
 
-from cluedesk.vault import sealing
+from cluedesk.vault import content, sealing
 
 HEAD_BYTES = 8192
 READ_CHUNK = 64 * 1024
@@ -243,10 +242,14 @@ def path_for(public_id: str) -> Path:
 
 
 def write_encrypted(checked: CheckedFile, public_id: str) -> tuple[Path, str, int]:
-    """Encrypt the file to its place; return (path, sha256 of the plaintext, size)."""
+    """Encrypt the file to its place; return (path, keyed digest of the plaintext, size).
+
+    The digest is BLAKE2b under the index key (``content.file_hasher``), never a plain SHA-256:
+    whoever holds the original document (the official whose memo leaked) cannot confirm with it
+    that the file was sent, nor link two reports that carry the same file."""
     path = path_for(public_id)
     path.parent.mkdir(parents=True, exist_ok=True, mode=0o700)
-    digest = hashlib.sha256()
+    digest = content.file_hasher()
 
     def hashed() -> Iterator[bytes]:
         for chunk in _chunks(checked.source):

@@ -97,7 +97,9 @@ class Attachment(models.Model):
     message = models.ForeignKey(Message, null=True, blank=True, on_delete=models.CASCADE, related_name="attachments")
     mime = models.CharField(max_length=128)
     size = models.BigIntegerField()
-    sha256 = models.CharField(max_length=64, db_index=True)
+    # keyed BLAKE2b-256 of the plaintext under the index key (``content.file_hasher``), never an
+    # unkeyed hash; blank when the file was gone when older rows were rehashed (migration 0006)
+    digest = models.CharField(max_length=64, db_index=True, blank=True)
     sealed_name = models.BinaryField(null=True, blank=True)
     created_at = models.DateTimeField(auto_now_add=True)
 

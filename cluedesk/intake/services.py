@@ -184,7 +184,7 @@ def _write_files(checked: Sequence[attachments.CheckedFile], written: list[Path]
         public_id = new_file_id()
         path, digest, size = attachments.write_encrypted(item, public_id)
         written.append(path)
-        rows.append(Attachment(public_id=public_id, mime=item.mime, size=size, sha256=digest,
+        rows.append(Attachment(public_id=public_id, mime=item.mime, size=size, digest=digest,
                                sealed_name=sealing.seal({"filename": item.name})))
     return rows
 
@@ -225,7 +225,7 @@ def submit_report(*, text: Any, place_text: Any = "", when_text: Any = "", who_t
     )
     try:
         rows = _write_files(checked, written)
-        files_data = [{"id": r.public_id, "mime": r.mime, "size": r.size, "sha256": r.sha256} for r in rows]
+        files_data = [{"id": r.public_id, "mime": r.mime, "size": r.size, "digest": r.digest} for r in rows]
         sealed_response = _seal_response({"tracking_code": code}) if idempotency is not None else b""
         # one short transaction: what makes the report safe and answerable, nothing more. Grouping,
         # labels and routing follow in a worker (triage's ``attach_report`` task, enqueued by the
@@ -306,7 +306,7 @@ def add_reporter_message(code: str | Report, body: Any, files: Iterable[Any] = (
             record("report.message_added", actor=actor or Actor.reporter(), subject_type="report",
                    subject_id=report.pk, data={
                        "message": message.pk,
-                       "files": [{"id": r.public_id, "mime": r.mime, "size": r.size, "sha256": r.sha256} for r in rows],
+                       "files": [{"id": r.public_id, "mime": r.mime, "size": r.size, "digest": r.digest} for r in rows],
                    })
     except BaseException:
         _remove(written)

@@ -3,7 +3,7 @@
 A purge is one transaction per clue: it locks the clue, anonymises the reports (text, place,
 time and people as told, the sealed identity), blanks message bodies and notes, deletes
 attachment and evidence rows, strips the triage index of text features, writes the ``Purge``
-row and its one ledger event (counts and SHA-256 digests, never content), and queues the
+row and its one ledger event (counts and keyed digests, never content), and queues the
 encrypted files for deletion. The files are unlinked only after the commit; a crash in between
 leaves ``PendingFileDeletion`` rows that the next run sweeps. A crash before the commit leaves the
 clue untouched. What statistics need stays: the clue's category, division, dates, state and
@@ -30,6 +30,7 @@ from cluedesk.clues import search
 from cluedesk.clues.models import Clue, Evidence, Note
 from cluedesk.intake.models import Attachment, Message, Report
 from cluedesk.ledger.services import Actor, record
+from cluedesk.vault import content
 
 from . import policy
 from .models import LegalHold, PendingFileDeletion, Purge, RetentionRun
@@ -43,14 +44,25 @@ ORPHAN_AGE = dt.timedelta(days=1)
 KINDS = ("identities", "report_texts", "messages", "attachments", "evidence", "notes", "index_entries")
 
 
-def _sha(data: bytes | str) -> str:
-    return hashlib.sha256(data.encode() if isinstance(data, str) else data).hexdigest()
+def _digest(data: bytes | str) -> str:
+    """What the proof keeps of an item: a keyed digest (BLAKE2b under the index key,
+    ``content.digest``), never a plain SHA-256 that whoever holds the original text could confirm."""
+    return content.digest(data)
 
 
 def manifest(digests: Iterable[str]) -> str | None:
-    """One digest over the sorted per-item digests of a kind (None when nothing went)."""
+    """One keyed digest over the sorted per-item digests of a kind (None when nothing went)."""
     items = sorted(digests)
-    return _sha("\n".join(items)) if items else None
+    return _digest("\n".join(items)) if items else None
+
+
+def digest_key() -> dict[str, str]:
+    """How the proof's digests were made, and under which key (by fingerprint, never the key)."""
+    return {"algorithm": "BLAKE2b-256, keyed", "key": content.INDEX_KEY_FILE,
+            "key_fingerprint": content.index_key_fingerprint(),
+            "items": "content.digest (person cluedesk-dg); files: the plaintext, content.file_hasher "
+                     "(person cluedesk-fd), as recorded at intake; ciphertext_sha256: plain SHA-256 of the "
+                     "encrypted file"}
 
 
 def file_digest(path: Path) -> str | None:
@@ -130,8 +142,8 @@ def purge_clue(candidate: Candidate, *, now: dt.datetime, actor: Actor, run: Ret
 
         reports = list(Report.objects.select_for_update().filter(clue=clue).order_by("pk"))
         report_ids = [r.pk for r in reports]
-        identities = [_sha(bytes(r.sealed_identity)) for r in reports if r.sealed_identity]
-        texts = [_sha("\x1f".join([r.text, r.place_text, r.when_text, r.who_text, r.channel_ref]))
+        identities = [_digest(bytes(r.sealed_identity)) for r in reports if r.sealed_identity]
+        texts = [_digest("\x1f".join([r.text, r.place_text, r.when_text, r.who_text, r.channel_ref]))
                  for r in reports if any([r.text, r.place_text, r.when_text, r.who_text, r.channel_ref])]
         Report.objects.filter(pk__in=report_ids).update(text="", place_text="", when_text="", who_text="",
                                                         channel_ref="", sealed_identity=None)
@@ -143,17 +155,17 @@ def purge_clue(candidate: Candidate, *, now: dt.datetime, actor: Actor, run: Ret
         attachments = list(Attachment.objects.filter(report_id__in=report_ids).order_by("pk"))
         for a in attachments:
             path = attachment_path(a.public_id)
-            files.append({"kind": "attachment", "id": a.public_id, "sha256": a.sha256, "size": a.size,
+            files.append({"kind": "attachment", "id": a.public_id, "digest": a.digest, "size": a.size,
                           "ciphertext_sha256": file_digest(path),
-                          "sealed_name_sha256": _sha(bytes(a.sealed_name)) if a.sealed_name else None})
+                          "sealed_name_digest": _digest(bytes(a.sealed_name)) if a.sealed_name else None})
             paths.append(_relative(path))
         Attachment.objects.filter(pk__in=[a.pk for a in attachments]).delete()
 
         evidence = list(Evidence.objects.filter(clue=clue).order_by("pk"))
         for e in evidence:
             path = evidence_path(e.file_id)
-            files.append({"kind": "evidence", "id": e.file_id, "sha256": e.sha256, "size": e.size,
-                          "ciphertext_sha256": file_digest(path), "name_sha256": _sha(e.name)})
+            files.append({"kind": "evidence", "id": e.file_id, "digest": e.digest, "size": e.size,
+                          "ciphertext_sha256": file_digest(path), "name_digest": _digest(e.name)})
             paths.append(_relative(path))
         Evidence.objects.filter(pk__in=[e.pk for e in evidence]).delete()
 
@@ -167,7 +179,7 @@ def purge_clue(candidate: Candidate, *, now: dt.datetime, actor: Actor, run: Ret
         ReportIndex.objects.filter(pk__in=entry_ids).update(signature=b"", entities={})
         implicated = sum(1 for t in ClueTriage.objects.filter(clue=clue) if t.implicated)
         ClueTriage.objects.filter(clue=clue).update(implicated=[])
-        title_digest = _sha(clue.title) if clue.title else None
+        title_digest = _digest(clue.title) if clue.title else None
         Clue.objects.filter(pk=clue.pk).update(title="")
         search_grams = search.forget([clue.pk])
 
@@ -183,11 +195,11 @@ def purge_clue(candidate: Candidate, *, now: dt.datetime, actor: Actor, run: Ret
         digests = {
             "identities": manifest(identities),
             "report_texts": manifest(texts),
-            "messages": manifest(_sha(b) for _pk, b in messages),
-            "attachments": manifest(f["ciphertext_sha256"] or f["sha256"] for f in files if f["kind"] == "attachment"),
-            "evidence": manifest(f["ciphertext_sha256"] or f["sha256"] for f in files if f["kind"] == "evidence"),
-            "notes": manifest(_sha(t) for _pk, t in notes),
-            "index_entries": manifest(_sha(bytes(s) + repr(sorted((e or {}).items())).encode())
+            "messages": manifest(_digest(b) for _pk, b in messages),
+            "attachments": manifest(f["ciphertext_sha256"] or f["digest"] for f in files if f["kind"] == "attachment"),
+            "evidence": manifest(f["ciphertext_sha256"] or f["digest"] for f in files if f["kind"] == "evidence"),
+            "notes": manifest(_digest(t) for _pk, t in notes),
+            "index_entries": manifest(_digest(bytes(s) + repr(sorted((e or {}).items())).encode())
                                       for _pk, s, e in entries),
             "clue_title": title_digest,
         }
@@ -195,7 +207,8 @@ def purge_clue(candidate: Candidate, *, now: dt.datetime, actor: Actor, run: Ret
             "clue": clue.public_id, "profile": profile_key, "outcome": current.outcome,
             "retention_days": current.days, "closed_at": current.closed_at.isoformat(),
             "due_at": current.due_at.isoformat() if current.due_at else None, "as_of": now.isoformat(),
-            "run": run.pk if run else None, "counts": counts, "sha256": digests, "files": files,
+            "run": run.pk if run else None, "counts": counts, "digests": digests,
+            "digest_key": digest_key(), "files": files,
             "kept": ["clue state, category, industry, division, dates, outcome",
                      "report channel, category, division, time", "conclusion and signatures", "public steps"],
         }

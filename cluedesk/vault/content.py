@@ -24,7 +24,7 @@ import hashlib
 import os
 import threading
 import time
-from collections.abc import Callable
+from collections.abc import Callable, Iterable
 from dataclasses import dataclass
 from pathlib import Path
 
@@ -289,3 +289,26 @@ def fingerprints() -> dict[str, str]:
     out = {"content.keys": ",".join(key_id_of(k).hex() for k in keyring().keys)}
     out["index.key"] = hashlib.blake2b(index_key(), digest_size=8, person=b"cluedesk-fp").hexdigest()
     return out
+
+
+# A file's keyed digest, fed chunk by chunk (attachments, evidence): its own personalisation, so a
+# file's digest never equals ``digest`` of the same bytes given as text.
+FILE_DIGEST = "blake2b-256 keyed with index.key"
+
+
+def file_hasher() -> hashlib.blake2b:
+    """A keyed BLAKE2b-256 hasher for a file's plaintext; ``update`` it chunk by chunk."""
+    return hashlib.blake2b(key=index_key(), digest_size=32, person=b"cluedesk-fd")
+
+
+def file_digest(chunks: Iterable[bytes]) -> str:
+    """The keyed digest of a file's bytes (hex): tells whoever holds the original nothing."""
+    h = file_hasher()
+    for chunk in chunks:
+        h.update(chunk)
+    return h.hexdigest()
+
+
+def index_key_fingerprint() -> str:
+    """The index key's fingerprint (as ``fingerprints()`` shows it): which key a keyed digest is under."""
+    return hashlib.blake2b(index_key(), digest_size=8, person=b"cluedesk-fp").hexdigest()

@@ -29,7 +29,7 @@ def _add_evidence(w):
     from cluedesk.vault.sealing import encrypt_stream
 
     for clue in (w.clue_in, w.clue_out):
-        ev = Evidence.objects.create(clue=clue, file_id=f"matrix-{clue.pk}", name="photo.jpg", size=3, sha256="0" * 64,
+        ev = Evidence.objects.create(clue=clue, file_id=f"matrix-{clue.pk}", name="photo.jpg", size=3, digest="0" * 64,
                                      uploaded_by=w.staff["verifier"])
         path = evidence_path(ev.file_id)
         path.parent.mkdir(parents=True, exist_ok=True)

@@ -37,3 +37,20 @@ def full_clue(w: Any, *, outcome: str = "no_action", concluded_at: dt.datetime =
     Note.objects.create(clue=clue, author=w.staff["verifier"], kind="interview", text="询问证人王五。")
     return move(clue, "concluded", user=w.staff["verifier"], unit=w.county, outcome=outcome,
                 concluded_at=concluded_at)
+
+
+def keyed(data: bytes | str, person: bytes = b"cluedesk-dg") -> str:
+    """A purge proof's digest, written out here rather than through the code under test:
+    BLAKE2b-256 keyed with the index key in the keys folder (files: person ``cluedesk-fd``)."""
+    import hashlib
+    from pathlib import Path
+
+    from django.conf import settings
+
+    key = bytes.fromhex((Path(settings.KEYS_DIR) / "index.key").read_text().split()[0])
+    raw = data.encode() if isinstance(data, str) else data
+    return hashlib.blake2b(raw, key=key, digest_size=32, person=person).hexdigest()
+
+
+def keyed_manifest(digests: list[str]) -> str:
+    return keyed("\n".join(sorted(digests)))

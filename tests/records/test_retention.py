@@ -27,7 +27,7 @@ from cluedesk.records.policy import RetentionError
 from cluedesk.supervision import stats
 from cluedesk.triage.models import BandKey, EntityKey, ReportIndex
 
-from .helpers import T0, full_clue
+from .helpers import T0, full_clue, keyed, keyed_manifest
 
 pytestmark = pytest.mark.django_db
 
@@ -89,9 +89,9 @@ def test_the_ledger_event_proves_what_went_without_content(w):
     data = event.data
     assert data["counts"]["identities"] == 1 and data["counts"]["attachments"] == 2
     assert data["counts"]["messages"] == 2 and data["counts"]["notes"] == 1
-    assert data["sha256"]["identities"] == services.manifest([hashlib.sha256(sealed).hexdigest()])
+    assert data["digests"]["identities"] == keyed_manifest([keyed(sealed)])
     assert sorted(f["ciphertext_sha256"] for f in data["files"]) == ciphertexts
-    assert data["sha256"]["attachments"] == services.manifest(ciphertexts)
+    assert data["digests"]["attachments"] == keyed_manifest(ciphertexts)
     text = json.dumps(data, ensure_ascii=False)
     for secret in ("张三", "李四", "13800000000", "录音", "地址", "王五", "letter.pdf"):
         assert secret not in text

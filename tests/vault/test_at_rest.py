@@ -78,7 +78,7 @@ services.post_staff_message(report, M["message_out"], acting_user=staff)
 division = Division.objects.create(code="990101", name="test county", level=3, path="990101/")
 unit = Unit.objects.create(name="test office", division=division)
 Note.objects.create(clue=clue, author=staff, text=M["note"])
-Evidence.objects.create(clue=clue, name=M["evidence"] + ".jpg", size=1, sha256="0" * 64, description=M["evidence"],
+Evidence.objects.create(clue=clue, name=M["evidence"] + ".jpg", size=1, digest="0" * 64, description=M["evidence"],
                         uploaded_by=staff)
 Conclusion.objects.create(clue=clue, unit=unit, drafter=staff, finding="partly", outcome="no_action",
                           summary=M["conclusion"], public_wording=M["wording"])

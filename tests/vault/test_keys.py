@@ -53,7 +53,7 @@ def test_keys_init_prints_the_first_passphrase_once(tmp_path, settings):
 def test_rotation_reseals_every_sealed_value_and_drops_the_old_key():
     reports = _reports(3)
     Report.objects.create(tracking_hash="n" * 64, channel="web", text="anonymous")
-    att = Attachment.objects.create(report=reports[0], mime="image/png", size=1, sha256="0" * 64,
+    att = Attachment.objects.create(report=reports[0], mime="image/png", size=1, digest="0" * 64,
                                     sealed_name=sealing.seal({"filename": "zhang.png"}))
     old_public = bytes(sealing.public_key())
     before = {r.pk: bytes(r.sealed_identity) for r in reports}
