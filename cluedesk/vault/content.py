@@ -86,14 +86,21 @@ def _parse_keys(text: str, where: str) -> list[bytes]:
 
 
 def _create_once(path: Path, text: str) -> None:
+    """Write ``path`` unless it exists, whole or not at all: the key is written to a file of its
+    own and linked into place, so a process that finds the file finds the key in it (and two
+    making it at once keep the first one's)."""
+    tmp = path.with_name(f".{path.name}.{os.getpid()}.{threading.get_ident()}.new")
+    fd = os.open(tmp, os.O_WRONLY | os.O_CREAT | os.O_TRUNC, 0o600)
     try:
-        fd = os.open(path, os.O_WRONLY | os.O_CREAT | os.O_EXCL, 0o600)
+        with os.fdopen(fd, "w") as fh:
+            fh.write(text)
+            fh.flush()
+            os.fsync(fh.fileno())
+        os.link(tmp, path)
     except FileExistsError:
-        return
-    with os.fdopen(fd, "w") as fh:
-        fh.write(text)
-        fh.flush()
-        os.fsync(fh.fileno())
+        pass
+    finally:
+        tmp.unlink(missing_ok=True)
 
 
 @dataclass(frozen=True)
@@ -116,7 +123,6 @@ def key_id_of(key: bytes) -> bytes:
 
 
 _lock = threading.Lock()
-_cache: dict[str, tuple[object, object]] = {}
 
 
 def _source(env: str, default: Path) -> tuple[Path | None, str | None]:
@@ -129,19 +135,29 @@ def _source(env: str, default: Path) -> tuple[Path | None, str | None]:
 
 
 RECHECK_SECONDS = 1.0
-_checked: dict[str, tuple[str, str | None, str | None]] = {}
-_checked_at: dict[str, float] = {}
+
+
+@dataclass(frozen=True)
+class _Loaded:
+    where: tuple[str, str | None, str | None]  # the keys folder and the two variables it was read under
+    checked_at: float
+    stamp: object  # the file's path, mtime and size (or the variable's value)
+    value: object
+
+
+_cache: dict[str, _Loaded] = {}
 
 
 def _load(name: str, env: str, default_name: str, parse: Callable[[str, str], object]) -> object:
     """A key source, parsed once and again when its file changes (a rotation by another process;
-    the file is looked at again at most once a second, so a hash per search gram costs no stat)."""
+    the file is looked at again at most once a second, so a hash per search gram costs no stat).
+    One cache entry is replaced whole, after the key is read: a thread never takes a key read
+    under another folder or variable for the one in force (one entry per name, swapped at once)."""
     hit = _cache.get(name)
     now = time.monotonic()
     where = (str(settings.KEYS_DIR), os.environ.get(env), os.environ.get(f"{env}_FILE"))
-    if hit is not None and _checked.get(name) == where and now - _checked_at.get(name, 0.0) < RECHECK_SECONDS:
-        return hit[1]
-    _checked[name], _checked_at[name] = where, now
+    if hit is not None and hit.where == where and now - hit.checked_at < RECHECK_SECONDS:
+        return hit.value
     default = _keys_dir() / default_name
     path, value = _source(env, default)
     if path is not None:
@@ -154,12 +170,12 @@ def _load(name: str, env: str, default_name: str, parse: Callable[[str, str], ob
         stamp: object = (str(path), st.st_mtime_ns, st.st_size)
     else:
         stamp = ("env", value)
-    if hit is not None and hit[0] == stamp:
-        return hit[1]
-    text = path.read_text() if path is not None else value or ""
-    parsed = parse(text, str(path) if path is not None else env)
-    with _lock:
-        _cache[name] = (stamp, parsed)
+    if hit is not None and hit.where == where and hit.stamp == stamp:
+        parsed = hit.value
+    else:
+        text = path.read_text() if path is not None else value or ""
+        parsed = parse(text, str(path) if path is not None else env)
+    _cache[name] = _Loaded(where, now, stamp, parsed)
     return parsed
 
 
@@ -179,8 +195,6 @@ def forget_keys() -> None:
     """Drop cached keys (tests, restore, rotation in this process)."""
     with _lock:
         _cache.clear()
-        _checked.clear()
-        _checked_at.clear()
 
 
 def _content_keys_path() -> Path:
