@@ -1,6 +1,6 @@
 from django.urls import path
 
-from . import views
+from . import files, views
 
 app_name = "clues"
 
@@ -12,4 +12,6 @@ urlpatterns = [
     path("<str:public_id>/act/<str:verb>/", views.act, name="act"),
     path("<str:public_id>/message/", views.message, name="message"),
     path("<str:public_id>/evidence/<str:file_id>/", views.evidence_file, name="evidence"),
+    path("<str:public_id>/files/<str:file_id>/", files.attachment_file, name="file"),
+    path("<str:public_id>/files/<str:file_id>/thumbnail/", files.attachment_thumbnail, name="thumbnail"),
 ]

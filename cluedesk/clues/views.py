@@ -26,6 +26,7 @@ from cluedesk.org.models import Membership, Role, Unit
 
 from . import search, services, workflow
 from .conflicts import subtree_ids
+from .files import files_of
 from .forms import FORMS, MessageForm, QueueFilterForm, VerbForm
 from .models import Assignment, Clue, Evidence, Signature
 
@@ -292,6 +293,11 @@ def clue_page(request: HttpRequest, clue: Clue, *, status: int = 200, error: str
     user = request.user
     reports = list(Report.objects.filter(clue=clue).prefetch_related("attachments", "messages")
                    .order_by("created_at"))
+    for r in reports:
+        shown = files_of(r)
+        r.files = [f for f in shown if f["file"].message_id is None]  # type: ignore[attr-defined]
+        for m in r.messages.all():
+            m.files = [f for f in shown if f["file"].message_id == m.pk]  # type: ignore[attr-defined]
     actions = []
     for verb in workflow.allowed_verbs(clue, user):
         form = failed[1] if failed and failed[0] == verb else FORMS[verb](clue=clue)

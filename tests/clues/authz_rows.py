@@ -2,7 +2,10 @@
 
 from __future__ import annotations
 
+import io
 import secrets
+
+from PIL import Image
 
 from tests.authz import ANY_STAFF, Row
 
@@ -37,6 +40,25 @@ def _add_evidence(w):
             encrypt_stream(iter([b"abc"]), out)
 
 
+def _add_attachment(w):
+    """A reporter's picture on each clue's report (the file sealed as intake stores it)."""
+    from cluedesk.intake.attachments import path_for
+    from cluedesk.intake.models import Attachment, Report
+    from cluedesk.vault.sealing import encrypt_stream
+
+    buffer = io.BytesIO()
+    Image.new("RGB", (40, 30), (10, 120, 200)).save(buffer, format="PNG")
+    png = buffer.getvalue()
+    for clue in (w.clue_in, w.clue_out):
+        report = Report.objects.create(tracking_hash=secrets.token_hex(32), clue=clue, channel="web", text="photo")
+        a = Attachment.objects.create(report=report, public_id=f"matrix-file-{clue.pk}", mime="image/png",
+                                      size=len(png), digest="0" * 64)
+        path = path_for(a.public_id)
+        path.parent.mkdir(parents=True, exist_ok=True)
+        with open(path, "wb") as out:
+            encrypt_stream(iter([png]), out)
+
+
 ROWS = [
     Row("staff/clues/", roles=ANY_STAFF, ok=(200,)),
     Row("staff/clues/export/<str:fmt>/", roles=ANY_STAFF, url=lambda w, i: "/staff/clues/export/csv/",
@@ -56,4 +78,9 @@ ROWS = [
         data=lambda w: {"report": _report(w).pk, "body": "Could you tell us the street?"}),
     Row("staff/clues/<str:public_id>/evidence/<str:file_id>/", roles=ANY_STAFF, ok=(200,), setup=_add_evidence,
         url=lambda w, i: f"/staff/clues/{_clue(w, i).public_id}/evidence/matrix-{_clue(w, i).pk}/"),
+    Row("staff/clues/<str:public_id>/files/<str:file_id>/", roles=ANY_STAFF, ok=(200,), setup=_add_attachment,
+        url=lambda w, i: f"/staff/clues/{_clue(w, i).public_id}/files/matrix-file-{_clue(w, i).pk}/"),
+    Row("staff/clues/<str:public_id>/files/<str:file_id>/thumbnail/", roles=ANY_STAFF, ok=(200,),
+        setup=_add_attachment,
+        url=lambda w, i: f"/staff/clues/{_clue(w, i).public_id}/files/matrix-file-{_clue(w, i).pk}/thumbnail/"),
 ]
