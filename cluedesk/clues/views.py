@@ -313,6 +313,7 @@ def clue_page(request: HttpRequest, clue: Clue, *, status: int = 200, error: str
         "extensions": clue.extensions.select_related("requested_by", "decided_by"),
         "conclusion": conclusion,
         "signatures": conclusion.valid_signatures().select_related("signer", "unit") if conclusion else [],
+        "signature_slots": workflow.signature_slots(clue) if conclusion and not conclusion.superseded else [],
         "signatory_roles": [(r, Role(r).label) for r in workflow.SIGNATORY_ROLES],
         "reviews": clue.reviews.select_related("reviewer"),
         "accountability": clue.accountability.select_related("unit"),

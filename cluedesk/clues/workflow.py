@@ -227,4 +227,45 @@ def allowed_verbs(clue: Clue, user: Any) -> list[str]:
     for t in TRANSITIONS:
         if t.source == clue.state and t.verb not in result and qualifying_memberships(clue, user, t.roles, t.where):
             result.append(t.verb)
+    if "sign" in result or "refuse_signature" in result:
+        result = _signing_verbs(clue, user, result)
     return result
+
+
+def _signing_verbs(clue: Clue, user: Any, verbs: list[str]) -> list[str]:
+    """Signing is not offered to whoever drafted the conclusion or has signed it already (neither
+    signing again nor sending it back), nor to one whose every signatory role is already signed."""
+    current = clue.current_conclusion
+    if current is None or current.drafter_id == user.pk or current.valid_signatures().filter(signer=user).exists():
+        return [v for v in verbs if v not in ("sign", "refuse_signature")]
+    taken = set(current.valid_signatures().values_list("role", flat=True))
+    mine = {m.role for m in qualifying_memberships(clue, user, frozenset(SIGN), "above")}
+    if not mine - taken:
+        return [v for v in verbs if v != "sign"]
+    return verbs
+
+
+def signature_slots(clue: Clue) -> list[dict[str, Any]]:
+    """The three signatures of the current draft in role order: who signed, or who still may
+    (holders of the role in the responsible unit or above, not barred, not the drafter)."""
+    current = clue.current_conclusion
+    if current is None:
+        return []
+    signed = {s.role: s for s in current.valid_signatures().select_related("signer", "unit")}
+    above = ancestor_ids([clue.unit_id]) if clue.unit_id else set()
+    barred = barred_unit_ids(clue)
+    slots = []
+    for role in SIGNATORY_ROLES:
+        slot: dict[str, Any] = {"role": role, "label": Role(role).label, "signature": signed.get(role),
+                                "candidates": []}
+        if role not in signed and not current.final:
+            people = (Membership.objects.filter(role=role, unit_id__in=above - barred, unit__active=True,
+                                                user__is_active=True)
+                      .exclude(user_id=current.drafter_id)
+                      .exclude(user_id__in=[s.signer_id for s in signed.values()])
+                      .exclude(user__memberships__unit_id__in=barred)
+                      .select_related("user", "unit").order_by("unit__name", "user__username"))
+            slot["candidates"] = [{"name": m.user.get_full_name() or m.user.username, "unit": m.unit.name}
+                                  for m in people[:8]]
+        slots.append(slot)
+    return slots
