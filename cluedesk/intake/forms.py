@@ -6,6 +6,8 @@ import re
 
 from django import forms
 from django.conf import settings
+from django.utils.formats import number_format
+from django.utils.text import format_lazy
 from django.utils.translation import gettext_lazy as _
 
 from .models import Category
@@ -17,6 +19,12 @@ NONCE_PATTERN = re.compile(r"^[A-Za-z0-9_-]{16,64}$")
 def clean_ref(value: str | None) -> str:
     value = (value or "").strip()
     return value if REF_PATTERN.match(value) else ""
+
+
+def text_limit_hint() -> str:
+    """The one text limit, said on the page (the service enforces the same number)."""
+    return _("At most %(limit)s characters.") % {"limit": number_format(settings.CLUEDESK_MAX_TEXT_CHARS,
+                                                                         force_grouping=True)}
 
 
 def _text(**attrs: str) -> forms.CharField:
@@ -63,7 +71,10 @@ class ReportForm(forms.Form):
 
     def __init__(self, *args: object, **kwargs: object) -> None:
         super().__init__(*args, **kwargs)  # type: ignore[arg-type]
-        self.fields["text"].widget.attrs["maxlength"] = str(settings.CLUEDESK_MAX_TEXT_CHARS)
+        # No maxlength: a browser would cut a long paste without a word. The limit is said here
+        # and enforced by the service, which sends the whole text back with the count.
+        self.fields["text"].help_text = format_lazy(_("{hint} {limit}"), hint=self.fields["text"].help_text,
+                                                  limit=text_limit_hint())
 
 
 class StaffReportForm(ReportForm):
@@ -93,6 +104,10 @@ class TrackForm(forms.Form):
 class MessageForm(forms.Form):
     body = forms.CharField(label=_("Add information"), required=False, strip=False,
                            widget=forms.Textarea(attrs={"rows": 4}))
+
+    def __init__(self, *args: object, **kwargs: object) -> None:
+        super().__init__(*args, **kwargs)  # type: ignore[arg-type]
+        self.fields["body"].help_text = text_limit_hint()
 
 
 class PosterForm(forms.Form):

@@ -74,6 +74,7 @@ class Status:
     report: Report
     steps: list[PublicStep] = field(default_factory=list)
     messages: list[Message] = field(default_factory=list)
+    files: list[Attachment] = field(default_factory=list)  # sent with the report itself
 
 
 def clean_text(value: Any) -> str:
@@ -276,7 +277,8 @@ def status_of(report: Report) -> Status:
                                       else Q(report=report)).order_by("created_at", "pk")
     received = PublicStep(report=report, kind=PublicStep.Kind.RECEIVED, created_at=report.created_at)
     messages = report.messages.prefetch_related("attachments").order_by("created_at", "pk")
-    return Status(report=report, steps=[received, *steps], messages=list(messages))
+    files = report.attachments.filter(message__isnull=True).order_by("created_at", "pk")
+    return Status(report=report, steps=[received, *steps], messages=list(messages), files=list(files))
 
 
 def add_reporter_message(code: str | Report, body: Any, files: Iterable[Any] = (), *,

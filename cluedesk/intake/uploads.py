@@ -16,6 +16,10 @@ from django.utils.datastructures import MultiValueDict
 
 # Room for the form's text fields and multipart framing on top of the files themselves.
 FORM_OVERHEAD_BYTES = 512 * 1024
+# A body declared over this many times the limit is refused unread (fields lost); one merely too
+# large is read up to its first file so the typed fields come back. The proxy's body limit
+# (docs/operations.md: client_max_body_size) sits between the two.
+HARD_CAP_FACTOR = 2
 
 
 class LimitingUploadHandler(FileUploadHandler):
@@ -27,6 +31,7 @@ class LimitingUploadHandler(FileUploadHandler):
         self.file_bytes = 0
         self.total_bytes = 0
         self.current_name = ""
+        self.declared_too_large = False
 
     def _refuse(self, reason: str, *, reset: bool = False) -> None:
         if self.request is not None:
@@ -37,14 +42,17 @@ class LimitingUploadHandler(FileUploadHandler):
     def handle_raw_input(self, input_data: Any, META: Any, content_length: int, boundary: Any,
                          encoding: str | None = None) -> Any:
         limit = settings.CLUEDESK_MAX_REPORT_BYTES + FORM_OVERHEAD_BYTES
-        if content_length > limit:
-            # Refuse before reading: the body is declared larger than anything we would keep.
+        if content_length > HARD_CAP_FACTOR * limit:
+            # Refuse before reading: far larger than anything we would keep or read through.
             if self.request is not None:
                 self.request.upload_refusal = "too_large"  # type: ignore[attr-defined]
                 self.request.upload_refused_name = ""  # type: ignore[attr-defined]
             from django.http import QueryDict
 
             return QueryDict(encoding=encoding), MultiValueDict()
+        # Declared too large but within reach: the text fields come first in the form, so read
+        # them and stop at the first file; the reporter gets the page back with what they typed.
+        self.declared_too_large = content_length > limit
         return None
 
     def new_file(self, field_name: str, file_name: str, *args: Any, **kwargs: Any) -> None:
@@ -52,6 +60,8 @@ class LimitingUploadHandler(FileUploadHandler):
         self.files += 1
         self.file_bytes = 0
         self.current_name = file_name
+        if self.declared_too_large:
+            self._refuse("too_large")
         if self.files > settings.CLUEDESK_MAX_FILES:
             self._refuse("too_many_files")
 

@@ -18,12 +18,13 @@ from django.http import HttpRequest, HttpResponse, HttpResponseRedirect
 from django.http.multipartparser import MultiPartParserError
 from django.shortcuts import render
 from django.utils.translation import gettext as _
+from django.utils.translation import gettext_lazy as _lazy
 from django.views.decorators.csrf import csrf_exempt, csrf_protect
 from django.views.decorators.http import require_http_methods, require_POST
 
 from cluedesk.ledger.services import Actor
 
-from . import attachments, services, throttle, tracking, uploads
+from . import attachments, public_wording, services, throttle, tracking, uploads
 from .forms import NONCE_PATTERN, MessageForm, ReportForm, TrackForm, clean_ref
 from .models import Report
 
@@ -31,6 +32,9 @@ REPORT_FIELDS = ("text", "place_text", "when_text", "who_text", "category", "nam
 TRACK_COOKIE = "cd_track"
 TRACK_SALT = "cluedesk.intake.track"
 TRACK_SECONDS = 30 * 60
+# What a sent file is, in words (its name is sealed for the custodian: the server cannot show it)
+FILE_KINDS = {"image": _lazy("photo or image"), "audio": _lazy("audio recording"), "video": _lazy("video"),
+              "document": _lazy("document"), "text": _lazy("text file"), "other": _lazy("file")}
 
 
 def limits() -> dict[str, Any]:
@@ -140,7 +144,10 @@ def report(request: HttpRequest, channel_ref: str = "") -> HttpResponse:
         form = ReportForm(request.POST)
         form.is_valid()
         fresh = ReportForm(initial={**form.cleaned_data, "nonce": secrets.token_urlsafe(18)})
-        return _form_page(request, fresh, status=status, errors=[message], channel_ref=channel_ref)
+        errors = [message]
+        if any(form.cleaned_data.get(k) for k in REPORT_FIELDS):
+            errors.append(_("What you typed is still in the form below: only the files must be chosen again."))
+        return _form_page(request, fresh, status=status, errors=errors, channel_ref=channel_ref)
 
     # The success path skips the Django form (it only re-displays input); the rules live in
     # services.validate_fields, and a form is built only when there are errors to show.
@@ -204,10 +211,15 @@ def track(request: HttpRequest) -> HttpResponse:
         return too_many(request)
     form = TrackForm(request.POST)
     form.is_valid()
+    typed = form.cleaned_data.get("code") or ""
+    if not typed.strip():
+        return _track_page(request, TrackForm(), status=400, error=_(
+            "Enter your tracking code: the 16 characters you were given when you sent the report."))
     try:
-        found = services.find_report(form.cleaned_data.get("code") or "")
+        found = services.find_report(typed)
     except services.UnknownCode:
-        return _track_page(request, TrackForm(), status=404, error=_(
+        # The code stays in the box: one wrong character is corrected, not typed again.
+        return _track_page(request, TrackForm(initial={"code": typed[:40]}), status=404, error=_(
             "No report matches this code. Check each character and try again; the code has 16 characters "
             "in four groups, like ABCD-EFGH-JKMN-PQRS."))
     # The cookie holds a random session id; which report it opens is kept server-side (in the
@@ -241,8 +253,13 @@ def _tracked_report(request: HttpRequest) -> Report | None:
 
 def _status_page(request: HttpRequest, found: Report, *, form: MessageForm | None = None, status: int = 200,
                  errors: list[str] | None = None, sent: bool = False) -> HttpResponse:
+    seen = services.status_of(found)
+    for step in seen.steps:
+        step.wording = public_wording.localize(step.outcome)  # type: ignore[attr-defined]
+    for sent_file in seen.files:
+        sent_file.kind = FILE_KINDS[attachments.family(sent_file.mime)]  # type: ignore[attr-defined]
     return render(request, "intake/status.html", {
-        "status": services.status_of(found), "form": form or MessageForm(), "errors": errors or [],
+        "status": seen, "form": form or MessageForm(), "errors": errors or [],
         "sent": sent, "limits": limits(),
     }, status=status)
 
