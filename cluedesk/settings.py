@@ -126,6 +126,7 @@ INSTALLED_APPS = [
     "cluedesk.records",
     "django_tasks",
     "django_tasks_db",
+    "ninja",  # /api/docs from its bundled Swagger UI static files, not a CDN (after our apps: our templates win)
 ]
 
 MIDDLEWARE = [
