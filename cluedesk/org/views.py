@@ -10,6 +10,7 @@ from django.contrib import messages
 from django.contrib.auth import get_user_model
 from django.http import Http404, HttpRequest, HttpResponse, HttpResponseRedirect
 from django.shortcuts import render
+from django.utils import timezone
 from django.utils.http import url_has_allowed_host_and_scheme
 from django.utils.translation import gettext as _
 from django.views.decorators.http import require_http_methods, require_POST
@@ -90,6 +91,14 @@ def _qr_svg(uri: str) -> str:
     return segno.make(uri, error="m").svg_inline(scale=4, border=2, dark="#111", light="#fff")
 
 
+def _codes_file(username: str, codes: list[str]) -> dict[str, str]:
+    """The codes as a text file the page offers for download (a data: link: they are shown once
+    and kept only hashed, so no later request could serve them)."""
+    lines = [_("cluedesk recovery codes for %(user)s, made %(when)s. Each works once.") % {
+        "user": username, "when": timezone.localtime().strftime("%Y-%m-%d %H:%M")}, "", *codes, ""]
+    return {"codes_file": "\r\n".join(lines), "file_name": f"cluedesk-recovery-codes-{username}.txt"}
+
+
 @require_http_methods(["GET", "POST"])
 def enrol_view(request: HttpRequest) -> HttpResponse:
     if not request.user.is_authenticated:
@@ -101,7 +110,8 @@ def enrol_view(request: HttpRequest) -> HttpResponse:
     if request.method == "POST" and form.is_valid():
         result, codes = auth.confirm_enrolment(request, form.cleaned_data["code"])
         if result.ok:
-            return render(request, "org/recovery_codes.html", {"codes": codes, "next": _after_sign_in(request)})
+            return render(request, "org/recovery_codes.html", {
+                "codes": codes, "next": _after_sign_in(request), **_codes_file(request.user.get_username(), codes)})
         if result.locked:
             messages.error(request, _locked_text())
             return HttpResponseRedirect("/staff/login/")
