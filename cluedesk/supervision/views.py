@@ -157,6 +157,11 @@ def dashboard(request: HttpRequest) -> HttpResponse:
         "backlog": {"names": [r.division.name for r in by_backlog], "backlog": [r.backlog for r in by_backlog],
                     "concluded": [r.concluded for r in by_backlog]},
     }
+    # a chart whose values are all 0 draws nothing worth reading: the page says so instead
+    nothing = {"funnel": not any(v for _n, v, _s in funnel),
+               "trend": not any(sum(c.values()) for _m, c in trend),
+               "ranking": not any(r.verification_rate or r.case_rate for r in ranked),
+               "backlog": not any(r.backlog or r.concluded for r in by_backlog)}
     paths = scope_paths(request.user)
     from .panels import render_panels
 
@@ -167,7 +172,7 @@ def dashboard(request: HttpRequest) -> HttpResponse:
         "division": division, "start": start, "end": end, "error": error, "total": total, "prev": prev,
         "children": children, "ranked": ranked, "by_backlog": by_backlog, "trend": trend,
         "funnel": [(name, value, clue_link(division, state)) for name, value, state in funnel],
-        "chart_data": chart_data, "definitions": stats.DEFINITIONS, "crumbs": breadcrumbs(division, paths),
+        "chart_data": chart_data, "nothing": nothing, "definitions": stats.DEFINITIONS, "crumbs": breadcrumbs(division, paths),
         "clue_link": clue_link(division), "overdue_link": clue_link(division, queue="overdue"),
         "umbrella_link": clue_link(division, umbrella="on"),
         "period_query": urlencode({"from": f"{start:%Y-%m}", "to": f"{end:%Y-%m}"}),
