@@ -35,7 +35,7 @@ from cluedesk.org.access import (
 from cluedesk.org.models import ROOT_CODE, Division, Role
 
 from . import clocks, profiles, services
-from .forms import DAY_FIELDS, ExtendForm, MinutesCheckForm, ProfileForm
+from .forms import DAY_FIELDS, FORM_FIELD_LABELS, OUTCOME_LABELS, ExtendForm, MinutesCheckForm, ProfileForm
 from .models import Deployment, OralRecord, ReportClock
 
 REPORT_ROLES = (Role.SUPERVISOR, Role.AUDITOR, Role.ADMIN, Role.DISPATCHER)
@@ -252,6 +252,44 @@ def _may_change_profile(user: Any) -> bool:
     return any(g.role == Role.ADMIN and g.division_path == f"{ROOT_CODE}/" for g in _grants(user))
 
 
+def _profile_name(key: str) -> str:
+    found = profiles.PROFILES.get(key)
+    return str(found.name) if found is not None else key
+
+
+def _override_words(overrides: dict[str, Any]) -> list[str]:
+    """A profile change's overrides as the reader says them (labels, not field names and codes)."""
+    words: list[str] = []
+    for name, value in overrides.items():
+        if name in DAY_FIELDS:
+            words.append(f"{DAY_FIELDS[name]}: {value if value is not None else _('off')}")
+        elif name == "anonymous_allowed":
+            words.append(f"{_('Anonymous reports')}: {_('accepted') if value else _('not accepted')}")
+        elif name == "outcome_wording":
+            words.append(f"{_('Public wording of outcomes')}: {profiles.WORDING_SETS.get(value, {}).get('name', value)}")
+        elif name == "form_fields":
+            asked = ", ".join(str(FORM_FIELD_LABELS.get(f, f)) for f in value) or _("none")
+            words.append(f"{_('Optional fields the report form asks')}: {asked}")
+        elif name == "retention_days" and isinstance(value, dict):
+            for outcome, days in value.items():
+                kept = _("keep") if days is None else days
+                words.append(f"{_('Retention')}, {OUTCOME_LABELS.get(outcome, outcome)}: {kept}")
+        else:
+            words.append(f"{name}: {value}")
+    return words
+
+
+def _history_rows(events: Any) -> list[dict[str, Any]]:
+    rows = []
+    for e in events:
+        before, after = e.data.get("before", {}), e.data.get("after", {})
+        rows.append({"at": e.created_at, "seq": e.seq, "before": _profile_name(before.get("profile", "")),
+                     "after": _profile_name(after.get("profile", "")),
+                     "same": before.get("profile") == after.get("profile"),
+                     "changes": _override_words(after.get("overrides") or {})})
+    return rows
+
+
 def _profile_page(request: HttpRequest, form: ProfileForm, *, status: int = 200, errors: list[str] | None = None) -> HttpResponse:
     row = Deployment.objects.filter(pk=1).select_related("changed_by").first()
     profile = profiles.current()
@@ -259,8 +297,8 @@ def _profile_page(request: HttpRequest, form: ProfileForm, *, status: int = 200,
     return render(request, "compliance/profile.html", {
         "form": form, "profile": profile, "row": row, "profiles": profiles.PROFILES.values(),
         "may_change": _may_change_profile(request.user), "sudo": sudo_active(request), "errors": errors or [],
-        "wording": [(o, profiles.outcome_wording(o, profile)) for o in profiles.OUTCOMES],
-        "wording_sets": profiles.WORDING_SETS, "history": history, "day_labels": DAY_FIELDS,
+        "wording": [(OUTCOME_LABELS[o], profiles.outcome_wording(o, profile)) for o in profiles.OUTCOMES],
+        "wording_sets": profiles.WORDING_SETS, "history": _history_rows(history), "day_labels": DAY_FIELDS,
     }, status=status)
 
 

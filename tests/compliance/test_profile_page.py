@@ -3,6 +3,8 @@ by an admin of the national unit, after re-authentication; bad input refused, no
 
 from __future__ import annotations
 
+import re
+
 import pytest
 
 from cluedesk.compliance import profiles
@@ -47,7 +49,7 @@ def test_a_national_admin_changes_an_override_after_sudo(staff_client, boss):
     assert profiles.current().acknowledge_days == 10
     ev = Event.objects.get(verb="compliance.profile_set")
     assert ev.data["after"]["overrides"] == {"acknowledge_days": 10} and ev.actor_id == str(boss.pk)
-    assert "acknowledge_days=10" in c.get("/staff/compliance/profile/").content.decode()
+    assert "Acknowledge within (days from receipt): 10" in c.get("/staff/compliance/profile/").content.decode()
 
 
 def test_switching_profile_starts_from_its_defaults(staff_client, boss):
@@ -72,3 +74,16 @@ def test_impossible_settings_through_the_page_are_refused(staff_client, boss):
 def test_a_county_admin_may_not_change_the_deployment(staff_client, org_world):
     resp = staff_client(org_world.staff["admin"], sudo=True).post("/staff/compliance/profile/", _form())
     assert resp.status_code == 403 and not Deployment.objects.exists()
+
+
+def test_the_page_says_outcomes_changes_and_the_system_in_the_readers_words(staff_client, boss):
+    """No raw codes on the Chinese page: outcome labels, profile names, the system, override labels."""
+    c = staff_client(boss, sudo=True)
+    c.post("/staff/compliance/profile/", _form(acknowledge_days="10"))
+    Deployment.objects.update(changed_by=None)  # as set by a job or the command line
+    c.cookies["django_language"] = "zh-hans"
+    body = c.get("/staff/compliance/profile/").content.decode()
+    shown = re.sub(r"<[^>]+>", " ", body)  # what the reader sees (form field names are not shown)
+    for raw in ("criminal_case", "admin_penalty", "national_anti_gang", "acknowledge_days", "system"):
+        assert raw not in shown, raw
+    assert "由 系统" in shown and "设置已修改" in shown and "已立刑事案件" in shown
