@@ -79,6 +79,8 @@ class Clue(models.Model):
     mode = models.CharField(max_length=12, blank=True)
     deadline = models.DateTimeField(null=True, blank=True, db_index=True)
     concluded_at = models.DateTimeField(null=True, blank=True)
+    # When someone who handles the clue last opened it: a reporter's message after this is unread.
+    replies_seen_at = models.DateTimeField(null=True, blank=True)
 
     objects = ClueQuerySet.as_manager()
 

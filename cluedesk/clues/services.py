@@ -712,3 +712,21 @@ def record_accountability(clue_ref: Clue | int | str, *, acting_user: Any, unit:
 
 def describe_state(clue: Clue) -> str:
     return state_label(clue.state)
+
+
+def mark_replies_read(clue: Clue, *, acting_user: Any) -> int:
+    """Someone who handles the clue opened it: the reporter's messages so far are read. Returns
+    how many were unread (0: nothing written). Not a verb: the clue's version stays, so forms
+    open elsewhere are not made stale by a reading."""
+    from .workbench import unread_messages
+
+    with transaction.atomic():
+        locked = Clue.objects.select_for_update().get(pk=clue.pk)
+        unread = unread_messages(locked).count()
+        if not unread:
+            return 0
+        now = timezone.now()
+        Clue.objects.filter(pk=clue.pk).update(replies_seen_at=now)
+        record("clue.replies_read", actor=Actor.staff(acting_user), subject_type="clue", subject_id=clue.public_id,
+               data={"replies": unread})
+    return unread

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import csv
+import re
 from collections.abc import Callable, Iterator
 from typing import Any
 
@@ -10,7 +11,7 @@ from django.contrib import messages
 from django.contrib.auth import get_user_model
 from django.core.paginator import Paginator
 from django.db import transaction
-from django.db.models import Q, QuerySet
+from django.db.models import OuterRef, Q, QuerySet, Subquery
 from django.http import Http404, HttpRequest, HttpResponse, StreamingHttpResponse
 from django.http.response import HttpResponseBase
 from django.shortcuts import redirect, render
@@ -22,9 +23,9 @@ from django.views.decorators.http import require_GET, require_POST
 
 from cluedesk.ledger.services import Actor, record, timeline
 from cluedesk.org.access import get_visible_or_404, roles_of, staff_required, sudo_required
-from cluedesk.org.models import Membership, Role, Unit
+from cluedesk.org.models import Division, Membership, Role, Unit
 
-from . import search, services, workflow
+from . import search, services, workbench, workflow
 from .conflicts import subtree_ids
 from .files import files_of
 from .forms import FORMS, MessageForm, QueueFilterForm, VerbForm
@@ -34,6 +35,7 @@ S = Clue.State
 OPEN_STATES = (S.ASSIGNED, S.VERIFYING, S.DRAFTED, S.SIGNED)
 PAGE_SIZE = 25
 EXPORT_LIMIT = 20000
+EXCERPT_CHARS = 60
 
 
 # --- queues ------------------------------------------------------------------------------------
@@ -67,56 +69,103 @@ def _waiting_for_me(user: Any) -> Q:
     return q | _awaiting_signature(user)
 
 
+def queue_queryset(user: Any, qs: QuerySet[Clue], queue: str) -> QuerySet[Clue]:
+    """One named queue over an already scoped queryset (the list's tabs and the home's counts)."""
+    if queue == "mine":
+        return qs.filter(_waiting_for_me(user))
+    if queue == "unit":
+        return qs.filter(unit__in=_units(user))
+    if queue == "sign":
+        return qs.filter(_awaiting_signature(user))
+    if queue == "replies":
+        return qs.filter(workbench.unread_replies())
+    q = workbench.queue_filter(queue)
+    return qs.filter(q) if q is not None else qs
+
+
 def filtered_clues(user: Any, form: QueueFilterForm) -> QuerySet[Clue]:
     qs = Clue.objects.visible_to(user).select_related("division", "unit")
     data = form.cleaned_data if form.is_valid() else {}
-    queue = data.get("queue") or "all"
-    if queue == "mine":
-        qs = qs.filter(_waiting_for_me(user))
-    elif queue == "unit":
-        qs = qs.filter(unit__in=_units(user))
-    elif queue == "sign":
-        qs = qs.filter(_awaiting_signature(user))
-    elif queue == "overdue":
-        qs = qs.filter(state__in=OPEN_STATES, deadline__lt=timezone.now())
+    qs = queue_queryset(user, qs, data.get("queue") or "all")
     if data.get("q"):
         qs = qs.filter(_search(data["q"]))
     for field in ("state", "priority", "category", "industry"):
         if data.get(field):
             qs = qs.filter(**{field: data[field]})
     if data.get("division"):
-        qs = qs.filter(division__path__contains=f"{data['division'].strip()}/")
+        division = Division.objects.filter(code=data["division"]).first()
+        qs = qs.filter(division__path__prefix=division.path) if division else qs.none()
     if data.get("due_before"):
         qs = qs.filter(deadline__date__lt=data["due_before"], state__in=OPEN_STATES)
     if data.get("umbrella"):
         qs = qs.filter(umbrella=True)
-    order = {"deadline": ["deadline", "-created_at"], "old": ["created_at"]}.get(data.get("sort") or "",
-                                                                                 ["-created_at"])
-    return qs.order_by(*order).distinct()
+    return qs.order_by(*form.ordering()).distinct()
+
+
+_NUMBER_PART = re.compile(r"C?[0-9A-F]{3,12}")
 
 
 def _search(text: str) -> Q:
-    """Each word matches a clue number, or the blind index of the clue's title and reports."""
+    """Each word matches a clue number or a part of one (three or more of its characters), or the
+    blind index of the clue's title and reports."""
     q = Q()
     for word in text.split()[:5]:
-        q &= search.matching(word)
+        found = search.matching(word)
+        if _NUMBER_PART.fullmatch(word.upper()):
+            found |= Q(public_id__contains=word.upper())
+        q &= found
     return q
+
+
+def _excerpts(clues: list[Clue]) -> dict[int, str]:
+    """The start of each clue's first report (texts are sealed: read for this page only)."""
+    from cluedesk.intake.models import Report
+
+    first = (Report.objects.filter(clue=OuterRef("pk")).order_by("created_at", "pk").values("pk")[:1])
+    ids = dict(Clue.objects.filter(pk__in=[c.pk for c in clues]).annotate(first=Subquery(first))
+               .values_list("pk", "first"))
+    texts = {r.pk: r.text for r in Report.objects.filter(pk__in=[i for i in ids.values() if i])}
+    result = {}
+    for clue_id, report_id in ids.items():
+        text = " ".join((texts.get(report_id) or "").split())
+        result[clue_id] = text[:EXCERPT_CHARS] + ("…" if len(text) > EXCERPT_CHARS else "")
+    return result
+
+
+COLUMNS = [  # (sort key or "", header)
+    ("received", gettext_lazy("Received")), ("", gettext_lazy("Clue")), ("state", gettext_lazy("State")),
+    ("deadline", gettext_lazy("Deadline")), ("division", gettext_lazy("Division")), ("unit", gettext_lazy("Unit")),
+    ("category", gettext_lazy("Category")), ("reports", gettext_lazy("Reports")),
+]
 
 
 @require_GET
 @staff_required()
 def queue(request: HttpRequest) -> HttpResponse:
-    form = QueueFilterForm(request.GET or None)
-    clues = filtered_clues(request.user, form)
-    page = Paginator(clues, PAGE_SIZE).get_page(request.GET.get("page"))
+    form = QueueFilterForm(request.GET or None, user=request.user)
+    clues = filtered_clues(request.user, form).annotate(unread=workbench.unread_replies())
+    per_page = (form.cleaned_data.get("per_page") if form.is_valid() else None) or PAGE_SIZE
+    page = Paginator(clues, per_page).get_page(request.GET.get("page"))
     now = timezone.now()
-    rows = [{"clue": c, "overdue": bool(c.deadline and c.deadline < now and c.state in OPEN_STATES)}
-            for c in page.object_list]
+    shown = list(page.object_list)
+    excerpts = _excerpts(shown)
+    rows = [{"clue": c, "overdue": bool(c.deadline and c.deadline < now and c.state in OPEN_STATES),
+             "excerpt": excerpts.get(c.pk, "")} for c in shown]
     query = request.GET.copy()
     query.pop("page", None)
+    sort_now = form.sort_key()
+    headers = []
+    for key, label in COLUMNS:
+        link = None
+        if key:
+            q = query.copy()
+            q["sort"] = f"-{key}" if sort_now == key else key
+            link = q.urlencode()
+        headers.append({"label": label, "link": link,
+                        "sorted": "ascending" if sort_now == key else "descending" if sort_now == f"-{key}" else ""})
     bulk_units = _bulk_units(request.user) if Role.DISPATCHER in roles_of(request.user) else []
     context = {"form": form, "page": page, "rows": rows, "query": query.urlencode(), "bulk_units": bulk_units,
-               "modes": Assignment.Mode.choices,
+               "modes": Assignment.Mode.choices, "headers": headers,
                "queue": (form.cleaned_data.get("queue") if form.is_valid() else "") or "all",
                "queues": QueueFilterForm.QUEUES}
     template = "clues/_queue_list.html" if request.headers.get("HX-Request") else "clues/queue.html"
@@ -201,7 +250,7 @@ def export(request: HttpRequest, fmt: str) -> HttpResponseBase:
     """The current list (same filters as the queue) as CSV or XLSX. No reporter data is in it."""
     if fmt not in ("csv", "xlsx"):
         raise Http404
-    form = QueueFilterForm(request.GET or None)
+    form = QueueFilterForm(request.GET or None, user=request.user)
     clues = filtered_clues(request.user, form)
     with transaction.atomic():
         record("clues.exported", actor=Actor.staff(request.user), subject_type="clue_list", subject_id="",
@@ -240,6 +289,8 @@ EVENT_LABELS: dict[str, Any] = {
     "report.message_added": gettext_lazy("The reporter added information"),
     "report.message_posted": gettext_lazy("Message sent to the reporter"),
     "public_step.recorded": gettext_lazy("Public step shown to the reporter"),
+    "clue.file_opened": gettext_lazy("Opened a file the reporter sent"),
+    "clue.replies_read": gettext_lazy("Read the reporter's new messages"),
 }
 
 
@@ -253,6 +304,8 @@ def _timeline(clue: Clue, report_ids: list[int]) -> list[dict[str, Any]]:
     states = dict(Clue.State.choices)
     result = []
     for e in events:
+        if e.verb == "clue.file_opened" and isinstance(e.data, dict) and e.data.get("how") == "thumbnail":
+            continue  # in the ledger, not in the page's story: every page view draws the thumbnails
         verb = e.verb.removeprefix("clue.")
         label = workflow.VERB_LABELS.get(verb) or EVENT_LABELS.get(e.verb) or e.verb
         who = (names.get(int(e.actor_id), _("staff member")) if e.actor_kind == "staff" and e.actor_id.isdigit()
@@ -287,7 +340,8 @@ def _similar(clue: Clue, user: Any) -> list[tuple[Clue, float]]:
 
 
 def clue_page(request: HttpRequest, clue: Clue, *, status: int = 200, error: str = "",
-              failed: tuple[str, VerbForm] | None = None, message_form: MessageForm | None = None) -> HttpResponse:
+              failed: tuple[str, VerbForm] | None = None, message_form: MessageForm | None = None,
+              unread: set[int] | None = None) -> HttpResponse:
     from cluedesk.intake.models import Report
 
     user = request.user
@@ -298,6 +352,7 @@ def clue_page(request: HttpRequest, clue: Clue, *, status: int = 200, error: str
         r.files = [f for f in shown if f["file"].message_id is None]  # type: ignore[attr-defined]
         for m in r.messages.all():
             m.files = [f for f in shown if f["file"].message_id == m.pk]  # type: ignore[attr-defined]
+            m.unread = m.pk in (unread or ())  # type: ignore[attr-defined]
     actions = []
     for verb in workflow.allowed_verbs(clue, user):
         form = failed[1] if failed and failed[0] == verb else FORMS[verb](clue=clue)
@@ -339,7 +394,11 @@ def _visible_clue(request: HttpRequest, public_id: str) -> Clue:
 @require_GET
 @staff_required()
 def detail(request: HttpRequest, public_id: str) -> HttpResponse:
-    return clue_page(request, _visible_clue(request, public_id))
+    clue = _visible_clue(request, public_id)
+    unread = set(workbench.unread_messages(clue).values_list("pk", flat=True))
+    if unread and _may_message(clue, request.user):
+        services.mark_replies_read(clue, acting_user=request.user)  # those who handle the clue have seen them
+    return clue_page(request, clue, unread=unread)
 
 
 def _acc(data: dict[str, Any]) -> services.AccountabilityInput | None:
@@ -366,8 +425,8 @@ Call = Callable[[Clue, Any, dict[str, Any]], services.Outcome]
 
 CALLS: dict[str, Call] = {
     "screen_valid": lambda c, u, d: services.screen_valid(
-        c, acting_user=u, version=d["version"], priority=d["priority"], category=d["category"],
-        industry=d["industry"], division=d["division"] or None, title=d["title"]),
+        c, acting_user=u, version=d["version"], priority=d["priority"], category=d["category"] or None,
+        industry=d["industry"] or None, division=d["division"] or None, title=d["title"]),  # empty: keep triage's
     "screen_invalid": lambda c, u, d: services.screen_invalid(c, acting_user=u, version=d["version"],
                                                               reason=d["reason"]),
     "transfer": lambda c, u, d: services.transfer(c, acting_user=u, version=d["version"], body=d["body"],

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import base64
+from collections.abc import Callable
 from typing import Any
 
 import segno
@@ -145,6 +146,17 @@ def logout_view(request: HttpRequest) -> HttpResponse:
     return HttpResponseRedirect("/staff/login/")
 
 
+# Apps above org put what waits for the person on the workbench home (clues: counts of new,
+# to sign, overdue, unread replies); each registers a panel function in its AppConfig.ready().
+HomePanel = Callable[[HttpRequest], "tuple[str, dict[str, Any]] | None"]
+_home_panels: list[HomePanel] = []
+
+
+def register_home_panel(panel: HomePanel) -> None:
+    if panel not in _home_panels:
+        _home_panels.append(panel)
+
+
 @staff_required()
 def home(request: HttpRequest) -> HttpResponse:
     user: Any = request.user
@@ -158,6 +170,7 @@ def home(request: HttpRequest) -> HttpResponse:
         "units": list(units.values()), "roles": roles_of(user),
         "admin_units": visible_to(user, Unit.objects.all(), "manage_members"),
         "is_custodian": Role.CUSTODIAN in roles_of(user),
+        "panels": [p for p in (panel(request) for panel in _home_panels) if p is not None],
     })
 
 
