@@ -14,6 +14,7 @@ from django.http import HttpRequest, HttpResponse, HttpResponseRedirect, QueryDi
 from django.shortcuts import render
 from django.utils import timezone
 from django.utils.translation import gettext as _
+from django.utils.translation import gettext_lazy as _lazy
 from django.views.decorators.http import require_POST
 
 from cluedesk.clues.models import Clue
@@ -50,6 +51,22 @@ def _due_for(request: HttpRequest) -> tuple[list[policy.Candidate], list[policy.
     return sorted(due, key=lambda c: c.due_at or now), upcoming, ""
 
 
+# What a purge removes (services.personal_data_counts, Purge.counts), in the reader's words
+KIND_LABELS = {
+    "reports": _lazy("reports"), "identities": _lazy("sealed names and contacts"),
+    "report_texts": _lazy("report texts"), "messages": _lazy("messages"), "attachments": _lazy("attachments"),
+    "attachment_bytes": _lazy("bytes of attachments"), "evidence": _lazy("evidence files"),
+    "evidence_bytes": _lazy("bytes of evidence"), "notes": _lazy("working notes"),
+    "index_entries": _lazy("triage index entries"), "band_keys": _lazy("same-matter keys"),
+    "entity_keys": _lazy("name and place keys"), "triage_implicated": _lazy("implicated-official marks"),
+    "clue_title": _lazy("clue title"), "search_grams": _lazy("search index entries"),
+}
+
+
+def _kinds(counts: dict[str, int]) -> list[tuple[str, int]]:
+    return [(str(KIND_LABELS.get(kind, kind)), n) for kind, n in counts.items()]
+
+
 @staff_required(*READ_ROLES)
 def overview(request: HttpRequest) -> HttpResponse:
     try:
@@ -68,14 +85,17 @@ def overview(request: HttpRequest) -> HttpResponse:
     if show == "active":
         holds_qs = holds_qs.filter(released_at__isnull=True)
     can_manage = bool(roles_of(request.user) & set(WRITE_ROLES))
+    purges = list(visible_to(request.user, Purge.objects.select_related("clue"), "records_view")[:15])
+    for p in purges:
+        p.shown_counts = _kinds(p.counts)  # type: ignore[attr-defined]
     return render(request, "records/overview.html", {
         "profile": profile, "policy_table": table, "policy_error": policy_error or error,
         "minimum": policy.MIN_RETENTION_DAYS,
         "due_page": Paginator(due, 25).get_page(request.GET.get("page")), "due_total": len(due),
-        "held_due": sum(1 for c in due if c.held), "upcoming": upcoming[:25], "counts": counts,
+        "held_due": sum(1 for c in due if c.held), "upcoming": upcoming[:25], "counts": _kinds(counts),
         "holds": Paginator(holds_qs, 25).get_page(request.GET.get("hpage")), "holds_filter": show,
         "runs": RetentionRun.objects.select_related("started_by")[:15],
-        "purges": visible_to(request.user, Purge.objects.select_related("clue"), "records_view")[:15],
+        "purges": purges,
         "snapshots": StatisticsSnapshot.objects.select_related("published_by")[:10],
         "can_manage": can_manage, "can_publish": "admin" in roles_of(request.user),
         "q": request.GET.get("q", ""), "last_year": timezone.localdate().year - 1,

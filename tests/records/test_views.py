@@ -98,3 +98,18 @@ def test_publishing_a_year_from_the_page(w, staff_client):
     resp = staff_client(w.staff["admin"], sudo=True).post("/staff/records/statistics/publish/", {"year": "20x5"},
                                                           follow=True)
     assert "is not a year" in resp.content.decode()
+
+
+def test_what_a_purge_removes_is_named_in_the_readers_words(w, staff_client):
+    import re
+
+    clue = full_clue(w, concluded_at=OLD)
+    client = staff_client(w.staff["custodian"], sudo=True)
+    client.cookies["django_language"] = "zh-hans"
+    shown = re.sub(r"<[^>]+>", " ", client.get("/staff/records/").content.decode())  # the dry run's counts
+    assert "举报内容" in shown and "report_texts" not in shown and "index_entries" not in shown
+    client.post("/staff/records/run/")
+    assert Purge.objects.filter(clue=clue).exists()
+    shown = re.sub(r"<[^>]+>", " ", client.get("/staff/records/").content.decode())  # the purge list
+    assert "检索索引条目" in shown or "研判索引条目" in shown
+    assert not re.search(r"\b[a-z]+_[a-z_]+\b", shown), re.findall(r"\b[a-z]+_[a-z_]+\b", shown)

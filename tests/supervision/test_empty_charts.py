@@ -42,3 +42,12 @@ def test_a_period_without_figures_draws_no_chart_in_either_language(w):
     zh = client.get("/staff/supervision/?division=430100&from=2020-01&to=2020-01",
                     HTTP_ACCEPT_LANGUAGE="zh-hans").content.decode()
     assert "本期各项数字均为 0" in zh
+
+
+def test_cases_in_the_figures_are_cases_opened_not_the_case_registers(w):
+    """"Cases" in a table of figures is 立案 (cases opened); 案件台账 names only the registers' menu entry."""
+    client = login_verified(Client(), make_staff("national-supervisor", w.nation, "supervisor"))
+    zh = client.get("/staff/supervision/?division=430100", HTTP_ACCEPT_LANGUAGE="zh-hans").content.decode()
+    assert '<th class="num">立案</th>' in zh and zh.count("案件台账") <= 1
+    en = client.get("/staff/supervision/?division=430100").content.decode()
+    assert '<th class="num">Cases</th>' in en
