@@ -20,7 +20,7 @@ from cluedesk.org.access import territory
 from cluedesk.org.models import Division
 
 from .models import ClueTriage, LabelCorrection
-from .routing import suggest_unit
+from .routing import implicated_units, suggest_unit
 from .services import TriageError, correct_labels
 
 CODE_LENGTH = 6
@@ -52,7 +52,7 @@ def barred_names(clue: Clue, info: ClueTriage | None) -> list[str]:
     text and the units staff flagged as implicated (``suggest_unit`` bars their subordinates)."""
     from cluedesk.clues.models import ImplicatedUnit
 
-    names = list(info.implicated or []) if info is not None else []
+    names = implicated_units(info.implicated) if info is not None else []
     names += list(ImplicatedUnit.objects.filter(clue=clue).values_list("unit__name", flat=True))
     return sorted({n for n in names if n})
 

@@ -17,11 +17,14 @@ from django.conf import settings
 
 from cluedesk.analysis.charges import ChargeModel
 from cluedesk.analysis.matching import PairModel
+from cluedesk.analysis.umbrella import UmbrellaModel
 from cluedesk.vault.content import index_key, keyed_label
 
 SHIPPED = Path(__file__).resolve().parent / "data"
 PAIR_FILE = "pair_model.json"
 CHARGE_FILE = "charge_model.pkl"
+UMBRELLA_FILE = "umbrella_model.npz"
+UMBRELLA_TIPS = SHIPPED / "umbrella_tips.jsonl.gz"  # hand-labelled umbrella tips (docs/triage.md, "Umbrella")
 
 _lock = threading.Lock()
 _pair: PairModel | None = None
@@ -89,13 +92,36 @@ def charge_model() -> ChargeModel | None:
     return _charge
 
 
-def use(*, pair: PairModel | None = None, charge: ChargeModel | None = None, reset: bool = False) -> None:
+_umbrella: UmbrellaModel | None = None
+_umbrella_checked_at = -RECHECK_SECONDS
+
+
+def umbrella_model() -> UmbrellaModel | None:
+    """The umbrella model written by ``cluedesk triage-train`` (None before the first training:
+    the keyword rule of ``taxonomy.umbrella`` stands in); looked for again every half minute."""
+    global _umbrella, _umbrella_checked_at
+    if _umbrella is None and time.monotonic() - _umbrella_checked_at > RECHECK_SECONDS:
+        with _lock:
+            path = _first(UMBRELLA_FILE)
+            try:
+                _umbrella = UmbrellaModel.load(path) if path else None
+            except (ValueError, OSError, KeyError):  # trained with other cue groups: the rule until retrained
+                _umbrella = None
+            _umbrella_checked_at = time.monotonic()
+    return _umbrella
+
+
+def use(*, pair: PairModel | None = None, charge: ChargeModel | None = None, umbrella: UmbrellaModel | None = None,
+        reset: bool = False) -> None:
     """Install models (evaluation, training, tests); ``reset`` forgets them so files load again."""
-    global _pair, _charge, _charge_loaded
+    global _pair, _charge, _charge_loaded, _umbrella, _umbrella_checked_at
     with _lock:
         if reset:
             _pair, _charge, _charge_loaded = None, None, False
+            _umbrella, _umbrella_checked_at = None, -RECHECK_SECONDS
         if pair is not None:
             _pair = pair
         if charge is not None:
             _charge, _charge_loaded = charge, True
+        if umbrella is not None:
+            _umbrella = umbrella

@@ -100,7 +100,10 @@ class ClueTriage(models.Model):
     charge = models.CharField(max_length=64, blank=True)
     charge_scores = models.JSONField(default=dict, blank=True)
     division_code = models.CharField(max_length=12, blank=True)
+    # officials the reports implicate: {"who", "unit_type", "unit"} (older rows: unit names); sealed
     implicated = EncryptedJSONField(default=list, blank=True)
+    umbrella_probability = models.FloatField(null=True, blank=True)  # the umbrella model's, on the latest report
+    evidence = models.JSONField(default=list, blank=True)  # keywords the category rests on (taxonomy words)
     repeat_after_conclusion = models.BooleanField(default=False, db_index=True)
     suggested_unit = models.ForeignKey("org.Unit", null=True, blank=True, on_delete=models.SET_NULL, related_name="+")
     corrected = models.BooleanField(default=False)

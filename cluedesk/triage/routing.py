@@ -6,6 +6,29 @@ from collections.abc import Iterable
 from typing import Any
 
 
+def implicated_units(implicated: Iterable[Any]) -> list[str]:
+    """The unit names in a clue's implicated list: an official's unit as named in the text
+    ({"who", "unit_type", "unit"}), or a unit name (rows written before officials were kept)."""
+    names = []
+    for item in implicated or ():
+        name = item.get("unit") if isinstance(item, dict) else item
+        if isinstance(name, str) and name.strip() and name not in names:
+            names.append(name.strip())
+    return names
+
+
+def merge_implicated(old: Iterable[Any], new: Iterable[dict[str, Any]], limit: int = 12) -> list[Any]:
+    """The clue's implicated officials with a report's added (the same official and unit once)."""
+    out = list(old or [])
+    seen = {(i.get("who"), i.get("unit")) if isinstance(i, dict) else (None, i) for i in out}
+    for item in new:
+        key = (item.get("who"), item.get("unit"))
+        if key not in seen and len(out) < limit:
+            out.append(dict(item))
+            seen.add(key)
+    return out
+
+
 def _implicated_ids(units: list[Any], implicated: Iterable[str]) -> set[int]:
     names = [n for n in implicated if n]
     bad = {u.pk for u in units if any(n in u.name or u.name in n for n in names)}

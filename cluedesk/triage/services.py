@@ -29,6 +29,7 @@ from cluedesk.analysis.grouping import MAX_CANDIDATES, Candidate, Decision, deci
 from cluedesk.analysis.matching import NAME_KEY_ROWS, Analysis, analyze
 from cluedesk.analysis.places import division as place_division
 from cluedesk.analysis.places import resolve_place, vote_division
+from cluedesk.analysis.umbrella import unit_type
 from cluedesk.clues import search
 from cluedesk.clues.models import Clue
 from cluedesk.intake.models import Report
@@ -48,7 +49,7 @@ from .models import (
     PairLabel,
     ReportIndex,
 )
-from .routing import suggest_unit
+from .routing import implicated_units, merge_implicated, suggest_unit
 from .signals import report_triaged
 
 CONCLUDED = {"concluded", "reviewed"}
@@ -239,18 +240,32 @@ def recount_charges(clue: Clue, info: ClueTriage, added: dict[str, float] | None
 
 def refresh_labels(clue: Clue, info: ClueTriage, norm: str = "", added: dict[str, float] | None = None) -> None:
     """Update the clue's charge from its reports' scores (``added``: one more report's, else all
-    are read again), then its suggested labels."""
+    are read again), then its suggested labels; ``norm``: the new report's normalized text (the
+    umbrella model and keyword evidence read it)."""
     recount_charges(clue, info, added)
     if not info.corrected:
         cats, inds = _taxonomy()
-        labels = taxonomy.label(norm, info.charge or None, cats, inds)
+        scores = info.charge_scores or {}
+        total = sum(v for v in scores.values() if v > 0)
+        share = (max(scores.values()) / total) if total else 1.0
+        model = engine.umbrella_model() if norm else None
+        finding = model.find(norm, normalized=True) if model is not None else None
+        labels = taxonomy.label(norm, info.charge or None, cats, inds, share=share,
+                                flagged=finding.umbrella if finding else None,
+                                units=tuple(str(o["unit"]) for o in finding.implicated if o["unit"]) if finding else ())
         if labels.category != "other" or not clue.category:
             clue.category = labels.category
         if not clue.industry or clue.industry == "other":
             clue.industry = labels.industry
+        if norm:
+            info.evidence = list(labels.evidence)
+            if finding is not None:
+                info.umbrella_probability = finding.probability
         if labels.umbrella:
             clue.umbrella = True
-            info.implicated = sorted(set(info.implicated) | set(labels.implicated))
+            officials = finding.implicated if finding is not None else [
+                {"who": u, "unit_type": unit_type(u), "unit": u} for u in labels.implicated]
+            info.implicated = merge_implicated(info.implicated, officials)
 
 
 def _division_obj(code: str) -> Any:
@@ -309,12 +324,13 @@ def attach_or_open(report: Any, found: Found | None = None,
             if division is not None:
                 clue.division = division
         info.division_code = voted
+    barred_before = implicated_units(info.implicated)
     refresh_labels(clue, info, found.analysis.norm, found.charge_scores)
     reporter_says = REPORTER_CATEGORY.get(getattr(report, "category", "") or "", "")
     if reporter_says and clue.category in ("", "other") and not info.corrected:
         clue.category = reporter_says  # what the reporter chose, when triage found nothing better
-    if verb == "opened" or info.suggested_unit_id is None:
-        info.suggested_unit = suggest_unit(info.division_code, info.implicated)
+    if verb == "opened" or info.suggested_unit_id is None or implicated_units(info.implicated) != barred_before:
+        info.suggested_unit = suggest_unit(info.division_code, implicated_units(info.implicated))
     # only triage's own fields: a staff verb may change the others (state, version) meanwhile
     clue.save(update_fields=["division", "category", "industry", "umbrella", "updated_at"])
     info.save()

@@ -115,3 +115,26 @@ def fit_pair_model(tips: list[dict[str, Any]], predicted: list[str] | list[tuple
         xs.append(np.repeat(np.asarray([pair_vector(a, b, names) for a, b, _ in staff_pairs]), 5, axis=0))
         ys.append(np.repeat(np.asarray([int(s) for _, _, s in staff_pairs]), 5))
     return PairModel.fit(np.concatenate(xs), np.concatenate(ys), threshold, names, dict(VETO))
+
+
+def umbrella_tips(path: Any = None) -> list[dict[str, Any]]:
+    """The labelled umbrella tips (default: the set shipped with triage)."""
+    import gzip
+    import json
+
+    from . import engine
+
+    if path is None:
+        with gzip.open(engine.UMBRELLA_TIPS, "rt", encoding="utf-8") as fh:
+            return [json.loads(line) for line in fh if line.strip()]
+    from cluedesk.analysis.evaluation import load_tips
+
+    return load_tips(path, need=("id", "text", "umbrella"))
+
+
+def train_umbrella(tips: list[dict[str, Any]] | None = None) -> Any:
+    """The umbrella model from labelled umbrella tips (a few seconds on the shipped 400)."""
+    from cluedesk.analysis.umbrella import UmbrellaModel
+
+    tips = tips if tips is not None else umbrella_tips()
+    return UmbrellaModel.fit([t["text"] for t in tips], [bool(t["umbrella"]) for t in tips])

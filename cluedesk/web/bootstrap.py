@@ -53,7 +53,8 @@ def start_triage_training() -> list[str]:
     from cluedesk.triage import tasks as triage_tasks
     from cluedesk.web import tasks
 
-    if (engine.models_dir() / engine.CHARGE_FILE).exists() or os.environ.get("CLUEDESK_TRAIN_ON_START") == "0":
+    trained = all((engine.models_dir() / name).exists() for name in (engine.CHARGE_FILE, engine.UMBRELLA_FILE))
+    if trained or os.environ.get("CLUEDESK_TRAIN_ON_START") == "0":
         return []
     tasks.enqueue_once(triage_tasks.train_triage)
     log = Path(settings.DATA_DIR) / "triage-train.log"

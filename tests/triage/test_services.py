@@ -80,7 +80,8 @@ def test_attach_or_open_labels_the_clue_and_resolves_its_place() -> None:
     assert clue.category == "gambling"
     assert clue.umbrella is True
     assert decision["division"] == "430181"
-    assert any("派出所" in u for u in ClueTriage.objects.get(clue=clue).implicated)
+    implicated = ClueTriage.objects.get(clue=clue).implicated
+    assert any("派出所" in (u["unit"] or "") and u["unit_type"] == "公安" for u in implicated)
 
 
 def test_a_new_report_on_a_concluded_clue_is_flagged_for_supervision() -> None:

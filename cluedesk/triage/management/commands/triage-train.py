@@ -45,8 +45,10 @@ class Command(BaseCommand):
             text_features.STOP_FILE.write_text("\n".join(map(str, stop)) + "\n")
             text_features.set_stop_shingles(stop)
         charge, pair = training.train_models(tips, staff_pairs=training.staff_pairs())
+        umbrella = training.train_umbrella()
         folder = engine.models_dir()
         folder.mkdir(parents=True, exist_ok=True)
+        umbrella.save(folder / engine.UMBRELLA_FILE)  # written beside and renamed into place
         # write beside, then rename: a serving process that looks meanwhile never loads half a file
         charge.save(folder / (engine.CHARGE_FILE + ".tmp"), final=folder / engine.CHARGE_FILE)
         pair.save(folder / (engine.PAIR_FILE + ".tmp"))
@@ -55,4 +57,5 @@ class Command(BaseCommand):
         if options["ship"]:
             pair.save(engine.SHIPPED / engine.PAIR_FILE)
         engine.use(reset=True)
-        self.stdout.write(json.dumps({"tips": len(tips), "labels": len(charge.labels), "folder": str(folder)}))
+        self.stdout.write(json.dumps({"tips": len(tips), "labels": len(charge.labels),
+                                     "umbrella_tips": len(training.umbrella_tips()), "folder": str(folder)}))
