@@ -223,18 +223,26 @@ def bulk_assign(request: HttpRequest) -> HttpResponse:
     return response
 
 
-EXPORT_COLUMNS = ["number", "state", "priority", "category", "industry", "division", "unit", "mode",
-                  "deadline", "overdue", "reports", "officials_implicated", "received"]
+def export_columns() -> list[str]:
+    """The export's header row in the reader's language."""
+    return [_("Number"), _("Title"), _("State"), _("Priority"), _("Category"), _("Industry"), _("Division"),
+            _("Unit"), _("Mode"), _("Deadline"), _("Overdue"), _("Reports"), _("Officials implicated"),
+            _("Received")]
 
 
 def _export_rows(clues: QuerySet[Clue]) -> Iterator[list[str]]:
+    """Labels, never codes, in the language of the person exporting (the same as the list)."""
+    from cluedesk.triage.labels import label
+
     now = timezone.now()
+    yes = _("yes")
     for c in clues[:EXPORT_LIMIT].iterator(chunk_size=1000):
-        yield [c.public_id, c.get_state_display(), c.get_priority_display(), c.category, c.industry,
-               c.division.name if c.division else "", c.unit.name if c.unit else "", c.mode,
+        yield [c.public_id, c.title, c.get_state_display(), c.get_priority_display(), label("category", c.category),
+               label("industry", c.industry), c.division.name if c.division else "", c.unit.name if c.unit else "",
+               c.mode_label if c.mode else "",
                timezone.localtime(c.deadline).strftime("%Y-%m-%d %H:%M") if c.deadline else "",
-               "yes" if c.deadline and c.deadline < now and c.state in OPEN_STATES else "",
-               str(c.report_count), "yes" if c.umbrella else "",
+               yes if c.deadline and c.deadline < now and c.state in OPEN_STATES else "",
+               str(c.report_count), yes if c.umbrella else "",
                timezone.localtime(c.created_at).strftime("%Y-%m-%d %H:%M")]
 
 
@@ -260,7 +268,7 @@ def export(request: HttpRequest, fmt: str) -> HttpResponseBase:
     stamp = timezone.localtime().strftime("%Y%m%d-%H%M")
     if fmt == "csv":
         writer = csv.writer(_Echo())
-        lines = (writer.writerow(row) for row in [EXPORT_COLUMNS, *_export_rows(clues)])
+        lines = (writer.writerow(row) for row in [export_columns(), *_export_rows(clues)])
         response = StreamingHttpResponse(("\ufeff", *lines), content_type="text/csv; charset=utf-8")
         response["Content-Disposition"] = f'attachment; filename="clues-{stamp}.csv"'
         return response
@@ -269,8 +277,8 @@ def export(request: HttpRequest, fmt: str) -> HttpResponseBase:
     from openpyxl import Workbook
 
     book = Workbook(write_only=True)
-    sheet = book.create_sheet("clues")
-    sheet.append(EXPORT_COLUMNS)
+    sheet = book.create_sheet(_("Clues")[:31])
+    sheet.append(export_columns())
     for row in _export_rows(clues):
         sheet.append(row)
     buffer = io.BytesIO()

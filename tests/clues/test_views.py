@@ -174,11 +174,33 @@ def test_export_needs_a_fresh_reauthentication_and_gives_csv_and_xlsx(world) -> 
     response = c.get("/staff/clues/export/csv/?q=quarry")
     body = b"".join(response.streaming_content).decode("utf-8-sig")
     rows = body.strip().splitlines()
-    assert rows[0].startswith("number,state") and len(rows) == 2 and a.public_id in rows[1]
+    assert rows[0].startswith("Number,Title,State") and len(rows) == 2 and a.public_id in rows[1]
+    assert rows[1].startswith(f"{a.public_id},Sand quarry,new,")
     response = c.get("/staff/clues/export/xlsx/")
     sheet = load_workbook(io.BytesIO(response.content)).active
-    assert [row[0] for row in sheet.iter_rows(values_only=True)] == ["number", a.public_id]
+    assert [row[0] for row in sheet.iter_rows(values_only=True)] == ["Number", a.public_id]
     assert Event.objects.filter(verb="clues.exported").count() == 2
+
+
+def test_the_export_speaks_the_readers_language(world) -> None:
+    from cluedesk.triage import labels
+    from cluedesk.triage.models import Category, Industry
+
+    Category.objects.update_or_create(code="gambling", defaults={"name": "Gambling", "name_zh": "赌博"})
+    Industry.objects.update_or_create(code="transport", defaults={"name": "Transport", "name_zh": "交通运输"})
+    labels._cache.clear()
+    a = world.clue(title="码头赌场", category="gambling", industry="transport", umbrella=True)
+    c = as_(world, "supervisor")
+    session = c.session
+    session[SUDO_SESSION_KEY] = time.time() + 300
+    session.save()
+    response = c.get("/staff/clues/export/xlsx/", HTTP_ACCEPT_LANGUAGE="zh-hans")
+    book = load_workbook(io.BytesIO(response.content))
+    header, row = list(book.active.iter_rows(values_only=True))
+    assert header[:5] == ("编号", "标题", "状态", "优先级", "类别") and book.active.title == "线索"
+    assert row[:6] == (a.public_id, "码头赌场", "新收", "一般", "赌博", "交通运输")
+    assert "gambling" not in row and "transport" not in row and "yes" not in row
+    assert row[12] == "是"
 
 
 def test_staff_write_to_the_reporter_from_the_clue_page(world, monkeypatch) -> None:

@@ -71,7 +71,7 @@ def snapshot(codes: list[str] | None = None) -> dict[str, Any]:
     from openpyxl import load_workbook
 
     from cluedesk.clues.models import Clue
-    from cluedesk.clues.views import EXPORT_COLUMNS, _export_rows
+    from cluedesk.clues.views import _export_rows, export_columns
     from cluedesk.intake import attachments, services
     from cluedesk.intake.models import Attachment
     from cluedesk.ledger.models import Event
@@ -80,7 +80,7 @@ def snapshot(codes: list[str] | None = None) -> dict[str, Any]:
     from cluedesk.supervision import bulletins
     from cluedesk.vault import sealing
 
-    csv_rows = [EXPORT_COLUMNS, *_export_rows(Clue.objects.order_by("pk"))]
+    csv_rows = [export_columns(), *_export_rows(Clue.objects.order_by("pk"))]
     month = dt.date.today().replace(day=1)
     books = {}
     for division in Division.objects.filter(code__in=["000000", "430000"]).order_by("code"):
