@@ -91,9 +91,26 @@ class _ScopedForm(forms.Form):
 
 # --- major cases ------------------------------------------------------------------------------
 
-class CaseFilterForm(forms.Form):
+class _DivisionFilter(forms.Form):
+    """A register's filter whose division is picked by name among the person's divisions (two
+    levels below theirs); a deeper code from an address (a link to one county) is kept."""
+
+    def __init__(self, *args: Any, user: Any = None, **kwargs: Any) -> None:
+        super().__init__(*args, **kwargs)
+        choices = division_choices(user, "cases_view") if user is not None else []
+        asked = str(self.data.get("division", "")).strip() if self.is_bound else ""
+        if asked and asked not in dict(choices) and len(asked) <= 12:
+            # kept as asked: rows are already scoped, and an unknown code matches nothing (not everything)
+            division = Division.objects.filter(code=asked).first()
+            choices.append((asked, f"{division.name} ({asked})" if division else asked))
+        field = self.fields["division"]
+        assert isinstance(field, forms.ChoiceField)
+        field.choices = [("", _("any")), *choices]
+
+
+class CaseFilterForm(_DivisionFilter):
     q = forms.CharField(label=_("Search"), required=False, max_length=100)
-    division = forms.CharField(label=_("Division code"), required=False, max_length=12)
+    division = forms.ChoiceField(label=_("Division"), required=False)
     level = forms.ChoiceField(label=_("Supervising level"), required=False,
                               choices=[("", _("any")), *MajorCase.Level.choices])
     listed = forms.ChoiceField(label=_("Listed for supervision"), required=False, choices=YES_NO)
@@ -172,9 +189,9 @@ CASE_VERBS: dict[str, tuple[Any, Any]] = {
 
 # --- umbrella investigations ------------------------------------------------------------------
 
-class UmbrellaFilterForm(forms.Form):
+class UmbrellaFilterForm(_DivisionFilter):
     q = forms.CharField(label=_("Search"), required=False, max_length=100)
-    division = forms.CharField(label=_("Division code"), required=False, max_length=12)
+    division = forms.ChoiceField(label=_("Division"), required=False)
     outcome = forms.ChoiceField(label=_("Outcome"), required=False, choices=[
         ("", _("any")), ("discipline", _("party discipline")), ("sanction", _("administrative sanction")),
         ("transfer", _("transferred to judicial organs")), ("pending", _("no outcome yet"))])
@@ -233,9 +250,9 @@ class OutcomeForm(forms.Form):
 
 # --- fugitives --------------------------------------------------------------------------------
 
-class FugitiveFilterForm(forms.Form):
+class FugitiveFilterForm(_DivisionFilter):
     q = forms.CharField(label=_("Search"), required=False, max_length=100)
-    division = forms.CharField(label=_("Division code"), required=False, max_length=12)
+    division = forms.ChoiceField(label=_("Division"), required=False)
     status = forms.ChoiceField(label=_("Status"), required=False, choices=[("", _("any")), *Fugitive.Status.choices])
     abroad = forms.ChoiceField(label=_("Abroad"), required=False, choices=YES_NO)
 

@@ -169,7 +169,7 @@ def filtered_cases(user: Any, form: f.CaseFilterForm) -> QuerySet[MajorCase]:
 @require_GET
 @staff_required(*READ_ROLES)
 def case_list(request: HttpRequest) -> HttpResponse:
-    form = f.CaseFilterForm(request.GET or None)
+    form = f.CaseFilterForm(request.GET or None, user=request.user)
     page = Paginator(filtered_cases(request.user, form), PAGE_SIZE).get_page(request.GET.get("page"))
     labels = dict(Stage.choices)
     for c in page.object_list:
@@ -189,7 +189,7 @@ CASE_COLUMNS = ["number", "title", "division", "opened_on", "level", "listed", "
 def case_export(request: HttpRequest, fmt: str) -> HttpResponseBase:
     if fmt not in ("csv", "xlsx"):
         raise Http404
-    form = f.CaseFilterForm(request.GET or None)
+    form = f.CaseFilterForm(request.GET or None, user=request.user)
     qs = filtered_cases(request.user, form).prefetch_related("clues", "units")
 
     def rows() -> Iterator[list[Any]]:
@@ -373,7 +373,7 @@ def filtered_umbrellas(user: Any, form: f.UmbrellaFilterForm) -> QuerySet[Umbrel
 @require_GET
 @staff_required(*READ_ROLES)
 def umbrella_list(request: HttpRequest) -> HttpResponse:
-    form = f.UmbrellaFilterForm(request.GET or None)
+    form = f.UmbrellaFilterForm(request.GET or None, user=request.user)
     qs = filtered_umbrellas(request.user, form).prefetch_related("officials")
     page = Paginator(qs, PAGE_SIZE).get_page(request.GET.get("page"))
     ctx = {"form": form, "page": page, "query": _query(request), "tab": "umbrella",
@@ -392,7 +392,7 @@ UMBRELLA_COLUMNS = ["number", "title", "division", "opened_on", "handling_unit",
 def umbrella_export(request: HttpRequest, fmt: str) -> HttpResponseBase:
     if fmt not in ("csv", "xlsx"):
         raise Http404
-    form = f.UmbrellaFilterForm(request.GET or None)
+    form = f.UmbrellaFilterForm(request.GET or None, user=request.user)
     qs = filtered_umbrellas(request.user, form).prefetch_related("officials", "cases")
 
     def rows() -> Iterator[list[Any]]:
@@ -513,7 +513,7 @@ def filtered_fugitives(user: Any, form: f.FugitiveFilterForm) -> QuerySet[Fugiti
 @require_GET
 @staff_required(*READ_ROLES)
 def fugitive_list(request: HttpRequest) -> HttpResponse:
-    form = f.FugitiveFilterForm(request.GET or None)
+    form = f.FugitiveFilterForm(request.GET or None, user=request.user)
     page = Paginator(filtered_fugitives(request.user, form), PAGE_SIZE).get_page(request.GET.get("page"))
     ctx = {"form": form, "page": page, "query": _query(request), "tab": "fugitives",
            "may_write": bool(set(WRITE_ROLES) & {g.role for g in _grants(request.user)})}
@@ -530,7 +530,7 @@ FUGITIVE_COLUMNS = ["number", "name", "sex", "birth_year", "id_last4", "case", "
 def fugitive_export(request: HttpRequest, fmt: str) -> HttpResponseBase:
     if fmt not in ("csv", "xlsx"):
         raise Http404
-    form = f.FugitiveFilterForm(request.GET or None)
+    form = f.FugitiveFilterForm(request.GET or None, user=request.user)
     qs = filtered_fugitives(request.user, form)
 
     def rows() -> Iterator[list[Any]]:

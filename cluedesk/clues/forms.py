@@ -237,7 +237,7 @@ def taxonomy_choices(kind: str) -> list[tuple[str, str]]:
 def division_choices(user: Any, extra: str = "") -> list[tuple[str, str]]:
     """The divisions of the person's units and two levels below them (a national office: the
     provinces and cities), indented by level; ``extra``, a code asked for in the address (a county
-    from a link), is added when it lies in those territories."""
+    from a link), is added as it is."""
     from cluedesk.org.models import Division, Membership
 
     tops = list(Division.objects.filter(code__in=Membership.objects.filter(user=user, unit__active=True)
@@ -251,10 +251,13 @@ def division_choices(user: Any, extra: str = "") -> list[tuple[str, str]]:
     q = Q(pk__in=[])
     for d in kept:
         q |= Q(path__prefix=d.path, level__lte=d.level + 2)
-    if extra and any(Division.objects.filter(code=extra, path__prefix=d.path).exists() for d in kept):
-        q |= Q(code=extra)
     base = min(d.level for d in kept)
-    return [(d.code, "— " * (d.level - base) + d.name) for d in Division.objects.filter(q).order_by("path")[:1000]]
+    choices = [(d.code, "— " * (d.level - base) + d.name) for d in Division.objects.filter(q).order_by("path")[:1000]]
+    if extra and len(extra) <= 12 and extra not in dict(choices):
+        # kept as asked (a link to one county): the list is scoped anyway, and an unknown code finds nothing
+        name = Division.objects.filter(code=extra).values_list("name", flat=True).first()
+        choices.append((extra, name or extra))
+    return choices
 
 
 SORTS = {  # sort key → ordering; a leading "-" reverses

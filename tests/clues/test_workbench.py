@@ -127,3 +127,11 @@ def test_filters_are_pickers_with_names_not_codes(world) -> None:
     assert _listed(client, "category=loan_sharking") == [furong.public_id]
     zh = client.get("/staff/clues/", HTTP_ACCEPT_LANGUAGE="zh-hans").content.decode()
     assert '<option value="loan_sharking">套路贷</option>' in zh
+
+
+def test_a_division_code_from_a_link_filters_and_an_unknown_one_finds_nothing(world) -> None:
+    furong = world.clue()
+    client = _as(world, "reviewer")
+    assert _listed(client, "division=430102") == [furong.public_id]
+    assert _listed(client, "division=999999") == []
+    assert _listed(client, "division=430200") == []  # outside the person's territory: still nothing of it
