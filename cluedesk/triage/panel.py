@@ -13,6 +13,8 @@ from cluedesk.org.models import Division
 from . import engine, tasks
 from .corrections import barred_names
 from .models import ClueTriage, LabelCorrection
+from cluedesk.analysis.taxonomy import ABSTAIN_SHARE
+
 from .routing import suggest_unit
 from .services import CLOSED
 
@@ -20,6 +22,28 @@ TOP_CHARGES = 3
 FIELD_LABELS = {"category": _("category"), "industry": _("industry"), "umbrella": _("officials implicated"),
                 "division": _("place")}
 SNIPPET = 60
+# the unit types of implicated officials (stored as the umbrella set writes them), for the card
+UNIT_TYPE_LABELS = {
+    "公安": _("police"), "检察": _("procuratorate"), "法院": _("court"), "纪检监察": _("discipline inspection"),
+    "政府机关": _("government"), "村(社区)两委": _("village or community committee"),
+    "自然资源": _("natural resources bureau"), "市场监管": _("market regulation"), "住建": _("housing and construction"),
+    "交通": _("transport"), "环保": _("environmental protection"), "金融监管": _("financial regulation"),
+    "其他": _("other public body"),
+}
+
+
+def _officials(implicated: list[Any]) -> list[dict[str, Any]]:
+    """The implicated officials as the card lists them (rows written before officials were kept
+    hold unit names only)."""
+    out = []
+    for item in implicated or []:
+        if isinstance(item, dict):
+            kind = str(item.get("unit_type") or "")
+            out.append({"who": item.get("who") or "", "unit": item.get("unit") or "",
+                        "unit_type": UNIT_TYPE_LABELS.get(kind, kind)})
+        elif item:
+            out.append({"who": "", "unit": str(item), "unit_type": ""})
+    return out
 
 
 def _charges(scores: dict[str, float]) -> list[dict[str, Any]]:
@@ -47,10 +71,11 @@ def _suggested(clue: Clue, info: ClueTriage | None) -> Any:
 
 
 def charge_model_state() -> str:
-    """Why a card has no charge suggestion: "" when a charge model is loaded, "training" while a
-    ``train_triage`` task waits or runs (the first start queues one), "missing" otherwise."""
+    """Why a card has no charge suggestion: "before" when a charge model is there (the clue was
+    triaged before it was trained), "training" while a ``train_triage`` task waits or runs (the
+    first start queues one), "missing" otherwise."""
     if engine.charge_model_available():  # its file: web processes never load the model itself
-        return ""
+        return "before"
     return "training" if tasks.training_queued() else "missing"
 
 
@@ -80,7 +105,11 @@ def card_context(user: Any, clue: Clue, *, form: Any = None, error: str = "", do
     return {
         "clue": clue, "info": info, "charges": charges, "charge": charge, "triage_place": triage_place,
         "charge_model": charge_model_state() if info is not None and not charges and not charge else "",
-        "implicated_names": list(info.implicated or []) if info else [],
+        "officials": _officials(info.implicated) if info else [],
+        "umbrella_percent": (round(100 * info.umbrella_probability)
+                             if info is not None and info.umbrella_probability is not None else None),
+        "uncertain": bool(charges) and charges[0]["share"] < ABSTAIN_SHARE,
+        "evidence": list(info.evidence or []) if info else [],
         "suggested_unit": _suggested(clue, info), "may_correct": may_correct,
         "corrected_fields": [FIELD_LABELS.get(f, f) for f in corrected],
         "form": form if may_correct else None, "split_reports": reports, "error": error, "done": done,

@@ -1,8 +1,14 @@
 """cluedesk triage-eval --train FILE --test FILE [--predictions PATH]
+cluedesk triage-eval --umbrella-train DEV [--umbrella-test TEST] [--predictions PATH] [--folds 5] [--seed 0]
 
 Trains the charge and same-matter models on the train file, then groups the test file tip by
 tip through ``attach_or_open`` (the code path intake uses) in a throwaway database, and prints
-one JSON object with the figures of shared/eval/README.md."""
+one JSON object with the figures of shared/eval/README.md.
+
+With ``--umbrella-train`` it measures the umbrella model instead: trained on DEV and scored on
+TEST, or cross-validated on DEV (stratified folds) when no TEST is given; prints precision,
+recall, F1 and unit-type accuracy, and writes one ``{"id", "umbrella", "implicated"}`` line a tip
+(TEST's, else DEV's out-of-fold) to ``--predictions``."""
 
 from __future__ import annotations
 
@@ -23,11 +29,20 @@ class Command(BaseCommand):
     help = "Evaluate triage (grouping, charges, region) on a labelled tips file"
 
     def add_arguments(self, parser: Any) -> None:
-        parser.add_argument("--train", required=True, help="labelled tips to train on (JSON lines)")
-        parser.add_argument("--test", required=True, help="labelled tips to evaluate on (JSON lines)")
-        parser.add_argument("--predictions", help="write one {id, cluster, charge, region} line per test tip")
+        parser.add_argument("--train", help="labelled tips to train on (JSON lines)")
+        parser.add_argument("--test", help="labelled tips to evaluate on (JSON lines)")
+        parser.add_argument("--predictions", help="write one {id, cluster, charge, region} line per test tip "
+                                                  "(umbrella: {id, umbrella, implicated})")
+        parser.add_argument("--umbrella-train", help="labelled umbrella tips to train (and cross-validate) on")
+        parser.add_argument("--umbrella-test", help="labelled umbrella tips to evaluate on")
+        parser.add_argument("--folds", type=int, default=5, help="cross-validation folds (umbrella, no test file)")
+        parser.add_argument("--seed", type=int, default=0, help="cross-validation fold assignment (umbrella)")
 
     def handle(self, *args: Any, **options: Any) -> None:
+        if options.get("umbrella_train"):
+            return self._umbrella(options)
+        if not (options.get("train") and options.get("test")):
+            raise CommandError("give --train and --test, or --umbrella-train")
         need = ("id", "text", "matter", "charges")
         try:
             train = load_tips(options["train"], need=need)
@@ -54,6 +69,37 @@ class Command(BaseCommand):
             with open(options["predictions"], "w", encoding="utf-8") as fh:
                 for t in test:
                     fh.write(json.dumps({"id": t["id"], **preds[t["id"]]}, ensure_ascii=False) + "\n")
+        self.stdout.write(json.dumps(result, ensure_ascii=False))
+
+    def _umbrella(self, options: dict[str, Any]) -> None:
+        from cluedesk.analysis import umbrella
+
+        need = ("id", "text", "umbrella")
+        try:
+            dev = load_tips(options["umbrella_train"], need=need)
+            test = load_tips(options["umbrella_test"], need=need) if options.get("umbrella_test") else None
+        except BadTips as exc:
+            raise CommandError(str(exc)) from None
+        if options["folds"] < 2:
+            raise CommandError("--folds must be 2 or more")
+        started = time.perf_counter()
+        if test is None:
+            if len(dev) < options["folds"]:
+                raise CommandError("fewer tips than folds")
+            scored, preds = dev, umbrella.cross_validate(dev, options["folds"], options["seed"])
+            how = f"{options['folds']}-fold cross-validation on {options['umbrella_train']}"
+        else:
+            if {t["id"] for t in dev} & {t["id"] for t in test}:
+                raise CommandError("tips are in both files: never test on what you trained on")
+            model = training.train_umbrella(dev)
+            scored, preds = test, [umbrella.prediction(t["id"], model.find(t["text"])) for t in test]
+            how = f"trained on {options['umbrella_train']}, tested on {options['umbrella_test']}"
+        result = {"umbrella": umbrella.score(scored, preds), "how": how,
+                  "seconds": round(time.perf_counter() - started, 1)}
+        if options.get("predictions"):
+            with open(options["predictions"], "w", encoding="utf-8") as fh:
+                for p in preds:
+                    fh.write(json.dumps(p, ensure_ascii=False) + "\n")
         self.stdout.write(json.dumps(result, ensure_ascii=False))
 
     def _group(self, test: list[dict[str, Any]], charge: Any, pair: Any) -> tuple[dict[str, Any], list[float]]:
