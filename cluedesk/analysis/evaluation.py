@@ -5,6 +5,7 @@ from __future__ import annotations
 import collections
 import itertools
 import json
+import re
 import zlib
 from collections.abc import Hashable, Iterable
 from pathlib import Path
@@ -121,7 +122,38 @@ def score(test: list[dict[str, Any]], train: list[dict[str, Any]], preds: dict[A
         "charge": {"accuracy": round(acc, 4), "macro_f1": round(mf, 4), "labels_with_20_train_tips": len(labels)},
         "region": {"accuracy": round(exact / max(1, named), 4),
                    "accuracy_within": round(within / max(1, named), 4), "tips_with_office": named},
+        "region_named": region_named(test, preds),
     }
+
+
+_OFFICE_TAIL = re.compile(r"(人民检察院|检察院).*$")
+_OFFICE_PARTS = re.compile(r".+?(?:自治州|自治县|自治区|自治旗|省|市|区|县|旗)")
+
+
+def region_named(test: list[dict[str, Any]], preds: dict[Any, dict[str, Any]]) -> dict[str, Any]:
+    """As the reference scorer's ``--region-named``: accuracy on the tips whose text names the
+    division the office is named after (the only ones where the text can tell it); on the others,
+    how many were left empty and how many guessed."""
+    named = exact = within = other = abstained = guessed = 0
+    for t in test:
+        ref = office_division(t["office"]) if t.get("office") else None
+        if ref is None:
+            continue
+        name = _OFFICE_TAIL.sub("", t["office"])
+        last = (_OFFICE_PARTS.findall(name) or [name])[-1]
+        short = last[:-1] if len(last) > 2 else last
+        got = preds[t["id"]].get("region") or ""
+        if last in t["text"] or (len(short) >= 2 and short in t["text"]):
+            named += 1
+            exact += got == ref
+            within += bool(got) and same_or_within(got, ref)
+        else:
+            other += 1
+            abstained += not got
+            guessed += bool(got)
+    return {"tips_naming_office": named, "accuracy": round(exact / max(1, named), 4),
+            "accuracy_within": round(within / max(1, named), 4),
+            "tips_not_naming_office": other, "abstained": abstained, "guessed": guessed}
 
 
 def split_by_matter(tips: list[dict[str, Any]], test_share: float = 0.25,

@@ -156,6 +156,7 @@ def best_division(support: dict[str, float], first: dict[str, int] | None = None
     divisions, _ = _index()
     first = first or {}
     best: tuple[float, int, int, str] | None = None
+    keys = []
     for code, weight in support.items():
         d = divisions[code]
         context = sum(support.get(p, 0.0) for p in d.parent_codes)
@@ -163,9 +164,24 @@ def best_division(support: dict[str, float], first: dict[str, int] | None = None
         if context == 0 and weight < 0.5:
             continue  # an ambiguous short name with nothing around it
         key = (total, d.level, -first.get(code, 0), code)
+        keys.append(key)
         if best is None or key > best:
             best = key
-    return None if best is None else divisions[best[3]]
+    if best is None:
+        return None
+    # one name, two places and nothing in the text to choose ("本市通州区": Beijing's or Nantong's):
+    # the place both lie in, or none — never the one whose code happens to sort last
+    rivals = [k[3] for k in keys if k[3] != best[3] and abs(k[0] - best[0]) < 1e-9 and k[1] == best[1]
+              and k[2] == best[2]]
+    if rivals:
+        level = best[1]
+        while level > 1:
+            level -= 1
+            prefix = best[3][:2 * level]
+            if all(r.startswith(prefix) for r in rivals):
+                return divisions.get(prefix + "0" * (6 - 2 * level))
+        return None
+    return divisions[best[3]]
 
 
 def resolve_place(text: str, *, towns: bool = True) -> tuple[str, str, int] | None:

@@ -278,3 +278,10 @@ def test_memory_index_orders_candidates_as_the_database_does() -> None:
         index.add(f"r{n}", f"c{n}", analyze(ORIGINAL))
     # all share every key: the newest are picked, then returned oldest first
     assert [c.record for c in index.candidates(analyze(RE_REPORT), limit=2)] == ["r1", "r2"]
+
+
+def test_a_name_two_places_share_is_not_settled_by_guessing() -> None:
+    # issue 20: "本市通州区" is Beijing's or Nantong's; the text does not say which
+    assert resolve_place("12月27日12时许，在本市通州区工人街一成人用品店") is None
+    assert resolve_place("北京市通州区工人街") == ("110112", "通州区", 3)
+    assert resolve_place("南通市通州区") == ("320612", "通州区", 3)
