@@ -24,6 +24,7 @@ from django.conf import settings
 from django.db import IntegrityError, transaction
 from django.db.models import Q
 from django.utils import timezone
+from django.utils.formats import number_format
 from django.utils.translation import gettext_lazy as _
 
 from cluedesk.ledger.services import Actor, record
@@ -100,9 +101,10 @@ def validate_fields(*, text: Any, place_text: Any = "", when_text: Any = "", who
     if not cleaned["text"]:
         errors["text"] = [_("Please describe what happened: this is the one field that is required.")]
     elif len(cleaned["text"]) > limit:
-        errors["text"] = [_("The description is too long: at most %(limit)d characters, it has %(count)d. "
+        errors["text"] = [_("The description is too long: at most %(limit)s characters, it has %(count)s. "
                             "Shorten it, or send the rest as a text file or add it later with your tracking code.")
-                          % {"limit": limit, "count": len(cleaned["text"])}]
+                          % {"limit": number_format(limit, force_grouping=True),
+                             "count": number_format(len(cleaned["text"]), force_grouping=True)}]
     for name, max_len in LIMITS.items():
         if len(cleaned[name]) > max_len:
             errors[name] = [_("Too long: at most %(limit)d characters.") % {"limit": max_len}]

@@ -74,7 +74,7 @@ def test_an_overlong_text_comes_back_whole_with_its_count(client: Client, settin
     long_text = "码头" * 75
     resp = client.post("/report/", {**TYPED, "text": long_text})
     html = resp.content.decode()
-    assert resp.status_code == 400 and "it has 150" in html
+    assert resp.status_code == 400 and "at most 100 characters, it has 150" in html
     assert textarea(html, "text") == long_text and f'value="{TYPED["place_text"]}"' in html
     assert census() == before
 
