@@ -18,7 +18,7 @@ from django.shortcuts import redirect, render
 from django.utils import timezone
 from django.utils.http import content_disposition_header
 from django.utils.translation import gettext as _
-from django.utils.translation import gettext_lazy
+from django.utils.translation import gettext_lazy, pgettext_lazy
 from django.views.decorators.http import require_GET, require_POST
 
 from cluedesk.ledger.services import Actor, record, timeline
@@ -133,9 +133,11 @@ def _excerpts(clues: list[Clue]) -> dict[int, str]:
 
 
 COLUMNS = [  # (sort key or "", header)
-    ("received", gettext_lazy("Received")), ("", gettext_lazy("Clue")), ("state", gettext_lazy("State")),
-    ("deadline", gettext_lazy("Deadline")), ("division", gettext_lazy("Division")), ("unit", gettext_lazy("Unit")),
-    ("category", gettext_lazy("Category")), ("reports", gettext_lazy("Reports")),
+    ("received", pgettext_lazy("clue list column", "Received")), ("", pgettext_lazy("clue list column", "Clue")),
+    ("state", pgettext_lazy("clue list column", "State")), ("deadline", pgettext_lazy("clue list column", "Deadline")),
+    ("division", pgettext_lazy("clue list column", "Division")), ("unit", pgettext_lazy("clue list column", "Unit")),
+    ("category", pgettext_lazy("clue list column", "Category")),
+    ("reports", pgettext_lazy("clue list column", "Reports")),
 ]
 
 
