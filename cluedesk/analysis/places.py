@@ -171,8 +171,8 @@ def best_division(support: dict[str, float], first: dict[str, int] | None = None
         return None
     # one name, two places and nothing in the text to choose ("本市通州区": Beijing's or Nantong's):
     # the place both lie in, or none — never the one whose code happens to sort last
-    rivals = [k[3] for k in keys if k[3] != best[3] and abs(k[0] - best[0]) < 1e-9 and k[1] == best[1]
-              and k[2] == best[2]]
+    rivals = [k[3] for k in keys if k[3] != best[3] and abs(k[0] - best[0]) < 1e-9 and k[1] == best[1] == 3
+              and k[2] == best[2]]  # counties only: Chongqing's two city-level codes share one name
     if rivals:
         level = best[1]
         while level > 1:
