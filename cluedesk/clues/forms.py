@@ -80,7 +80,7 @@ class ScreenValidForm(VerbForm):
             current = getattr(clue, kind)
             if current and current not in dict(choices):
                 choices.append((current, label(kind, current)))
-            field.choices = [("", _("— not set —")), *choices]
+            field.choices = [("", _("— unchanged —")), *choices]  # empty keeps what triage set
             # triage's guess is offered, not chosen: "other" means it found nothing, so nothing is filled in
             if current and current != "other":
                 field.help_text = _("Suggested by triage: %(name)s. Check it.") % {"name": label(kind, current)}

@@ -135,3 +135,27 @@ def test_a_division_code_from_a_link_filters_and_an_unknown_one_finds_nothing(wo
     assert _listed(client, "division=430102") == [furong.public_id]
     assert _listed(client, "division=999999") == []
     assert _listed(client, "division=430200") == []  # outside the person's territory: still nothing of it
+
+
+def test_screening_offers_category_and_industry_as_names_without_prefilling_other(world) -> None:
+    from cluedesk.triage import labels
+    from cluedesk.triage.models import Category, Industry
+
+    Category.objects.update_or_create(code="gambling", defaults={"name": "Gambling", "name_zh": "赌博"})
+    Industry.objects.update_or_create(code="other", defaults={"name": "Other", "name_zh": "其他"})
+    labels._cache.clear()
+    clue = world.clue(category="gambling", industry="other")
+    client = _as(world, "reviewer")
+    form = re.search(r'act/screen_valid/.*?</form>', client.get(f"/staff/clues/{clue.public_id}/").content.decode(),
+                     re.S).group(0)
+    assert '<option value="gambling" selected>Gambling</option>' in form
+    assert "Suggested by triage: Gambling" in form
+    industry = re.search(r'<select name="industry".*?</select>', form, re.S).group(0)
+    assert 'selected' not in industry.replace('<option value="" selected>', "")  # "other" is not filled in
+    assert '<input type="text" name="category"' not in form
+    hidden = dict(re.findall(r'type="hidden" name="(\w+)" value="([^"]*)"', form))
+    response = client.post(f"/staff/clues/{clue.public_id}/act/screen_valid/",
+                           {**hidden, "priority": "normal", "category": "", "industry": ""})
+    assert response.status_code == 303
+    clue.refresh_from_db()
+    assert (clue.state, clue.category, clue.industry) == (Clue.State.SCREENED, "gambling", "other")  # kept
