@@ -191,3 +191,25 @@ def test_routing_bars_the_units_named_for_implicated_officials() -> None:
                                                 {"who": "村支书", "unit_type": "村(社区)两委", "unit": None}])
     assert implicated_units(officials) == ["集里派出所", "城北派出所"]
     assert merge_implicated(officials, officials[1:]) == officials  # the same official once
+
+
+def test_triage_eval_measures_the_umbrella_model_and_writes_predictions(tmp_path: Any) -> None:
+    from tests.triage.test_eval_command import run, write
+
+    tips = training.umbrella_tips()
+    dev = write(tmp_path / "dev.jsonl", tips[:120])
+    test = write(tmp_path / "test.jsonl", tips[120:160])
+    out = run(tmp_path, "triage-eval", "--umbrella-train", str(dev), "--umbrella-test", str(test),
+              "--predictions", str(tmp_path / "pred.jsonl"))
+    assert out.returncode == 0, out.stderr
+    result = json.loads(out.stdout)["umbrella"]
+    assert set(result) >= {"precision", "recall", "f1", "unit_type_accuracy"} and result["tips"] == 40
+    lines = [json.loads(line) for line in (tmp_path / "pred.jsonl").read_text(encoding="utf-8").splitlines()]
+    assert [p["id"] for p in lines] == [t["id"] for t in tips[120:160]]
+    assert all(set(p) >= {"id", "umbrella", "implicated"} for p in lines)
+    assert umbrella.score(tips[120:160], lines) == result  # the scorer's definition, from the file
+    cv = run(tmp_path, "triage-eval", "--umbrella-train", str(dev), "--folds", "3")
+    assert cv.returncode == 0, cv.stderr
+    assert json.loads(cv.stdout)["umbrella"]["tips"] == 120
+    same = run(tmp_path, "triage-eval", "--umbrella-train", str(dev), "--umbrella-test", str(dev))
+    assert same.returncode != 0 and "never test on what you trained on" in same.stderr
