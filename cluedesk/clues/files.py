@@ -12,12 +12,14 @@ sandboxes the response and allows no script, style, frame or connection.
 from __future__ import annotations
 
 import io
+import re
 from typing import Any
 
 from django.db import transaction
 from django.http import Http404, HttpRequest, HttpResponse, StreamingHttpResponse
 from django.http.response import HttpResponseBase
 from django.utils.http import content_disposition_header
+from django.utils.translation import gettext_lazy as _
 from django.views.decorators.http import require_GET
 
 from cluedesk.intake.attachments import EXTENSION_OF, family, open_decrypted, path_for
@@ -117,8 +119,96 @@ def attachment_thumbnail(request: HttpRequest, public_id: str, file_id: str) -> 
     return _harden(HttpResponse(png, content_type="image/png"))
 
 
-def files_of(report: Any) -> list[dict[str, Any]]:
-    """A report's files for the clue page: the report's own, then each message's under it."""
-    return [{"file": a, "family": family(a.mime), "thumbnail": a.mime in THUMBNAIL_TYPES,
-             "inline": a.mime in INLINE_TYPES, "ext": EXTENSION_OF.get(a.mime, "").upper()}
-            for a in report.attachments.all()]
+# --- metadata that can identify the reporter -----------------------------------------------------
+
+_GPS_IFD, _EXIF_IFD = 0x8825, 0x8769
+_TOP_TAGS = {0x013B: _("author"), 0x8298: _("copyright holder"), 0x9C9D: _("author"), 0x9C9C: _("comment")}
+_EXIF_TAGS = {0xA430: _("camera owner"), 0xA431: _("camera serial number"), 0x9286: _("comment")}
+_PDF_FIELDS = re.compile(rb"/(Author|Creator)\s*\((?!\))")
+METADATA_CHECK_LIMIT = 20  # files per page read for metadata (the rest show no warning)
+
+
+def identifying_metadata(attachment: Attachment) -> list[str]:
+    """Names of metadata fields in the file that can point at the reporter (EXIF GPS position,
+    author, camera owner or serial number; a PDF's author or creator). Read, not shown."""
+    from PIL import Image
+
+    if attachment.mime not in THUMBNAIL_TYPES and attachment.mime != "application/pdf":
+        return []
+    try:
+        data = b"".join(open_decrypted(attachment.public_id))
+    except (OSError, ValueError):
+        return []
+    if attachment.mime == "application/pdf":
+        return sorted({str(_("author")) if m == b"Author" else str(_("creating program"))
+                       for m in _PDF_FIELDS.findall(data)})
+    found: list[str] = []
+    try:
+        with Image.open(io.BytesIO(data)) as img:
+            exif = img.getexif()
+            if exif.get_ifd(_GPS_IFD):
+                found.append(str(_("GPS position")))
+            found += [str(name) for tag, name in _TOP_TAGS.items() if str(exif.get(tag) or "").strip(" \x00")]
+            sub = exif.get_ifd(_EXIF_IFD)
+            found += [str(name) for tag, name in _EXIF_TAGS.items() if str(sub.get(tag) or "").strip(" \x00")]
+            if any(k.lower() in ("author", "artist", "copyright") for k in (img.info or {})):
+                found.append(str(_("author")))
+    except (OSError, ValueError, SyntaxError, Image.DecompressionBombError):
+        return []
+    return list(dict.fromkeys(found))
+
+
+def cleaned_bytes(attachment: Attachment) -> tuple[bytes, str] | None:
+    """The picture again with its pixels only (no EXIF, no text chunks), for sharing; the
+    original stays sealed as evidence. None for what Pillow cannot rewrite."""
+    from PIL import Image, ImageOps
+
+    if attachment.mime not in THUMBNAIL_TYPES:
+        return None
+    data = b"".join(open_decrypted(attachment.public_id))
+    try:
+        with Image.open(io.BytesIO(data)) as img:
+            if img.width * img.height > THUMBNAIL_MAX_PIXELS:
+                return None
+            upright = ImageOps.exif_transpose(img) or img
+            out = io.BytesIO()
+            if attachment.mime == "image/jpeg":
+                upright.convert("RGB").save(out, format="JPEG", quality=92)
+                return out.getvalue(), "image/jpeg"
+            if upright.mode not in ("RGB", "RGBA", "L", "LA", "P"):
+                upright = upright.convert("RGBA")
+            upright.save(out, format="PNG")
+            return out.getvalue(), "image/png"
+    except (OSError, ValueError, SyntaxError, Image.DecompressionBombError):
+        return None
+
+
+@require_GET
+@staff_required()
+def attachment_cleaned(request: HttpRequest, public_id: str, file_id: str) -> HttpResponseBase:
+    """A copy without metadata, as a download (ledgered like every opening)."""
+    clue, attachment = _attachment(request, public_id, file_id)
+    cleaned = cleaned_bytes(attachment)
+    if cleaned is None:
+        raise Http404
+    body, mime = cleaned
+    _opened(clue, attachment, request.user, "cleaned")
+    response = HttpResponse(body, content_type="application/octet-stream")
+    name = file_name(clue, attachment).rsplit(".", 1)[0] + "-cleaned." + ("jpg" if mime == "image/jpeg" else "png")
+    response["Content-Disposition"] = content_disposition_header(True, name) or ""
+    return _harden(response)
+
+
+def files_of(report: Any, budget: list[int] | None = None) -> list[dict[str, Any]]:
+    """A report's files for the clue page: the report's own, then each message's under it.
+    ``budget`` (a one-item list) caps how many files of the page are read for metadata."""
+    result = []
+    for a in report.attachments.all():
+        warnings: list[str] = []
+        if budget is not None and budget[0] > 0 and (a.mime in THUMBNAIL_TYPES or a.mime == "application/pdf"):
+            budget[0] -= 1
+            warnings = identifying_metadata(a)
+        result.append({"file": a, "family": family(a.mime), "thumbnail": a.mime in THUMBNAIL_TYPES,
+                       "inline": a.mime in INLINE_TYPES, "ext": EXTENSION_OF.get(a.mime, "").upper(),
+                       "warnings": warnings, "cleanable": bool(warnings) and a.mime in THUMBNAIL_TYPES})
+    return result

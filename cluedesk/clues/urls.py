@@ -14,4 +14,5 @@ urlpatterns = [
     path("<str:public_id>/evidence/<str:file_id>/", views.evidence_file, name="evidence"),
     path("<str:public_id>/files/<str:file_id>/", files.attachment_file, name="file"),
     path("<str:public_id>/files/<str:file_id>/thumbnail/", files.attachment_thumbnail, name="thumbnail"),
+    path("<str:public_id>/files/<str:file_id>/cleaned/", files.attachment_cleaned, name="cleaned"),
 ]

@@ -25,9 +25,8 @@ from cluedesk.ledger.services import Actor, record, timeline
 from cluedesk.org.access import get_visible_or_404, roles_of, staff_required, sudo_required
 from cluedesk.org.models import Division, Membership, Role, Unit
 
-from . import search, services, workbench, workflow
+from . import files, search, services, workbench, workflow
 from .conflicts import subtree_ids
-from .files import files_of
 from .forms import FORMS, MessageForm, QueueFilterForm, VerbForm
 from .models import Assignment, Clue, Evidence, Signature
 
@@ -357,8 +356,9 @@ def clue_page(request: HttpRequest, clue: Clue, *, status: int = 200, error: str
     user = request.user
     reports = list(Report.objects.filter(clue=clue).prefetch_related("attachments", "messages")
                    .order_by("created_at"))
+    budget = [files.METADATA_CHECK_LIMIT]
     for r in reports:
-        shown = files_of(r)
+        shown = files.files_of(r, budget)
         r.files = [f for f in shown if f["file"].message_id is None]  # type: ignore[attr-defined]
         for m in r.messages.all():
             m.files = [f for f in shown if f["file"].message_id == m.pk]  # type: ignore[attr-defined]

@@ -83,4 +83,7 @@ ROWS = [
     Row("staff/clues/<str:public_id>/files/<str:file_id>/thumbnail/", roles=ANY_STAFF, ok=(200,),
         setup=_add_attachment,
         url=lambda w, i: f"/staff/clues/{_clue(w, i).public_id}/files/matrix-file-{_clue(w, i).pk}/thumbnail/"),
+    Row("staff/clues/<str:public_id>/files/<str:file_id>/cleaned/", roles=ANY_STAFF, ok=(200,),
+        setup=_add_attachment,
+        url=lambda w, i: f"/staff/clues/{_clue(w, i).public_id}/files/matrix-file-{_clue(w, i).pk}/cleaned/"),
 ]

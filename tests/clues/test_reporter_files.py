@@ -132,3 +132,39 @@ def test_a_disguised_or_huge_picture_gives_no_thumbnail(world, monkeypatch) -> N
     monkeypatch.setattr(files, "THUMBNAIL_MAX_PIXELS", 1000)
     assert _as(world, "dispatcher").get(f"/staff/clues/{clue.public_id}/files/{png.public_id}/thumbnail/"
                                         ).status_code == 404
+
+
+def _jpeg_with_gps_and_author() -> bytes:
+    img = Image.new("RGB", (64, 48), (30, 90, 30))
+    exif = Image.Exif()
+    exif[0x013B] = "Zhang Wei"  # Artist
+    exif[0x8825] = {1: "N", 2: (28.0, 12.0, 0.0), 3: "E", 4: (113.0, 1.0, 0.0)}  # GPS
+    out = io.BytesIO()
+    img.save(out, format="JPEG", exif=exif.tobytes())
+    return out.getvalue()
+
+
+def test_a_photo_with_gps_and_author_is_flagged_and_a_cleaned_copy_carries_neither(world) -> None:
+    photo = _jpeg_with_gps_and_author()
+    report, _code = intake.submit_report(text="Photo of the boss's car.", channel="web", actor=Actor.reporter(),
+                                         files=[upload("car.jpg", photo), upload("plain.png", _png())])
+    clue = world.clue(Clue.State.SCREENED)
+    Report.objects.filter(pk=report.pk).update(clue=clue)
+    jpeg, png = Attachment.objects.filter(report=report).order_by("pk")
+    client = _as(world, "dispatcher")
+    html = client.get(f"/staff/clues/{clue.public_id}/").content.decode()
+    assert html.count("Carries data that can identify the reporter") == 1
+    assert "GPS position" in html and "author" in html and "Zhang Wei" not in html
+    assert f"/files/{jpeg.public_id}/cleaned/" in html and f"/files/{png.public_id}/cleaned/" not in html
+
+    response = client.get(f"/staff/clues/{clue.public_id}/files/{jpeg.public_id}/cleaned/")
+    assert response.status_code == 200 and response["Content-Disposition"].startswith("attachment")
+    with Image.open(io.BytesIO(response.content)) as cleaned:
+        exif = cleaned.getexif()
+        assert not exif.get_ifd(0x8825) and 0x013B not in exif and cleaned.size == (64, 48)
+    assert _body(client.get(f"/staff/clues/{clue.public_id}/files/{jpeg.public_id}/")) == photo  # original kept
+    hows = list(Event.objects.filter(verb="clue.file_opened", data__file=jpeg.public_id)
+                .order_by("seq").values_list("data__how", flat=True))
+    assert hows[-2:] == ["cleaned", "download"]
+    assert _as(world, "verifier_c2").get(f"/staff/clues/{clue.public_id}/files/{jpeg.public_id}/cleaned/"
+                                         ).status_code == 404
