@@ -43,12 +43,54 @@ CALLS: dict[str, Callable[[Any, Clue], Any]] = {
         c, acting_user=w.supervisor, unit=w.units["K1"], finding="f"),
 }
 
-ILLEGAL = [(state, verb) for verb in workflow.VERBS for state in Clue.State.values
-           if state not in workflow.sources(verb)]
+# The legal moves, written by hand from docs/workflow.md's table (not read from workflow.TRANSITIONS:
+# a transition wrongly added to the table must be illegal to this test; issue 22).
+# verb: [(from, to, roles, where)]; "to" None = the state stays.
+REVIEWER, DISPATCHER, VERIFIER, SUPERVISOR, AUDITOR = (
+    "intake_reviewer", "dispatcher", "verifier", "supervisor", "auditor")
+SIGNATORIES = ("signatory_1", "signatory_2", "signatory_3")
+LEGAL: dict[str, list[tuple[str, str | None, tuple[str, ...], str]]] = {
+    "screen_valid": [("new", "screened", (REVIEWER,), "jurisdiction")],
+    "screen_invalid": [("new", "invalid", (REVIEWER,), "jurisdiction")],
+    "transfer": [("new", "transferred", (REVIEWER,), "jurisdiction")],
+    "merge": [(s, "merged", (REVIEWER, DISPATCHER), "jurisdiction") for s in ("new", "screened")],
+    "flag_implicated": [(s, None, (REVIEWER, DISPATCHER, SUPERVISOR), "jurisdiction") for s in ("new", "screened")]
+    + [(s, "screened", (DISPATCHER, SUPERVISOR), "jurisdiction") for s in ("assigned", "verifying")],
+    "assign": [("screened", "assigned", (DISPATCHER,), "jurisdiction")],
+    "reassign": [(s, "assigned", (DISPATCHER,), "jurisdiction") for s in ("assigned", "verifying")],
+    "start_verification": [("assigned", "verifying", (VERIFIER,), "assigned")],
+    "add_note": [("verifying", None, (VERIFIER,), "assigned")],
+    "add_evidence": [("verifying", None, (VERIFIER,), "assigned")],
+    "request_extension": [("verifying", None, (VERIFIER,), "assigned")],
+    "decide_extension": [("verifying", None, (DISPATCHER, SUPERVISOR), "jurisdiction")],
+    "draft_conclusion": [("verifying", "drafted", (VERIFIER,), "assigned")],
+    "edit_conclusion": [("drafted", None, (VERIFIER,), "assigned")],
+    "sign": [("drafted", None, SIGNATORIES, "above")],  # -> signed with the third signature
+    "refuse_signature": [("drafted", "verifying", SIGNATORIES, "above")],
+    "conclude": [("signed", "concluded", (DISPATCHER, *SIGNATORIES), "jurisdiction")],
+    "review_keep": [("concluded", "reviewed", (SUPERVISOR, AUDITOR), "jurisdiction")],
+    "review_reopen": [(s, "assigned", (SUPERVISOR, AUDITOR), "jurisdiction") for s in ("concluded", "reviewed")],
+    "record_accountability": [(s, None, (SUPERVISOR, AUDITOR), "jurisdiction") for s in ("concluded", "reviewed")],
+}
+STATES = ["new", "screened", "assigned", "verifying", "drafted", "signed", "concluded", "reviewed", "invalid",
+          "transferred", "merged"]
+ILLEGAL = [(state, verb) for verb in LEGAL for state in STATES
+           if state not in {source for source, _to, _roles, _where in LEGAL[verb]}]
+
+
+def test_the_transition_table_is_the_documented_one() -> None:
+    """Every (state, verb) the code allows, with its target, roles and place, is in the hand-written
+    table, and nothing more: a move added to or dropped from workflow.TRANSITIONS fails here."""
+    documented = {(source, verb, to or source, frozenset(roles), where)
+                  for verb, rows in LEGAL.items() for source, to, roles, where in rows}
+    in_code = {(t.source, t.verb, t.target, frozenset(t.roles), t.where) for t in workflow.TRANSITIONS}
+    assert in_code - documented == set(), "allowed by the code, not by docs/workflow.md"
+    assert documented - in_code == set(), "documented, not allowed by the code"
+    assert set(Clue.State.values) == set(STATES)
 
 
 def test_every_verb_has_a_service_call() -> None:
-    assert set(CALLS) == set(workflow.VERBS)
+    assert set(CALLS) == set(workflow.VERBS) == set(LEGAL)
 
 
 @pytest.mark.parametrize(("state", "verb"), ILLEGAL, ids=[f"{s}-{v}" for s, v in ILLEGAL])
