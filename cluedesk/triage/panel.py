@@ -6,6 +6,7 @@ from typing import Any
 
 from django.utils.translation import gettext_lazy as _
 
+from cluedesk.analysis.taxonomy import ABSTAIN_SHARE
 from cluedesk.clues.models import Clue
 from cluedesk.intake.models import Report
 from cluedesk.org.models import Division
@@ -13,8 +14,6 @@ from cluedesk.org.models import Division
 from . import engine, tasks
 from .corrections import barred_names
 from .models import ClueTriage, LabelCorrection
-from cluedesk.analysis.taxonomy import ABSTAIN_SHARE
-
 from .routing import suggest_unit
 from .services import CLOSED
 
