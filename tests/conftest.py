@@ -28,6 +28,18 @@ def _custodian_keys_template(tmp_path_factory: pytest.TempPathFactory) -> Path:
 
 
 @pytest.fixture(autouse=True)
+def _default_language() -> Iterator[None]:
+    """A test client request in Chinese leaves the thread in Chinese (LocaleMiddleware activates the
+    language and nothing deactivates it): each test starts and ends in the default language, so a
+    service's message does not depend on which test ran before."""
+    from django.utils import translation
+
+    translation.deactivate()
+    yield
+    translation.deactivate()
+
+
+@pytest.fixture(autouse=True)
 def isolated_keys(settings, tmp_path: Path, _custodian_keys_template: Path) -> Iterator[Path]:
     """Each test gets its own copy of the keys and its own file store."""
     import shutil
