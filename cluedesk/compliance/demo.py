@@ -38,7 +38,7 @@ def _answer(report, received: dt.datetime, ack_after: float | None, fb_after: fl
         m = services.post_staff_message(report, "您的举报已收到，我们将依法核查。", acting_user=staff)
         Message.objects.filter(pk=m.pk).update(created_at=received + dt.timedelta(days=ack_after))
     if fb_after is not None:
-        s = services.record_public_step(kind="verifying", outcome="您的举报已交有关单位核查。", report=report,
+        s = services.record_public_step(kind="verifying", outcome="Your report has been handed to an office for verification.", report=report,
                                         acting_user=staff)
         PublicStep.objects.filter(pk=s.pk).update(created_at=received + dt.timedelta(days=fb_after))
 
