@@ -15,8 +15,7 @@ import re
 from functools import lru_cache
 
 from django.conf import settings
-from django.utils.translation import get_language, gettext
-from django.utils.translation import trans_real
+from django.utils.translation import get_language, gettext, trans_real
 
 _PLACEHOLDER = re.compile(r"%\((\w+)\)s")
 MIN_LITERAL = 12  # a pattern must pin down at least this much text around its names
@@ -24,7 +23,7 @@ MIN_LITERAL = 12  # a pattern must pin down at least this much text around its n
 
 def _catalog(lang: str) -> dict[str, str]:
     """msgid → msgstr of the singular, context-free entries of one language."""
-    catalog = trans_real.translation(lang)._catalog  # noqa: SLF001 - Django keeps no public accessor
+    catalog = trans_real.translation(lang)._catalog  # type: ignore[attr-defined]  # no public accessor
     return {k: v for k, v in catalog.items() if isinstance(k, str) and "\x04" not in k and v and k != v}
 
 
