@@ -194,6 +194,7 @@ def report(request: HttpRequest, channel_ref: str = "") -> HttpResponse:
 def _done(request: HttpRequest, report: Report, code: str) -> HttpResponse:
     return render(request, "intake/report_done.html", {
         "code": tracking.display(code), "groups": tracking.display(code).split("-"), "report": report,
+        "site_url": settings.SITE_URL,
     }, status=201 if request.method == "POST" else 200)
 
 

@@ -155,3 +155,14 @@ def test_english_wording_is_translated_for_a_chinese_reader() -> None:
     with translation.override("zh-hans"):
         assert public_wording.localize("Your report was accepted and will be verified.") == "您的举报已受理，将进行核查。"
         assert public_wording.localize("a note of our own") == "a note of our own"
+
+
+def test_the_confirmation_prints_as_a_receipt_without_the_code_in_any_address(client: Client, settings) -> None:
+    settings.SITE_URL = "https://jubao.example.cn"
+    resp = client.post("/report/", {"text": "码头收保护费", "nonce": "n" * 24})
+    html = resp.content.decode()
+    code = "".join(re.findall(r"<span>([0-9A-Z]{4})</span>", html))
+    assert resp.status_code == 201 and len(code) == 16
+    assert 'class="printonly"' in html and "https://jubao.example.cn/track/" in html and "print this page" in html
+    for url in re.findall(r'(?:href|action|src)="([^"]*)"', html):
+        assert code not in url.replace("-", "").upper(), url
