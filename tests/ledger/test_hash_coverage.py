@@ -55,5 +55,5 @@ def test_each_field_changes_the_hash(field: str, other: object) -> None:
 def test_the_known_answer() -> None:
     """One event's hash, fixed: a change to the formula (and so to every stored hash) shows here."""
     assert event_hash(**BASE) == hashlib.sha256(GENESIS.encode() + (
-        '{"actor":["staff","7"],"at":"2031-01-02T03:04:05+00:00","data":{"unit":3},"seq":1,'
-        '"subject":["clue","C-1"],"verb":"clue.assign"}').encode()).hexdigest()  # type: ignore[arg-type]
+        b'{"actor":["staff","7"],"at":"2031-01-02T03:04:05+00:00","data":{"unit":3},"seq":1,'
+        b'"subject":["clue","C-1"],"verb":"clue.assign"}')).hexdigest()  # type: ignore[arg-type]
