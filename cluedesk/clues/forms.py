@@ -142,6 +142,10 @@ class ExtensionDecisionForm(VerbForm):
 class ConclusionForm(VerbForm):
     finding = forms.ChoiceField(label=_("Finding"), choices=Conclusion.Finding.choices)
     outcome = forms.ChoiceField(label=_("Outcome"), choices=Conclusion.Outcome.choices)
+    also_outcomes = forms.MultipleChoiceField(
+        label=_("Further outcomes of the same matter"), required=False, widget=forms.CheckboxSelectMultiple,
+        choices=[c for c in Conclusion.Outcome.choices if c[0] != Conclusion.Outcome.NO_ACTION],
+        help_text=_("E.g. a criminal case and a discipline referral: each is counted in the statistics."))
     case_number = forms.CharField(label=_("Case number (for a criminal case)"), required=False, max_length=64)
     summary = _text(_("Internal summary: what was verified and how"), max_length=20000, rows=4)
     public_wording = _text(_("Wording for the reporter (shown on their status page)"), max_length=2000)
@@ -152,6 +156,7 @@ class ConclusionForm(VerbForm):
         if not self.is_bound and current is not None and clue.state == Clue.State.DRAFTED:
             self.initial.update({k: getattr(current, k) for k in
                                  ("finding", "outcome", "case_number", "summary", "public_wording")})
+            self.initial["also_outcomes"] = current.outcomes[1:]
 
 
 class SignForm(VerbForm):

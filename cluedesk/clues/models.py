@@ -242,6 +242,9 @@ class Conclusion(models.Model):
     drafter = models.ForeignKey(settings.AUTH_USER_MODEL, on_delete=models.PROTECT, related_name="+")
     finding = models.CharField(max_length=20, choices=Finding.choices)
     outcome = models.CharField(max_length=20, choices=Outcome.choices)
+    # further outcomes of the same matter beside the main one (a criminal case and a discipline
+    # referral), stored ",discipline," so that a plain LIKE finds one on every database
+    also_outcomes = models.CharField(max_length=100, blank=True, default="")
     case_number = models.CharField(max_length=64, blank=True)
     summary = EncryptedTextField(help_text="internal: what was verified and how")
     public_wording = EncryptedTextField(help_text="shown to the reporter")
@@ -259,8 +262,31 @@ class Conclusion(models.Model):
     def __str__(self) -> str:
         return f"conclusion {self.pk} r{self.revision}"
 
+    @property
+    def outcomes(self) -> list[str]:
+        """The main outcome, then the further ones."""
+        return [self.outcome, *split_outcomes(self.also_outcomes)]
+
+    @property
+    def outcome_labels(self) -> list[str]:
+        labels = dict(Conclusion.Outcome.choices)
+        return [str(labels.get(o, o)) for o in self.outcomes]
+
     def valid_signatures(self) -> models.QuerySet[Signature]:
         return self.signatures.filter(revision=self.revision, voided=False)
+
+
+def split_outcomes(stored: str) -> list[str]:
+    return [o for o in (stored or "").split(",") if o]
+
+
+def join_outcomes(outcomes: list[str]) -> str:
+    return f",{','.join(outcomes)}," if outcomes else ""
+
+
+def has_outcome(outcome: str) -> Q:
+    """Conclusions whose main or a further outcome is ``outcome`` (a filter on Conclusion)."""
+    return Q(outcome=outcome) | Q(also_outcomes__contains=f",{outcome},")
 
 
 class Signature(models.Model):

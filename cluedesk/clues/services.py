@@ -10,7 +10,7 @@ message is in the actor's language, and leaves nothing written.
 
 from __future__ import annotations
 
-from collections.abc import Callable
+from collections.abc import Callable, Iterable
 from dataclasses import dataclass, field
 from datetime import timedelta
 from pathlib import Path
@@ -39,6 +39,8 @@ from .models import (
     Note,
     Review,
     Signature,
+    join_outcomes,
+    split_outcomes,
 )
 from .workflow import (
     MAX_EXTENSION_DAYS,
@@ -513,34 +515,43 @@ CONCLUSION_FIELDS = ("finding", "outcome", "case_number", "summary", "public_wor
 
 
 def _conclusion_values(finding: str, outcome: str, case_number: str, summary: str,
-                       public_wording: str) -> dict[str, str]:
+                       public_wording: str, also: Iterable[str] = ()) -> dict[str, str]:
     if finding not in Conclusion.Finding.values:
         raise InvalidInput(_("Choose a finding."))
     if outcome not in Conclusion.Outcome.values:
         raise InvalidInput(_("Choose an outcome."))
+    further = [o for o in dict.fromkeys(also or ()) if o != outcome]
+    if any(o not in Conclusion.Outcome.values for o in further):
+        raise InvalidInput(_("Choose the further outcomes from the list."))
+    if further and Conclusion.Outcome.NO_ACTION in (outcome, *further):
+        raise InvalidInput(_("“No action” cannot be combined with another outcome."))
+    further.sort(key=Conclusion.Outcome.values.index)
     case_number = _optional(case_number, _("The case number"), 64)
-    if outcome == Conclusion.Outcome.CRIMINAL_CASE and not case_number:
+    if Conclusion.Outcome.CRIMINAL_CASE in (outcome, *further) and not case_number:
         raise InvalidInput(_("A criminal case needs its case number."))
     return {
-        "finding": finding, "outcome": outcome, "case_number": case_number,
+        "finding": finding, "outcome": outcome, "also_outcomes": join_outcomes(further), "case_number": case_number,
         "summary": _required(summary, _("The internal summary"), 20000),
         "public_wording": _required(public_wording, _("The wording for the reporter"), 2000),
     }
 
 
 def _conclusion_data(c: Conclusion) -> dict[str, Any]:
-    return {"conclusion": c.pk, "revision": c.revision, "finding": c.finding, "outcome": c.outcome,
+    data = {"conclusion": c.pk, "revision": c.revision, "finding": c.finding, "outcome": c.outcome,
             "case_number": c.case_number, "digest": _digest(c.summary, c.public_wording)}
+    if c.also_outcomes:
+        data["also_outcomes"] = split_outcomes(c.also_outcomes)
+    return data
 
 
 def draft_conclusion(clue_ref: Clue | int | str, *, acting_user: Any, finding: str, outcome: str,
                      summary: str, public_wording: str, case_number: str = "",
-                     version: int | None = None) -> Outcome:
+                     version: int | None = None, also_outcomes: Iterable[str] = ()) -> Outcome:
     with transaction.atomic():
         clue, t, _m = _begin("draft_conclusion", clue_ref, acting_user, version)
         if t is None:
             return Outcome(clue, False)
-        values = _conclusion_values(finding, outcome, case_number, summary, public_wording)
+        values = _conclusion_values(finding, outcome, case_number, summary, public_wording, also_outcomes)
         clue.conclusions.filter(superseded=False).update(superseded=True)
         assert clue.unit_id is not None
         c = Conclusion.objects.create(clue=clue, unit_id=clue.unit_id, drafter=acting_user, **values)
@@ -549,7 +560,7 @@ def draft_conclusion(clue_ref: Clue | int | str, *, acting_user: Any, finding: s
 
 def edit_conclusion(clue_ref: Clue | int | str, *, acting_user: Any, finding: str, outcome: str,
                     summary: str, public_wording: str, case_number: str = "",
-                    version: int | None = None) -> Outcome:
+                    version: int | None = None, also_outcomes: Iterable[str] = ()) -> Outcome:
     """Any change voids the signatures already given: they were given on other words."""
     with transaction.atomic():
         clue, t, _m = _begin("edit_conclusion", clue_ref, acting_user, version)
@@ -558,7 +569,7 @@ def edit_conclusion(clue_ref: Clue | int | str, *, acting_user: Any, finding: st
         c = clue.current_conclusion
         if c is None:
             raise InvalidInput(_("There is no draft to edit."))
-        values = _conclusion_values(finding, outcome, case_number, summary, public_wording)
+        values = _conclusion_values(finding, outcome, case_number, summary, public_wording, also_outcomes)
         if all(getattr(c, k) == v for k, v in values.items()):
             return Outcome(clue, False)
         voided = c.signatures.filter(voided=False).update(voided=True)

@@ -479,10 +479,12 @@ CALLS: dict[str, Call] = {
         c, acting_user=u, version=d["version"], approve=d["decision"] == "approve", reason=d["reason"]),
     "draft_conclusion": lambda c, u, d: services.draft_conclusion(
         c, acting_user=u, version=d["version"], finding=d["finding"], outcome=d["outcome"],
-        case_number=d["case_number"], summary=d["summary"], public_wording=d["public_wording"]),
+        case_number=d["case_number"], summary=d["summary"], public_wording=d["public_wording"],
+        also_outcomes=d["also_outcomes"]),
     "edit_conclusion": lambda c, u, d: services.edit_conclusion(
         c, acting_user=u, version=d["version"], finding=d["finding"], outcome=d["outcome"],
-        case_number=d["case_number"], summary=d["summary"], public_wording=d["public_wording"]),
+        case_number=d["case_number"], summary=d["summary"], public_wording=d["public_wording"],
+        also_outcomes=d["also_outcomes"]),
     "sign": lambda c, u, d: services.sign(c, acting_user=u, revision=d["revision"]),
     "refuse_signature": lambda c, u, d: services.refuse_signature(c, acting_user=u, version=d["version"],
                                                                   reason=d["reason"]),

@@ -17,7 +17,7 @@ from typing import Any
 from django.db.models import Max, OuterRef, Subquery
 from django.utils.translation import gettext as _
 
-from cluedesk.clues.models import Clue, Conclusion
+from cluedesk.clues.models import Clue, Conclusion, split_outcomes
 from cluedesk.compliance import profiles
 from cluedesk.ledger.models import Event
 
@@ -115,15 +115,28 @@ class Candidate:
         return outcome_label(self.outcome)
 
 
-def final_outcomes(clue_ids: list[int]) -> dict[int, str]:
+def final_outcomes(clue_ids: list[int], periods: dict[str, int | None] | None = None) -> dict[int, str]:
+    """Each clue's final conclusion's main outcome; with ``periods``, of its outcomes (a case and a
+    discipline referral) the one kept longest, so that no outcome's retention is cut short."""
     latest: dict[int, tuple[int, str]] = {}
     for start in range(0, len(clue_ids), 2000):
         chunk = clue_ids[start:start + 2000]
-        for clue_id, pk, outcome in Conclusion.objects.filter(
-                clue_id__in=chunk, final=True, superseded=False).values_list("clue_id", "pk", "outcome"):
+        for clue_id, pk, outcome, also in Conclusion.objects.filter(
+                clue_id__in=chunk, final=True, superseded=False).values_list("clue_id", "pk", "outcome",
+                                                                             "also_outcomes"):
             if clue_id not in latest or pk > latest[clue_id][0]:
+                if periods is not None and also:
+                    outcome = _kept_longest(periods, [outcome, *split_outcomes(also)])
                 latest[clue_id] = (pk, outcome)
     return {cid: outcome for cid, (_pk, outcome) in latest.items()}
+
+
+def _kept_longest(periods: dict[str, int | None], outcomes: list[str]) -> str:
+    def days(outcome: str) -> float:
+        n = days_for(periods, outcome)
+        return float("inf") if n is None else n
+
+    return max(outcomes, key=days)  # the first of equals: the main outcome
 
 
 def candidates(periods: dict[str, int | None], clues: Any = None) -> list[Candidate]:
@@ -138,7 +151,7 @@ def candidates(periods: dict[str, int | None], clues: Any = None) -> list[Candid
         at=Max("created_at")).values("at")
     rows = list(qs.annotate(closing_event_at=Subquery(closing)).values_list(
         "pk", "public_id", "division_id", "state", "concluded_at", "closing_event_at").order_by("pk"))
-    outcomes = final_outcomes([r[0] for r in rows if r[3] in CONCLUDED])
+    outcomes = final_outcomes([r[0] for r in rows if r[3] in CONCLUDED], periods)
     holds = dict(LegalHold.objects.filter(released_at__isnull=True, clue_id__in=[r[0] for r in rows])
                  .values_list("clue_id", "pk")) if rows else {}
     reasons = dict(LegalHold.objects.filter(pk__in=list(holds.values())).values_list("pk", "reason")) if holds else {}

@@ -11,7 +11,7 @@ from django.db import IntegrityError, transaction
 from django.utils import timezone
 from django.utils.translation import gettext as _
 
-from cluedesk.clues.models import Clue, Conclusion
+from cluedesk.clues.models import Clue, Conclusion, has_outcome
 from cluedesk.ledger.services import Actor, record
 from cluedesk.org.models import Division, Unit
 
@@ -119,8 +119,8 @@ def report(r: InspectionRound, today: dt.date | None = None) -> RoundReport:
     today = today or timezone.localdate()
     rows = list(r.handovers.select_related("clue", "team"))
     clue_ids = [h.clue_id for h in rows]
-    cases = set(Conclusion.objects.filter(clue_id__in=clue_ids, final=True, superseded=False,
-                                          outcome=Conclusion.Outcome.CRIMINAL_CASE).values_list("clue_id", flat=True))
+    cases = set(Conclusion.objects.filter(has_outcome(Conclusion.Outcome.CRIMINAL_CASE), clue_id__in=clue_ids,
+                                          final=True, superseded=False).values_list("clue_id", flat=True))
     per_team: dict[int, list[int]] = {}
     totals = [0, 0, 0, 0]
     for h in rows:

@@ -108,11 +108,13 @@ def _case_ids(clue_ids: Iterable[int] | None) -> set[int]:
     qs = Conclusion.objects.filter(final=True, superseded=False)
     if clue_ids is not None:
         qs = qs.filter(clue_id__in=list(clue_ids))
-    latest: dict[int, tuple[int, str]] = {}
-    for clue_id, pk, outcome in qs.values_list("clue_id", "pk", "outcome").iterator(chunk_size=5000):
+    latest: dict[int, tuple[int, bool]] = {}
+    for clue_id, pk, outcome, also in qs.values_list("clue_id", "pk", "outcome", "also_outcomes").iterator(
+            chunk_size=5000):
         if clue_id not in latest or pk > latest[clue_id][0]:
-            latest[clue_id] = (pk, outcome)
-    return {cid for cid, (_pk, outcome) in latest.items() if outcome == CASE}
+            # a case whether it is the main outcome or one of several (a case and a discipline referral)
+            latest[clue_id] = (pk, outcome == CASE or f",{CASE}," in (also or ""))
+    return {cid for cid, (_pk, case) in latest.items() if case}
 
 
 def contribution(row: tuple[Any, ...], cases: set[int], now: dt.datetime) -> Contribution:
