@@ -204,6 +204,16 @@ class UmbrellaModel:
                  cues=np.frombuffer(json.dumps(_feature_names()).encode(), dtype=np.uint8))
         _write_replacing(path, buffer.getvalue())
 
+    @staticmethod
+    def current(path: Path) -> bool:
+        """Whether the file holds a model of this code's features (a model trained before a cue
+        change is refused by ``load`` and should be trained again)."""
+        try:
+            with np.load(path, allow_pickle=False) as data:
+                return bool(json.loads(bytes(data["cues"]).decode()) == _feature_names())
+        except (OSError, ValueError, KeyError):
+            return False
+
     @classmethod
     def load(cls, path: Path) -> UmbrellaModel:
         with np.load(path, allow_pickle=False) as data:

@@ -111,6 +111,13 @@ def umbrella_model() -> UmbrellaModel | None:
     return _umbrella
 
 
+def models_trained() -> bool:
+    """Whether ``triage-train`` has written the charge model and an umbrella model of this code's
+    features into the data folder (else the first start, or an upgrade, trains them)."""
+    folder = models_dir()
+    return (folder / CHARGE_FILE).exists() and UmbrellaModel.current(folder / UMBRELLA_FILE)
+
+
 def use(*, pair: PairModel | None = None, charge: ChargeModel | None = None, umbrella: UmbrellaModel | None = None,
         reset: bool = False) -> None:
     """Install models (evaluation, training, tests); ``reset`` forgets them so files load again."""

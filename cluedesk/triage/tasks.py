@@ -30,8 +30,7 @@ def attach_report(report_id: int) -> dict[str, Any] | None:
 def train_triage(force: bool = False) -> dict[str, Any]:
     """Train the triage models (a minute or two). Idempotent: skipped when the model is there,
     and the command writes each model beside the old one and renames it into place."""
-    folder = engine.models_dir()
-    if not force and (folder / engine.CHARGE_FILE).exists() and (folder / engine.UMBRELLA_FILE).exists():
+    if not force and engine.models_trained():
         return {"skipped": "the charge and umbrella models are already there"}
     out = io.StringIO()
     call_command("triage-train", stdout=out)

@@ -53,8 +53,7 @@ def start_triage_training() -> list[str]:
     from cluedesk.triage import tasks as triage_tasks
     from cluedesk.web import tasks
 
-    trained = all((engine.models_dir() / name).exists() for name in (engine.CHARGE_FILE, engine.UMBRELLA_FILE))
-    if trained or os.environ.get("CLUEDESK_TRAIN_ON_START") == "0":
+    if engine.models_trained() or os.environ.get("CLUEDESK_TRAIN_ON_START") == "0":
         return []
     tasks.enqueue_once(triage_tasks.train_triage)
     log = Path(settings.DATA_DIR) / "triage-train.log"

@@ -98,6 +98,9 @@ def test_first_start_queues_the_triage_training_instead_of_a_subprocess(settings
     # the task itself is idempotent: with the model present it does nothing
     (tmp_path / "triage").mkdir()
     (tmp_path / "triage" / "charge_model.pkl").write_bytes(b"x")
+    from cluedesk.triage import training  # and an umbrella model of this code's features (issue 20)
+
+    training.train_umbrella(training.umbrella_tips()[:40]).save(tmp_path / "triage" / "umbrella_model.npz")
     assert "skipped" in triage_tasks.train_triage.call()
 
 

@@ -10,6 +10,7 @@ import secrets
 from collections.abc import Iterator
 from typing import Any
 
+import numpy as np
 import pytest
 from django.contrib.auth.models import AnonymousUser
 from django.template.loader import render_to_string
@@ -213,3 +214,17 @@ def test_triage_eval_measures_the_umbrella_model_and_writes_predictions(tmp_path
     assert json.loads(cv.stdout)["umbrella"]["tips"] == 120
     same = run(tmp_path, "triage-eval", "--umbrella-train", str(dev), "--umbrella-test", str(dev))
     assert same.returncode != 0 and "never test on what you trained on" in same.stderr
+
+
+def test_a_model_of_other_features_is_refused_and_trained_again(tmp_path: Any, trained: Any) -> None:
+    path = tmp_path / "umbrella_model.npz"
+    trained[1].save(path)
+    assert umbrella.UmbrellaModel.current(path)
+    assert umbrella.UmbrellaModel.load(path).find(DEPUTY).umbrella
+    with np.load(path) as data:
+        arrays = dict(data)
+    arrays["cues"] = np.frombuffer(json.dumps(["tipoff"]).encode(), dtype=np.uint8)
+    np.savez(path, **arrays)
+    assert not umbrella.UmbrellaModel.current(path)
+    with pytest.raises(ValueError, match="train it again"):
+        umbrella.UmbrellaModel.load(path)
