@@ -9,9 +9,8 @@ class CluesConfig(AppConfig):
         from cluedesk.org.access import register_implicated_clues
         from cluedesk.org.views import register_home_panel
 
-        from .workbench import home_panel
-
         from .models import ImplicatedUnit
+        from .workbench import home_panel
 
         # conflict of interest: org's scoping excludes clues implicating the person's units
         register_implicated_clues(lambda units: ImplicatedUnit.objects.filter(unit_id__in=units).values("clue_id"))

@@ -151,7 +151,7 @@ def identifying_metadata(attachment: Attachment) -> list[str]:
             found += [str(name) for tag, name in _TOP_TAGS.items() if str(exif.get(tag) or "").strip(" \x00")]
             sub = exif.get_ifd(_EXIF_IFD)
             found += [str(name) for tag, name in _EXIF_TAGS.items() if str(sub.get(tag) or "").strip(" \x00")]
-            if any(k.lower() in ("author", "artist", "copyright") for k in (img.info or {})):
+            if any(str(k).lower() in ("author", "artist", "copyright") for k in (img.info or {})):
                 found.append(str(_("author")))
     except (OSError, ValueError, SyntaxError, Image.DecompressionBombError):
         return []

@@ -296,12 +296,13 @@ class QueueFilterForm(forms.Form):
         ("-unit", _("Unit, reversed")), ("-category", _("Category, reversed")),
         # older addresses
         ("new", _("Newest first")), ("old", _("Oldest first"))])
-    per_page = forms.TypedChoiceField(label=_("Per page"), required=False, coerce=int, empty_value=PAGE_SIZES[0],
+    per_page = forms.TypedChoiceField(label=_("Per page"), required=False, coerce=int,
+                                      empty_value=PAGE_SIZES[0],  # type: ignore[arg-type]
                                       choices=[(n, str(n)) for n in PAGE_SIZES])
 
     def __init__(self, *args: Any, user: Any = None, **kwargs: Any) -> None:
         super().__init__(*args, **kwargs)
-        any_ = [("", _("any"))]
+        any_: list[tuple[str, Any]] = [("", _("any"))]
         self._set_choices("category", any_ + taxonomy_choices("category"))
         self._set_choices("industry", any_ + taxonomy_choices("industry"))
         asked = str(self.data.get("division", "")) if self.is_bound else ""
@@ -311,7 +312,7 @@ class QueueFilterForm(forms.Form):
                           if not (c[0] in ("new", "old") or (c[0].startswith("-") and c[0][1:] in
                                                               ("state", "division", "unit", "category")))]
 
-    def _set_choices(self, name: str, choices: list[tuple[str, str]]) -> None:
+    def _set_choices(self, name: str, choices: list[tuple[str, Any]]) -> None:
         field = self.fields[name]
         assert isinstance(field, forms.ChoiceField)
         field.choices = choices

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import csv
 import re
-from collections.abc import Callable, Iterator
+from collections.abc import Callable, Iterator, Sequence
 from typing import Any
 
 from django.contrib import messages
@@ -83,7 +83,7 @@ def queue_queryset(user: Any, qs: QuerySet[Clue], queue: str) -> QuerySet[Clue]:
 
 
 def filtered_clues(user: Any, form: QueueFilterForm) -> QuerySet[Clue]:
-    qs = Clue.objects.visible_to(user).select_related("division", "unit")
+    qs: QuerySet[Clue] = Clue.objects.visible_to(user).select_related("division", "unit")
     data = form.cleaned_data if form.is_valid() else {}
     qs = queue_queryset(user, qs, data.get("queue") or "all")
     if data.get("q"):
@@ -116,7 +116,7 @@ def _search(text: str) -> Q:
     return q
 
 
-def _excerpts(clues: list[Clue]) -> dict[int, str]:
+def _excerpts(clues: Sequence[Clue]) -> dict[int, str]:
     """The start of each clue's first report (texts are sealed: read for this page only)."""
     from cluedesk.intake.models import Report
 

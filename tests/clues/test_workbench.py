@@ -10,7 +10,6 @@ import pytest
 from django.test import Client
 from django.utils import timezone
 
-from cluedesk.clues import services
 from cluedesk.clues.models import Clue
 from cluedesk.intake import services as intake
 from cluedesk.intake.models import Report
