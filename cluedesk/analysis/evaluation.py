@@ -156,6 +156,23 @@ def region_named(test: list[dict[str, Any]], preds: dict[Any, dict[str, Any]]) -
             "tips_not_naming_office": other, "abstained": abstained, "guessed": guessed}
 
 
+def calibration(confidence: list[float], correct: list[bool], threshold: float, bins: int = 10) -> dict[str, Any]:
+    """Expected calibration error of top-choice confidences (equal-width bins), and how the
+    abstain threshold splits them: the share at or above it and the accuracy on each side."""
+    n = len(confidence)
+    ece = 0.0
+    for b in range(bins):
+        lo, hi = b / bins, (b + 1) / bins
+        idx = [i for i, c in enumerate(confidence) if (lo < c <= hi) or (b == 0 and c == 0)]
+        if idx:
+            ece += len(idx) / n * abs(sum(confidence[i] for i in idx) / len(idx) - sum(correct[i] for i in idx) / len(idx))
+    above = [i for i, c in enumerate(confidence) if c >= threshold]
+    below = [i for i, c in enumerate(confidence) if c < threshold]
+    return {"ece": round(ece, 4), "threshold": threshold, "share_above": round(len(above) / max(1, n), 4),
+            "accuracy_above": round(sum(correct[i] for i in above) / max(1, len(above)), 4),
+            "accuracy_below": round(sum(correct[i] for i in below) / max(1, len(below)), 4)}
+
+
 def split_by_matter(tips: list[dict[str, Any]], test_share: float = 0.25,
                     seed: int = 7) -> tuple[list[dict[str, Any]], list[dict[str, Any]]]:
     """Train and test parts with no matter on both sides; a twin ("m12t") goes with "m12"."""

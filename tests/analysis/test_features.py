@@ -285,3 +285,15 @@ def test_a_name_two_places_share_is_not_settled_by_guessing() -> None:
     assert resolve_place("12月27日12时许，在本市通州区工人街一成人用品店") is None
     assert resolve_place("北京市通州区工人街") == ("110112", "通州区", 3)
     assert resolve_place("南通市通州区") == ("320612", "通州区", 3)
+
+
+def test_calibration_error_and_the_abstain_split() -> None:
+    from cluedesk.analysis.evaluation import calibration
+
+    perfect = calibration([0.95] * 20 + [0.25] * 20, [True] * 19 + [False] + [True] * 5 + [False] * 15, 0.4)
+    assert perfect["ece"] == 0.0 and perfect["share_above"] == 0.5
+    assert perfect["accuracy_above"] == 0.95 and perfect["accuracy_below"] == 0.25
+    overconfident = calibration([0.95] * 10, [False] * 10, 0.4)
+    assert overconfident["ece"] == 0.95
+    mixed = calibration([0.9] * 10 + [0.3] * 10, [True] * 5 + [False] * 5 + [True] * 8 + [False] * 2, 0.4)
+    assert mixed["ece"] == 0.45  # half over-, half underconfident: the gaps add up, weighted by bin size

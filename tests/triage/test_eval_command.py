@@ -56,8 +56,10 @@ def test_triage_eval_prints_every_figure_and_writes_predictions(tmp_path: Path) 
     assert out.returncode == 0, out.stderr
     result = json.loads(out.stdout)
     assert set(result["bcubed"]) == {"precision", "recall", "f1"}
-    for key in ("false_merge_rate", "hard_negative_pairs", "charge", "region"):
+    for key in ("false_merge_rate", "hard_negative_pairs", "charge", "region", "region_named", "charge_calibration"):
         assert key in result
+    assert set(result["region_named"]) >= {"accuracy", "tips_naming_office", "abstained", "guessed"}
+    assert 0.0 <= result["charge_calibration"]["ece"] <= 1.0
     assert 0.0 <= result["bcubed"]["f1"] <= 1.0
     assert result["charge"]["accuracy"] > 0.5
     preds = [json.loads(line) for line in (tmp_path / "pred.jsonl").read_text().splitlines()]

@@ -62,6 +62,14 @@ class Command(BaseCommand):
         finally:
             connection.creation.destroy_test_db(old_name, verbosity=0)
         result = score(test, train, preds)
+        # per tip, before grouping: how far the charge shares can be trusted, and the abstain line
+        from cluedesk.analysis.evaluation import calibration
+        from cluedesk.analysis.taxonomy import ABSTAIN_SHARE
+
+        tops = charge.top([t["text"] for t in test])
+        result["charge_calibration"] = calibration([max(s.values()) for _c, s in tops],
+                                                   [c == t["charges"][0] for (c, _s), t in zip(tops, test, strict=True)],
+                                                   ABSTAIN_SHARE)
         result["attach_or_open_ms"] = {"median": round(statistics.median(timings), 2),
                                        "p99": round(sorted(timings)[int(0.99 * (len(timings) - 1))], 2)}
         result["train_seconds"] = round(trained, 1)
