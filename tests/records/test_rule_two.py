@@ -43,3 +43,28 @@ def test_a_forced_cell_alone_in_its_line_is_protected_without_the_exact_check() 
 def test_zero_alone_is_shown_and_needs_no_partner() -> None:
     values, lines = _row([0, 10, 20])
     assert suppress(values, lines, K, exact=False) == set()
+
+
+# rule 4: two shown figures, one inside the other, never differ by 1 … k-1 ------------------------
+
+@pytest.mark.parametrize(("outer", "inner", "hidden"), [
+    (10, 6, {"inner"}),      # differ by 4 = k-1: the inner one goes
+    (10, 9, {"inner"}),      # by 1
+    (10, 5, set()),          # by exactly k: both shown
+    (10, 10, set()),         # by 0: nothing else inside, nothing to give away
+])
+def test_nested_figures_differ_by_zero_or_at_least_k(outer: int, inner: int, hidden: set[str]) -> None:
+    from cluedesk.records.suppression import Suppressor
+
+    values = {"outer": outer, "inner": inner}
+    s = Suppressor(values, [], K)
+    assert s.separate_nested([("outer", "inner")]) == 1
+    assert s.hidden == hidden
+
+
+def test_a_fixed_inner_figure_makes_the_outer_one_go() -> None:
+    from cluedesk.records.suppression import Suppressor
+
+    s = Suppressor({"outer": 10, "inner": 6}, [], K, fixed={"inner"})
+    s.separate_nested([("outer", "inner")])
+    assert s.hidden == {"outer"}
