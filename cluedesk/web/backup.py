@@ -17,6 +17,12 @@ to the data (attachments and tracking codes would be unreadable).
 
 The database is copied first, the file store after it: every file a copied row refers to is
 already on disk when the folder is copied (files are written before their rows commit).
+
+With a backup public key (``CLUEDESK_BACKUP_PUBLIC_KEY`` / ``_FILE``, or ``--to-public-key``) the
+archive — and the keys archive — is encrypted to it as it is written (``archive_seal.py``;
+``NAME.tar.sealed``): the server can write backups but not read them; ``restore`` and ``--verify``
+need the private key (``--backup-key FILE``). Without one the archive is a plain tar and the
+command warns. Archives are written 0600 in any case.
 """
 
 from __future__ import annotations
@@ -37,9 +43,12 @@ from typing import Any
 
 from django.conf import settings
 from django.db import connection, connections
+from nacl.public import PrivateKey, PublicKey
 
 from cluedesk.ledger import keys as ledger_keys
 from cluedesk.vault import content, sealing
+
+from . import archive_seal, filemodes
 
 FORMAT = "cluedesk-backup/1"
 KEYS_FORMAT = "cluedesk-keys/1"
@@ -95,6 +104,32 @@ class Result:
     manifest: dict[str, Any]
     keys_archive: Path | None = None
     warnings: list[str] = field(default_factory=list)
+    sealed_to: str | None = None  # the backup public key's fingerprint, when encrypted
+
+
+UNSEALED_WARNING = ("the archive is not encrypted: whoever copies it gets the database (what people wrote is "
+                    "sealed under the content keys, but not its structure, the ledger or the counts). Set "
+                    f"{archive_seal.PUBLIC_ENV} to a backup public key (`cluedesk backup-keys generate`) so backups "
+                    "are encrypted to a key kept offline")
+
+
+def _open_archive(path: Path, public_key: PublicKey | None) -> tuple[Any, archive_seal.SealingWriter | None, tarfile.TarFile]:
+    """A new archive file, 0600 whatever the umask; encrypted as it is written with a public key."""
+    raw = os.fdopen(os.open(path, os.O_WRONLY | os.O_CREAT | os.O_TRUNC, 0o600), "wb")
+    os.chmod(path, 0o600)
+    if public_key is None:
+        return raw, None, tarfile.open(fileobj=raw, mode="w")
+    writer = archive_seal.SealingWriter(raw, public_key)
+    return raw, writer, tarfile.open(fileobj=writer, mode="w|")
+
+
+def _close_archive(raw: Any, writer: archive_seal.SealingWriter | None, tar: tarfile.TarFile) -> None:
+    tar.close()
+    if writer is not None:
+        writer.finish()
+    raw.flush()
+    os.fsync(raw.fileno())
+    raw.close()
 
 
 # ---- backup ------------------------------------------------------------------------------------
@@ -173,15 +208,16 @@ def _summary() -> dict[str, Any]:
 
 
 def backup(dest: Path, *, include_keys: bool = False, keys_out: Path | None = None,
-           with_files: bool = True) -> Result:
-    """Write one archive to ``dest`` (a file path, or a folder to put a dated file in)."""
+           with_files: bool = True, public_key: PublicKey | None = None) -> Result:
+    """Write one archive to ``dest`` (a file path, or a folder to put a dated file in); encrypted
+    to ``public_key`` when one is given (the keys archive too)."""
     dest = Path(dest)
     stamp = dt.datetime.now(dt.UTC).strftime("%Y%m%dT%H%M%SZ")
     if dest.is_dir():
-        dest = dest / f"cluedesk-backup-{stamp}.tar"
+        dest = dest / f"cluedesk-backup-{stamp}.tar{'.sealed' if public_key is not None else ''}"
     if dest.exists():
         raise BackupError(f"{dest} exists already; name a new file")
-    dest.parent.mkdir(parents=True, exist_ok=True)
+    dest.parent.mkdir(parents=True, exist_ok=True, mode=0o700)
     vendor = connection.vendor
     if vendor not in {"sqlite", "postgresql"}:
         raise BackupError(f"database {vendor!r} is not supported")
@@ -194,7 +230,8 @@ def backup(dest: Path, *, include_keys: bool = False, keys_out: Path | None = No
         summary = _summary()
         (_dump_sqlite if vendor == "sqlite" else _dump_postgres)(db_file)
         keys_dir = Path(settings.KEYS_DIR)
-        with tarfile.open(partial, "w") as tar:
+        raw, writer, tar = _open_archive(partial, public_key)
+        try:
             _add_file(tar, db_file, db_name, parts)
             db_file.unlink()
             if with_files:
@@ -208,6 +245,7 @@ def backup(dest: Path, *, include_keys: bool = False, keys_out: Path | None = No
                         _add_file(tar, keys_dir / name, f"keys/{name}", parts)
                 warnings.append("the archive holds the secret keys: whoever has it and a custodian passphrase "
                                 "can open reporters' identities and every attachment; keep it encrypted and offline")
+            sealed_to = archive_seal.fingerprint(public_key) if public_key is not None else None
             manifest = {
                 "format": FORMAT,
                 "created_at": dt.datetime.now(dt.UTC).isoformat(timespec="seconds"),
@@ -215,34 +253,45 @@ def backup(dest: Path, *, include_keys: bool = False, keys_out: Path | None = No
                 "files": with_files,
                 "keys_included": include_keys,
                 "key_fingerprints": key_fingerprints(keys_dir),
+                "sealed_to": sealed_to,
                 "summary": summary,
                 "parts": parts,
             }
             _add_json(tar, "manifest.json", manifest)
-        with open(partial, "rb") as fh:
-            os.fsync(fh.fileno())
+            _close_archive(raw, writer, tar)
+        except BaseException:
+            raw.close()
+            partial.unlink(missing_ok=True)
+            raise
         os.replace(partial, dest)
+    if public_key is None:
+        warnings.append(UNSEALED_WARNING)
     keys_archive = None
     if keys_out is not None:
-        keys_archive = write_keys_archive(Path(keys_out), keys_dir)
-    return Result(dest, manifest, keys_archive, warnings)
+        keys_archive = write_keys_archive(Path(keys_out), keys_dir, public_key)
+    return Result(dest, manifest, keys_archive, warnings, sealed_to)
 
 
-def write_keys_archive(dest: Path, keys_dir: Path) -> Path:
+def write_keys_archive(dest: Path, keys_dir: Path, public_key: PublicKey | None = None) -> Path:
     """The keys folder alone, with its own manifest: keep it apart from the data archive."""
     if dest.is_dir():
-        dest = dest / f"cluedesk-keys-{dt.datetime.now(dt.UTC):%Y%m%dT%H%M%SZ}.tar"
+        dest = dest / f"cluedesk-keys-{dt.datetime.now(dt.UTC):%Y%m%dT%H%M%SZ}.tar{'.sealed' if public_key else ''}"
     if dest.exists():
         raise BackupError(f"{dest} exists already; name a new file")
     parts: dict[str, dict[str, Any]] = {}
     partial = dest.with_name(dest.name + ".partial")
-    fd = os.open(partial, os.O_WRONLY | os.O_CREAT | os.O_TRUNC, 0o600)
-    with os.fdopen(fd, "wb") as raw, tarfile.open(fileobj=raw, mode="w") as tar:
+    raw, writer, tar = _open_archive(partial, public_key)
+    try:
         for name in (*SECRET_KEY_FILES, *PUBLIC_KEY_FILES):
             if (keys_dir / name).exists():
                 _add_file(tar, keys_dir / name, f"keys/{name}", parts)
         _add_json(tar, "manifest.json", {"format": KEYS_FORMAT, "key_fingerprints": key_fingerprints(keys_dir),
                                          "parts": parts})
+        _close_archive(raw, writer, tar)
+    except BaseException:
+        raw.close()
+        partial.unlink(missing_ok=True)
+        raise
     os.replace(partial, dest)
     return dest
 
@@ -264,16 +313,55 @@ def read_manifest(archive: Path, expected_format: str = FORMAT) -> dict[str, Any
     return manifest
 
 
-def extract_verified(archive: Path, into: Path, expected_format: str = FORMAT) -> dict[str, Any]:
-    """Extract into ``into`` and check every part against the manifest (nothing more, nothing less)."""
-    manifest = read_manifest(archive, expected_format)
+def _check_names(archive: Path, names: set[str], parts: dict[str, dict[str, Any]]) -> None:
+    names = names - {"manifest.json"}
+    if names != set(parts):
+        extra, missing = sorted(names - set(parts))[:5], sorted(set(parts) - names)[:5]
+        raise BackupError(f"{archive}: parts do not match the manifest (extra {extra}, missing {missing})")
+
+
+def _extract_sealed(archive: Path, into: Path, backup_key: PrivateKey | None, expected_format: str) -> dict[str, Any]:
+    """Decrypt as a stream and extract (no clear copy of the archive on disk); the manifest is its last part."""
+    if backup_key is None:
+        raise BackupError(f"{archive} is encrypted to backup key {archive_seal.recipient(archive)}: give its private "
+                          "key with --backup-key FILE (the file `cluedesk backup-keys generate` wrote)")
+    names: set[str] = set()
+    try:
+        with archive.open("rb") as raw:
+            reader = archive_seal.OpeningReader(raw, backup_key, str(archive))
+            with tarfile.open(fileobj=reader, mode="r|") as tar:
+                for member in tar:
+                    if member.isfile():
+                        names.add(member.name)
+                    tar.extract(member, into, filter="data")
+            reader.drain()
+    except archive_seal.SealError as exc:
+        raise BackupError(str(exc)) from None
+    except (tarfile.TarError, OSError) as exc:
+        raise BackupError(f"{archive}: what it holds is not a cluedesk archive ({exc})") from None
+    try:
+        manifest: dict[str, Any] = json.loads((into / "manifest.json").read_bytes())
+    except (OSError, json.JSONDecodeError) as exc:
+        raise BackupError(f"{archive} is not a cluedesk archive: {exc}") from None
+    if manifest.get("format") != expected_format:
+        raise BackupError(f"{archive}: format {manifest.get('format')!r}, expected {expected_format!r}")
+    _check_names(archive, names, manifest.get("parts", {}))
+    return manifest
+
+
+def extract_verified(archive: Path, into: Path, expected_format: str = FORMAT,
+                     backup_key: PrivateKey | None = None) -> dict[str, Any]:
+    """Extract into ``into`` and check every part against the manifest (nothing more, nothing less).
+    An encrypted archive needs ``backup_key``, the private half of the key it was sealed to."""
+    archive = Path(archive)
+    if archive_seal.is_sealed(archive):
+        manifest = _extract_sealed(archive, into, backup_key, expected_format)
+    else:
+        manifest = read_manifest(archive, expected_format)
+        with tarfile.open(archive, "r") as tar:
+            _check_names(archive, {m.name for m in tar.getmembers() if m.isfile()}, manifest.get("parts", {}))
+            tar.extractall(into, filter="data")
     parts: dict[str, dict[str, Any]] = manifest.get("parts", {})
-    with tarfile.open(archive, "r") as tar:
-        names = {m.name for m in tar.getmembers() if m.isfile()} - {"manifest.json"}
-        if names != set(parts):
-            extra, missing = sorted(names - set(parts))[:5], sorted(set(parts) - names)[:5]
-            raise BackupError(f"{archive}: parts do not match the manifest (extra {extra}, missing {missing})")
-        tar.extractall(into, filter="data")
     for name, meta in parts.items():
         path = into / name
         if path.stat().st_size != meta["bytes"] or _sha256(path) != meta["sha256"]:
@@ -281,10 +369,10 @@ def extract_verified(archive: Path, into: Path, expected_format: str = FORMAT) -
     return manifest
 
 
-def verify(archive: Path) -> dict[str, Any]:
-    """Check an archive without restoring it."""
+def verify(archive: Path, backup_key: PrivateKey | None = None) -> dict[str, Any]:
+    """Check an archive without restoring it (an encrypted one with its backup private key)."""
     with tempfile.TemporaryDirectory(prefix="cluedesk-verify-") as tmp:
-        return extract_verified(Path(archive), Path(tmp))
+        return extract_verified(Path(archive), Path(tmp), backup_key=backup_key)
 
 
 def _database_is_empty() -> bool:
@@ -329,6 +417,14 @@ def _restore_postgres(dump: Path) -> None:
         raise BackupError(f"pg_restore failed: {proc.stderr.strip()[:2000]}")
 
 
+def _copy_private(source: Path, target: Path) -> None:
+    """A copy only the owner can read (a replaced secret key is still a secret key)."""
+    fd = os.open(target, os.O_WRONLY | os.O_CREAT | os.O_TRUNC, 0o600)
+    os.fchmod(fd, 0o600)
+    with os.fdopen(fd, "wb") as out, source.open("rb") as src:
+        shutil.copyfileobj(src, out)
+
+
 def _place_keys(source: Path, keys_dir: Path, replace: bool) -> list[str]:
     """Copy the archive's keys in. A different key already there is replaced only with ``replace``
     (--force, or a target that holds no data yet: a fresh install's generated keys protect nothing);
@@ -340,7 +436,7 @@ def _place_keys(source: Path, keys_dir: Path, replace: bool) -> list[str]:
         if target.exists() and target.read_bytes() != path.read_bytes():
             if not replace:
                 raise BackupError(f"{target} exists with other content; restore with --force to replace it")
-            shutil.copyfile(target, target.with_name(target.name + ".before-restore"))
+            _copy_private(target, target.with_name(target.name + ".before-restore"))
         tmp = target.with_name(target.name + ".restoring")
         shutil.copyfile(path, tmp)
         os.chmod(tmp, 0o600 if path.name != "custodian.pub" else 0o644)
@@ -349,8 +445,10 @@ def _place_keys(source: Path, keys_dir: Path, replace: bool) -> list[str]:
     return placed
 
 
-def restore(archive: Path, *, keys_archive: Path | None = None, force: bool = False) -> dict[str, Any]:
-    """Restore into the configured database, file store and keys folder."""
+def restore(archive: Path, *, keys_archive: Path | None = None, force: bool = False,
+            backup_key: PrivateKey | None = None) -> dict[str, Any]:
+    """Restore into the configured database, file store and keys folder (an encrypted archive,
+    or keys archive, with ``backup_key``)."""
     archive = Path(archive)
     files_dir, keys_dir = Path(settings.FILES_DIR), Path(settings.KEYS_DIR)
     empty = _database_is_empty()
@@ -363,10 +461,10 @@ def restore(archive: Path, *, keys_archive: Path | None = None, force: bool = Fa
     work = Path(tempfile.mkdtemp(prefix=".cluedesk-restore-", dir=files_dir.parent if files_dir.parent.exists()
                                  else None))
     try:
-        manifest = extract_verified(archive, work / "data")
+        manifest = extract_verified(archive, work / "data", backup_key=backup_key)
         keys_manifest = None
         if keys_archive is not None:
-            keys_manifest = extract_verified(Path(keys_archive), work / "keys", KEYS_FORMAT)
+            keys_manifest = extract_verified(Path(keys_archive), work / "keys", KEYS_FORMAT, backup_key=backup_key)
         vendor = manifest["database"]["vendor"]
         if vendor != connection.vendor:
             raise BackupError(f"the archive holds a {vendor} database; the configured one is {connection.vendor}")
@@ -403,6 +501,7 @@ def restore(archive: Path, *, keys_archive: Path | None = None, force: bool = Fa
         sealing.public_key.cache_clear()  # type: ignore[attr-defined]
         sealing.file_key.cache_clear()
         content.forget_keys()
+        filemodes.tighten()
         return {"archive": str(archive), "database": vendor, "parts": len(manifest["parts"]),
                 "keys_placed": placed, "summary": manifest.get("summary", {})}
     finally:

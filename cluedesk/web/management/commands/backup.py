@@ -1,7 +1,9 @@
 """`cluedesk backup DEST`: the database, the file store and the public key in one archive with a
 manifest (sha256 of every part). The secret keys go to a separate archive with --keys-out, or into
-the same one with --include-keys (with a warning). See cluedesk/web/backup.py and
-docs/operations.md "Backup and restore"."""
+the same one with --include-keys (with a warning). With a backup public key
+(CLUEDESK_BACKUP_PUBLIC_KEY or _FILE, or --to-public-key) both archives are encrypted to it;
+without one the archive is plain and a warning says so. See cluedesk/web/backup.py,
+cluedesk/web/archive_seal.py and docs/operations.md "Backup and restore"."""
 
 from __future__ import annotations
 
@@ -11,7 +13,7 @@ from typing import Any
 
 from django.core.management.base import BaseCommand, CommandError, CommandParser
 
-from cluedesk.web import backup
+from cluedesk.web import archive_seal, backup
 
 
 class Command(BaseCommand):
@@ -24,21 +26,30 @@ class Command(BaseCommand):
         parser.add_argument("--include-keys", action="store_true",
                             help="put the secret keys in the same archive (discouraged: prints a warning)")
         parser.add_argument("--no-files", action="store_true", help="leave the file store out")
+        parser.add_argument("--to-public-key", metavar="KEY", default=None,
+                            help="encrypt the archives to this backup public key (64 hex characters, or a file "
+                                 f"holding them); default: {archive_seal.PUBLIC_ENV} or {archive_seal.PUBLIC_ENV}_FILE")
         parser.add_argument("--verify", metavar="ARCHIVE", default=None,
                             help="only check an existing archive against its manifest (DEST is ignored)")
+        parser.add_argument("--backup-key", metavar="FILE", default=None,
+                            help="with --verify: the backup private key an encrypted archive needs")
 
     def handle(self, *args: Any, **options: Any) -> None:
         try:
             if options["verify"]:
-                manifest = backup.verify(Path(options["verify"]))
+                key = archive_seal.load_private(Path(options["backup_key"])) if options["backup_key"] else None
+                manifest = backup.verify(Path(options["verify"]), backup_key=key)
                 self.stdout.write(json.dumps({"ok": True, "archive": options["verify"],
                                               "parts": len(manifest["parts"]),
+                                              "sealed_to": manifest.get("sealed_to"),
                                               "summary": manifest.get("summary")}, ensure_ascii=False))
                 return
+            public = (archive_seal.parse_public(options["to_public_key"], "--to-public-key")
+                      if options["to_public_key"] else archive_seal.configured_public())
             result = backup.backup(Path(options["dest"]), include_keys=options["include_keys"],
                                    keys_out=Path(options["keys_out"]) if options["keys_out"] else None,
-                                   with_files=not options["no_files"])
-        except backup.BackupError as exc:
+                                   with_files=not options["no_files"], public_key=public)
+        except (backup.BackupError, archive_seal.SealError) as exc:
             raise CommandError(str(exc)) from None
         for warning in result.warnings:
             self.stderr.write(f"WARNING: {warning}")
@@ -47,6 +58,7 @@ class Command(BaseCommand):
                               "(cluedesk backup --keys-out FILE), or the data cannot be read after a restore")
         self.stdout.write(json.dumps({
             "archive": str(result.archive), "keys_archive": str(result.keys_archive) if result.keys_archive else None,
+            "sealed_to": result.sealed_to,
             "database": result.manifest["database"]["vendor"], "parts": len(result.manifest["parts"]),
             "bytes": result.archive.stat().st_size, "summary": result.manifest["summary"],
         }, ensure_ascii=False))

@@ -1,5 +1,6 @@
-"""`cluedesk restore ARCHIVE [--keys KEYS_ARCHIVE] [--force]`: verify the archive against its
-manifest, then restore the database, the file store and the keys into the configured place.
+"""`cluedesk restore ARCHIVE [--keys KEYS_ARCHIVE] [--backup-key FILE] [--force]`: verify the archive
+against its manifest, then restore the database, the file store and the keys into the configured
+place. An encrypted archive (or keys archive) needs the backup private key (--backup-key).
 Refuses a database that holds data, or a non-empty file store, unless --force. Runs the
 migrations and `ledger verify` afterwards."""
 
@@ -13,7 +14,7 @@ from typing import Any
 from django.core.management import call_command
 from django.core.management.base import BaseCommand, CommandError, CommandParser
 
-from cluedesk.web import backup
+from cluedesk.web import archive_seal, backup
 
 
 class Command(BaseCommand):
@@ -22,15 +23,20 @@ class Command(BaseCommand):
     def add_arguments(self, parser: CommandParser) -> None:
         parser.add_argument("archive")
         parser.add_argument("--keys", default=None, help="the separate keys archive written by backup --keys-out")
+        parser.add_argument("--backup-key", metavar="FILE", default=None,
+                            help="the backup private key (from `cluedesk backup-keys generate`) an encrypted "
+                                 "archive needs")
         parser.add_argument("--force", action="store_true",
                             help="replace a database, file store and keys that already hold data")
         parser.add_argument("--no-verify-ledger", action="store_true", help="skip `ledger verify` afterwards")
 
     def handle(self, *args: Any, **options: Any) -> None:
         try:
+            key = archive_seal.load_private(Path(options["backup_key"])) if options["backup_key"] else None
             result = backup.restore(Path(options["archive"]), force=options["force"],
-                                    keys_archive=Path(options["keys"]) if options["keys"] else None)
-        except backup.BackupError as exc:
+                                    keys_archive=Path(options["keys"]) if options["keys"] else None,
+                                    backup_key=key)
+        except (backup.BackupError, archive_seal.SealError) as exc:
             raise CommandError(str(exc)) from None
         call_command("migrate", interactive=False, verbosity=0)
         call_command("createcachetable", verbosity=0)

@@ -40,6 +40,7 @@ from django.db import connections
 
 from cluedesk.clues import search
 from cluedesk.vault import handover, reencrypt
+from cluedesk.web import filemodes
 from cluedesk.web.bootstrap import first_start
 from cluedesk.web.supervisor import Program
 
@@ -88,6 +89,10 @@ class Command(BaseCommand):
             # the task workers about to start train the model: no extra `worker --batch` for it
             os.environ.setdefault("CLUEDESK_BATCH_WORKER_ON_START", "0")
         call_command("migrate", interactive=False, verbosity=0)
+        # the data, file and keys folders 0700 and the database 0600, also when an older version
+        # made them under umask 022 (cluedesk/web/filemodes.py)
+        for line in filemodes.tighten():
+            out.write(f"File modes: {line}")
         call_command("createcachetable", verbosity=0)
         call_command("collectstatic", interactive=False, verbosity=0)
         # rows from before encryption at rest (or under a retired content key), and clues not
