@@ -40,6 +40,14 @@ def _default_language() -> Iterator[None]:
 
 
 @pytest.fixture(autouse=True)
+def _fresh_taxonomy_names() -> None:
+    """The taxonomy's display names are cached per process: a test must not see another test's."""
+    from cluedesk.triage import labels
+
+    labels.forget()
+
+
+@pytest.fixture(autouse=True)
 def isolated_keys(settings, tmp_path: Path, _custodian_keys_template: Path) -> Iterator[Path]:
     """Each test gets its own copy of the keys and its own file store."""
     import shutil

@@ -30,3 +30,9 @@ def label(kind: str, code: str) -> str:
         return ""
     name, name_zh = _names().get(kind, {}).get(code, (code, ""))
     return name_zh if name_zh and (get_language() or "").startswith("zh") else name
+
+
+def forget() -> None:
+    """Read the names again on next use (tests whose database was emptied, a restore)."""
+    global _cache, _loaded_at
+    _cache, _loaded_at = {}, 0.0
