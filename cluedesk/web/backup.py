@@ -73,11 +73,17 @@ def _fp(material: bytes) -> str:
     return hashlib.sha256(b"cluedesk-key-fingerprint|" + material).hexdigest()[:32]
 
 
+def _environment_secret() -> str | None:
+    """The server secret when the environment gives it (``CLUEDESK_SECRET_KEY`` or ``_FILE``, as
+    settings read it): then it is the one in force, not a ``secret_key`` file in the keys folder."""
+    return content.secret_from_env("CLUEDESK_SECRET_KEY")
+
+
 def key_fingerprints(keys_dir: Path | None = None) -> dict[str, str]:
     """Fingerprints of the keys in effect (environment first, then the keys folder)."""
     folder = Path(keys_dir or settings.KEYS_DIR)
     out: dict[str, str] = {}
-    secret = os.environ.get("CLUEDESK_SECRET_KEY") or (
+    secret = _environment_secret() or (
         (folder / "secret_key").read_text().strip() if (folder / "secret_key").exists() else "")
     if secret:
         out["secret_key"] = _fp(secret.encode())
@@ -192,6 +198,22 @@ def _add_tree(tar: tarfile.TarFile, root: Path, prefix: str, parts: dict[str, di
             _add_file(tar, path, f"{prefix}/{rel}", parts)
 
 
+def _add_secret_keys(tar: tarfile.TarFile, keys_dir: Path, parts: dict[str, dict[str, Any]]) -> None:
+    """The secret keys in force. A server secret given by the environment goes in as
+    ``keys/secret_key`` too: without it a restore would make a new one and every tracking code
+    would answer "no such report" (issue 23)."""
+    from_env = _environment_secret()
+    for name in SECRET_KEY_FILES:
+        if name == "secret_key" and from_env:
+            blob = (from_env + "\n").encode()
+            parts[f"keys/{name}"] = {"sha256": hashlib.sha256(blob).hexdigest(), "bytes": len(blob)}
+            info = tarfile.TarInfo(f"keys/{name}")
+            info.size, info.mtime, info.mode = len(blob), int(dt.datetime.now(dt.UTC).timestamp()), 0o600
+            tar.addfile(info, io.BytesIO(blob))
+        elif (keys_dir / name).exists():
+            _add_file(tar, keys_dir / name, f"keys/{name}", parts)
+
+
 def _add_json(tar: tarfile.TarFile, name: str, data: dict[str, Any]) -> None:
     blob = json.dumps(data, indent=2, ensure_ascii=False, sort_keys=True).encode()
     info = tarfile.TarInfo(name)
@@ -240,9 +262,7 @@ def backup(dest: Path, *, include_keys: bool = False, keys_out: Path | None = No
                 if (keys_dir / name).exists():
                     _add_file(tar, keys_dir / name, f"keys/{name}", parts)
             if include_keys:
-                for name in SECRET_KEY_FILES:
-                    if (keys_dir / name).exists():
-                        _add_file(tar, keys_dir / name, f"keys/{name}", parts)
+                _add_secret_keys(tar, keys_dir, parts)
                 warnings.append("the archive holds the secret keys: whoever has it and a custodian passphrase "
                                 "can open reporters' identities and every attachment; keep it encrypted and offline")
             sealed_to = archive_seal.fingerprint(public_key) if public_key is not None else None
@@ -282,7 +302,8 @@ def write_keys_archive(dest: Path, keys_dir: Path, public_key: PublicKey | None 
     partial = dest.with_name(dest.name + ".partial")
     raw, writer, tar = _open_archive(partial, public_key)
     try:
-        for name in (*SECRET_KEY_FILES, *PUBLIC_KEY_FILES):
+        _add_secret_keys(tar, keys_dir, parts)
+        for name in PUBLIC_KEY_FILES:
             if (keys_dir / name).exists():
                 _add_file(tar, keys_dir / name, f"keys/{name}", parts)
         _add_json(tar, "manifest.json", {"format": KEYS_FORMAT, "key_fingerprints": key_fingerprints(keys_dir),
@@ -478,9 +499,13 @@ def restore(archive: Path, *, keys_archive: Path | None = None, force: bool = Fa
         wanted = manifest.get("key_fingerprints", {})
         wrong = sorted(k for k, v in wanted.items() if have.get(k) != v)
         if wrong:
+            hint = (" The server secret (secret_key) is what tracking codes and sign-ins rest on: set "
+                    "CLUEDESK_SECRET_KEY or CLUEDESK_SECRET_KEY_FILE to the original one (the keys archive holds "
+                    "it as keys/secret_key), or unset them to use the restored file."
+                    if "secret_key" in wrong and _environment_secret() else "")
             raise BackupError(
                 f"the keys in {keys_dir} (or the environment) do not match the backup: {', '.join(wrong)}. "
-                "Give the keys archive with --keys, or put the original keys folder in place first")
+                "Give the keys archive with --keys, or put the original keys folder in place first." + hint)
         db_part = work / "data" / manifest["database"]["part"]
         (_restore_sqlite if vendor == "sqlite" else _restore_postgres)(db_part)
         if manifest.get("files"):

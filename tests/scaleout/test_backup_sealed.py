@@ -129,8 +129,9 @@ def test_a_changed_cut_or_extended_sealed_archive_is_refused(tmp_path: Path) -> 
         return data[:middle] + bytes([data[middle] ^ 1]) + data[middle + 1:]
 
     def cut(data: bytes) -> bytes:  # the last chunk gone: the tar itself may still look whole
-        return data[:len(archive_seal.MAGIC) + 8 + archive_seal.SEALED_KEY_BYTES + archive_seal.HEADER_BYTES
-                    + archive_seal.CHUNK + archive_seal.ABYTES]
+        start = len(archive_seal.MAGIC) + 8 + archive_seal.SEALED_KEY_BYTES + archive_seal.HEADER_BYTES
+        last = (len(data) - start) % (archive_seal.CHUNK + archive_seal.ABYTES) or archive_seal.CHUNK + archive_seal.ABYTES
+        return data[:len(data) - last]
 
     def extended(data: bytes) -> bytes:
         return data + b"\x00" * 1024
