@@ -73,6 +73,10 @@ DATA_DIR = Path(env("CLUEDESK_DATA_DIR", _default_data) or _default_data).resolv
 DATA_DIR.mkdir(parents=True, exist_ok=True)
 FILES_DIR = Path(env("CLUEDESK_FILES_DIR", str(DATA_DIR / "files")) or "").resolve()
 KEYS_DIR = Path(env("CLUEDESK_KEYS_DIR", str(DATA_DIR / "keys")) or "").resolve()
+# the trained triage models: on shared storage in a multi-node deployment, so one training serves every
+# instance (empty: <data folder>/triage). Per-instance folders stay in the data folder or their own
+# settings: CLUEDESK_TMP_DIR (uploads in progress), PROMETHEUS_MULTIPROC_DIR (metrics).
+TRIAGE_DIR = env("CLUEDESK_TRIAGE_DIR", "") or ""
 
 
 def _server_secret() -> str:
@@ -322,7 +326,7 @@ WHITENOISE_USE_FINDERS = True
 
 # Uploads: larger than 256 KiB go to a temporary file, never whole in memory.
 FILE_UPLOAD_MAX_MEMORY_SIZE = 256 * 1024
-FILE_UPLOAD_TEMP_DIR = str(DATA_DIR / "tmp")
+FILE_UPLOAD_TEMP_DIR = str(Path(env("CLUEDESK_TMP_DIR", "") or DATA_DIR / "tmp").resolve())
 Path(FILE_UPLOAD_TEMP_DIR).mkdir(parents=True, exist_ok=True)
 DATA_UPLOAD_MAX_MEMORY_SIZE = 256 * 1024
 DATA_UPLOAD_MAX_NUMBER_FIELDS = 200

@@ -1,7 +1,7 @@
 """The trained models triage uses, loaded once per process.
 
 Where they come from, first found wins:
-- ``<CLUEDESK_DATA_DIR>/triage/`` — written by ``cluedesk triage-train`` (from labelled data and
+- ``CLUEDESK_TRIAGE_DIR`` or ``<CLUEDESK_DATA_DIR>/triage/`` — written by ``cluedesk triage-train`` (from labelled data and
   staff corrections);
 - ``cluedesk/triage/data/`` — the small models shipped with the package (see docs/triage.md).
 Without a charge model, categories come from the keyword rules alone.
@@ -35,7 +35,9 @@ RECHECK_SECONDS = 30.0  # a model trained after start-up (first start trains in 
 
 
 def models_dir() -> Path:
-    return Path(settings.DATA_DIR) / "triage"
+    """Where trained models are written and read first: ``CLUEDESK_TRIAGE_DIR`` (shared storage in a
+    multi-node deployment: one training serves every instance), else ``<data folder>/triage``."""
+    return Path(settings.TRIAGE_DIR) if settings.TRIAGE_DIR else Path(settings.DATA_DIR) / "triage"
 
 
 def _first(name: str) -> Path | None:
