@@ -230,6 +230,10 @@ DATABASES = {"default": database_from_url(DATABASE_URL) if DATABASE_URL else sql
 DEFAULT_AUTO_FIELD = "django.db.models.BigAutoField"
 # a streaming read replica for the statistics pages only (cluedesk/web/replica.py); tests mirror default
 DATABASE_REPLICA_URL = env("DATABASE_REPLICA_URL", "") or ""
+# PostgreSQL roles that read through the replica (or reporting tools): `cluedesk restore` and
+# `cluedesk grant-readonly` give them SELECT on every table, now and later (a restore replaces the
+# schema, and its grants with it)
+READONLY_ROLES = [r.strip() for r in (env("CLUEDESK_READONLY_ROLES", "") or "").split(",") if r.strip()]
 if DATABASE_REPLICA_URL:
     DATABASES["replica"] = {**database_from_url(DATABASE_REPLICA_URL), "TEST": {"MIRROR": "default"}}
     DATABASE_ROUTERS = ["cluedesk.web.replica.ReplicaRouter"]

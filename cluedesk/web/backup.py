@@ -438,6 +438,37 @@ def _restore_postgres(dump: Path) -> None:
         raise BackupError(f"pg_restore failed: {proc.stderr.strip()[:2000]}")
 
 
+def check_roles(roles: list[str]) -> None:
+    """Stop, naming them, when read-only roles do not exist (before a restore touches anything)."""
+    if connection.vendor != "postgresql" or not roles:
+        return
+    with connection.cursor() as cur:
+        cur.execute("SELECT rolname FROM pg_roles WHERE rolname = ANY(%s)", [list(roles)])
+        missing = sorted(set(roles) - {row[0] for row in cur.fetchall()})
+    if missing:
+        raise BackupError(f"no PostgreSQL role {', '.join(missing)}: create it first "
+                          "(CREATE ROLE … LOGIN PASSWORD …), or correct CLUEDESK_READONLY_ROLES")
+
+
+def grant_readonly(roles: list[str]) -> list[str]:
+    """SELECT on every table of schema public, and on the tables made later by this role (the
+    migrations), for each read-only role (PostgreSQL; the replica's login). Returns the roles
+    granted; a role that does not exist stops with its name before anything is granted."""
+    if connection.vendor != "postgresql" or not roles:
+        return []
+    from psycopg import sql
+
+    check_roles(roles)
+    with connection.cursor() as cur:
+        for role in roles:
+            name = sql.Identifier(role)
+            for statement in (sql.SQL("GRANT USAGE ON SCHEMA public TO {}"),
+                              sql.SQL("GRANT SELECT ON ALL TABLES IN SCHEMA public TO {}"),
+                              sql.SQL("ALTER DEFAULT PRIVILEGES IN SCHEMA public GRANT SELECT ON TABLES TO {}")):
+                cur.execute(statement.format(name).as_string(cur.connection))
+    return list(roles)
+
+
 def _copy_private(source: Path, target: Path) -> None:
     """A copy only the owner can read (a replaced secret key is still a secret key)."""
     fd = os.open(target, os.O_WRONLY | os.O_CREAT | os.O_TRUNC, 0o600)

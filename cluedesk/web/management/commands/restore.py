@@ -1,6 +1,7 @@
 """`cluedesk restore ARCHIVE [--keys KEYS_ARCHIVE] [--backup-key FILE] [--force]`: verify the archive
 against its manifest, then restore the database, the file store and the keys into the configured
 place. An encrypted archive (or keys archive) needs the backup private key (--backup-key).
+Read-only PostgreSQL roles (CLUEDESK_READONLY_ROLES) get their grants again afterwards.
 Refuses a database that holds data, or a non-empty file store, unless --force. Runs the
 migrations and `ledger verify` afterwards."""
 
@@ -11,6 +12,7 @@ import json
 from pathlib import Path
 from typing import Any
 
+from django.conf import settings
 from django.core.management import call_command
 from django.core.management.base import BaseCommand, CommandError, CommandParser
 
@@ -33,6 +35,7 @@ class Command(BaseCommand):
     def handle(self, *args: Any, **options: Any) -> None:
         try:
             key = archive_seal.load_private(Path(options["backup_key"])) if options["backup_key"] else None
+            backup.check_roles(settings.READONLY_ROLES)  # before anything is touched
             result = backup.restore(Path(options["archive"]), force=options["force"],
                                     keys_archive=Path(options["keys"]) if options["keys"] else None,
                                     backup_key=key)
@@ -40,6 +43,8 @@ class Command(BaseCommand):
             raise CommandError(str(exc)) from None
         call_command("migrate", interactive=False, verbosity=0)
         call_command("createcachetable", verbosity=0)
+        # the schema was replaced, and the read-only roles' grants with it (the replica's login)
+        result["readonly_roles_granted"] = backup.grant_readonly(settings.READONLY_ROLES)
         if not options["no_verify_ledger"]:
             out = io.StringIO()
             try:
