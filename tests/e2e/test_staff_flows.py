@@ -111,8 +111,12 @@ def test_a_clue_is_screened_assigned_verified_drafted_signed_three_times_and_con
     act(page, clue, "conclude")
     assert state_of(clue) == Clue.State.CONCLUDED
     shot(page, "staff-flow-05-concluded")
-    verbs = list(Event.objects.filter(subject_type="clue", subject_id=clue.public_id, verb__startswith="clue.")
-                 .values_list("verb", flat=True))
+    events = Event.objects.filter(subject_type="clue", subject_id=clue.public_id, verb__startswith="clue.")
+    # a reporter's photo, when the clue's reports carry one, is shown as a thumbnail on each visit to
+    # the clue page: each showing is an opening of the file, ledgered with who saw it (clues/files.py)
+    shown = events.filter(verb="clue.file_opened")
+    assert {e.data["how"] for e in shown} <= {"thumbnail"}
+    verbs = list(events.exclude(verb="clue.file_opened").values_list("verb", flat=True))
     assert verbs == ["clue.screen_valid", "clue.assign", "clue.start_verification", "clue.draft_conclusion",
                      "clue.sign", "clue.sign", "clue.sign", "clue.conclude"]
     assert Event.objects.filter(verb="staff.signed_in").count() == 4
