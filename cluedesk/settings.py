@@ -128,6 +128,7 @@ INSTALLED_APPS = [
     "cluedesk.rectify",
     "cluedesk.compliance",
     "cluedesk.records",
+    "cluedesk.ops",
     "django_tasks",
     "django_tasks_db",
     "ninja",  # /api/docs from its bundled Swagger UI static files, not a CDN (after our apps: our templates win)
@@ -136,7 +137,7 @@ INSTALLED_APPS = [
 MIDDLEWARE = [
     "cluedesk.web.unavailable.UnavailableMiddleware",  # database or file store away: 503 + Retry-After
     "django.middleware.security.SecurityMiddleware",
-    "cluedesk.web.logging.RequestLogMiddleware",  # one JSON line + metrics per request
+    "cluedesk.ops.logging.RequestLogMiddleware",  # one JSON line + metrics per request
     "whitenoise.middleware.WhiteNoiseMiddleware",
     "django.contrib.sessions.middleware.SessionMiddleware",
     "django.middleware.locale.LocaleMiddleware",
@@ -228,7 +229,7 @@ def sqlite_database(path: Path) -> dict[str, object]:
 DATABASE_URL = env("DATABASE_URL", "") or ""
 DATABASES = {"default": database_from_url(DATABASE_URL) if DATABASE_URL else sqlite_database(DATA_DIR / "cluedesk.sqlite3")}
 DEFAULT_AUTO_FIELD = "django.db.models.BigAutoField"
-# a streaming read replica for the statistics pages only (cluedesk/web/replica.py); tests mirror default
+# a streaming read replica for the statistics pages only (cluedesk/platform/replica.py); tests mirror default
 DATABASE_REPLICA_URL = env("DATABASE_REPLICA_URL", "") or ""
 # PostgreSQL roles that read through the replica (or reporting tools): `cluedesk restore` and
 # `cluedesk grant-readonly` give them SELECT on every table, now and later (a restore replaces the
@@ -236,7 +237,7 @@ DATABASE_REPLICA_URL = env("DATABASE_REPLICA_URL", "") or ""
 READONLY_ROLES = [r.strip() for r in (env("CLUEDESK_READONLY_ROLES", "") or "").split(",") if r.strip()]
 if DATABASE_REPLICA_URL:
     DATABASES["replica"] = {**database_from_url(DATABASE_REPLICA_URL), "TEST": {"MIRROR": "default"}}
-    DATABASE_ROUTERS = ["cluedesk.web.replica.ReplicaRouter"]
+    DATABASE_ROUTERS = ["cluedesk.platform.replica.ReplicaRouter"]
 
 REDIS_URL = env("REDIS_URL", "") or ""
 # keys in Redis (cache, rate limits, job locks, worker heartbeats) all start with this prefix
@@ -358,7 +359,7 @@ LOGGING = {
     "version": 1,
     "disable_existing_loggers": False,
     "formatters": {"plain": {"format": "%(asctime)s %(levelname)s %(name)s %(message)s"},
-                   "json": {"()": "cluedesk.web.logging.JsonFormatter"}},
+                   "json": {"()": "cluedesk.ops.logging.JsonFormatter"}},
     "handlers": {"console": {"class": "logging.StreamHandler", "formatter": CLUEDESK_LOG_FORMAT}},
     "loggers": {
         "django.request": {"handlers": ["console"], "level": "ERROR", "propagate": False},

@@ -21,6 +21,7 @@ urlpatterns = [
     path("api/", api.urls),
     path("i18n/", include("django.conf.urls.i18n")),
     path("", include("cluedesk.web.urls")),
+    path("", include("cluedesk.ops.urls")),
 ]
 if settings.DEMO or settings.DEBUG:
     urlpatterns.append(path("django-admin/", admin.site.urls))

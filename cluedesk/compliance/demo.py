@@ -1,4 +1,4 @@
-"""Demo data for this app (called by cluedesk.web.bootstrap.seed_demo_people).
+"""Demo data for this app (called by cluedesk.ops.bootstrap.seed_demo_people).
 
 Chooses the national profile, then makes a few months of clocked reports in the demo units: some
 acknowledged and answered in time, some late, some overdue now, one extended; runs the clocks job

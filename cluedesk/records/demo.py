@@ -1,4 +1,4 @@
-"""Demo data for this app (called by cluedesk.web.bootstrap.seed_demo_people): one concluded clue
+"""Demo data for this app (called by cluedesk.ops.bootstrap.seed_demo_people): one concluded clue
 closed long ago, so the retention page shows something due, and one legal hold. The statistics
 facts are rebuilt at the end so /statistics/ shows the demo figures at once."""
 

@@ -13,7 +13,7 @@ from dataclasses import dataclass
 
 from django.utils import timezone
 
-from cluedesk.web.ages import age_text, every_text
+from cluedesk.platform.ages import age_text, every_text
 
 from .models import JobState
 

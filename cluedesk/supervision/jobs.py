@@ -182,14 +182,14 @@ def job_prune_idempotency(now: dt.datetime) -> dict[str, Any]:
 
 
 def job_requeue_stalled(now: dt.datetime) -> dict[str, Any]:
-    """Background tasks whose worker died mid-task go back on the queue (cluedesk/web/tasks.py)."""
-    from cluedesk.web import tasks
+    """Background tasks whose worker died mid-task go back on the queue (cluedesk/ops/tasks.py)."""
+    from cluedesk.ops import tasks
 
     return tasks.requeue_stalled()
 
 
 def job_prune_tasks(now: dt.datetime) -> dict[str, Any]:
-    from cluedesk.web import tasks
+    from cluedesk.ops import tasks
 
     return tasks.prune_results(now)
 

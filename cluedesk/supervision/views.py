@@ -25,7 +25,7 @@ from cluedesk.org.access import (
     visible_to,
 )
 from cluedesk.org.models import ROOT_CODE, Division, Role, Unit
-from cluedesk.web.replica import on_replica
+from cluedesk.platform.replica import on_replica
 
 from . import bulletins, freshness, services, stats
 from .models import Notification, SampleItem, SampleMonth, SupervisionItem

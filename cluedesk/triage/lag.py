@@ -19,7 +19,7 @@ from django.conf import settings
 from django.db.models import Count, Min, Q
 from django.utils import timezone
 
-from cluedesk.web.ages import age_text
+from cluedesk.platform.ages import age_text
 
 from .services import awaiting_triage
 

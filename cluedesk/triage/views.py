@@ -24,7 +24,7 @@ from cluedesk.clues.models import Clue
 from cluedesk.clues.views import EVENT_LABELS, clue_page
 from cluedesk.intake.models import Report
 from cluedesk.org.access import get_visible_or_404, roles_for, staff_required, visible_to
-from cluedesk.web.ages import age_text
+from cluedesk.platform.ages import age_text
 
 from . import lag
 from .corrections import correct

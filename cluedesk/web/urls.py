@@ -4,12 +4,10 @@ from django.utils.functional import lazy
 from django.views.generic import RedirectView
 
 from . import views
-from .metrics import metrics_view
 
 urlpatterns = [
     path("healthz", views.healthz, name="healthz"),
     path("readyz", views.readyz, name="readyz"),
-    path("metrics", metrics_view, name="metrics"),
     # pages link their icon (web/_icons.html); this answers clients that ask the old default place
     path("favicon.ico", RedirectView.as_view(url=lazy(static, str)("web/favicon.ico"), permanent=True)),
 ]

@@ -22,7 +22,7 @@ from django.core.management.base import CommandError
 
 from cluedesk.org.models import Division
 from cluedesk.vault import handover, sealing, services
-from cluedesk.web.bootstrap import first_start
+from cluedesk.ops.bootstrap import first_start
 
 pytestmark = pytest.mark.django_db
 PASSPHRASE = re.compile(r"[a-z0-9]{5}(?:-[a-z0-9]{5}){7}")  # services.new_passphrase()

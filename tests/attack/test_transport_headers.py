@@ -48,7 +48,7 @@ def secure_server(tmp_path_factory: pytest.TempPathFactory) -> Iterator[int]:
     env.pop("PYTEST_VERSION", None)
     proc = subprocess.Popen(  # noqa: S603 - our own gunicorn, on 127.0.0.1
         [GUNICORN, "cluedesk.wsgi:application", "--bind", f"127.0.0.1:{port}", "--workers", "1",
-         "--preload", "--config", "python:cluedesk.web.gunicorn_conf", "--error-logfile", str(data / "error.log")],
+         "--preload", "--config", "python:cluedesk.ops.gunicorn_conf", "--error-logfile", str(data / "error.log")],
         env=env, stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL, start_new_session=True)
     try:
         deadline = time.monotonic() + START_TIMEOUT

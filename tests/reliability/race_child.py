@@ -68,7 +68,7 @@ def act(verb: str, clue: int, user_pk: int, version: int) -> dict[str, object]:
 
 
 def enqueue(prefix: str, n: int, seconds: float) -> dict[str, object]:
-    from cluedesk.web import tasks
+    from cluedesk.ops import tasks
 
     ids = [str(tasks.sleep_then_mark.enqueue(f"{prefix}-{i}", seconds).id) for i in range(n)]
     return {"ids": ids}

@@ -16,7 +16,7 @@ from django.core.management import call_command
 from django.core.management.base import CommandError
 
 from cluedesk.ledger.services import Actor
-from cluedesk.web import backup
+from cluedesk.ops import backup
 from tests.org.factories import world
 from tests.queue import run_queue
 

@@ -20,7 +20,7 @@ from django.conf import settings
 from django.core.management import call_command
 from django.core.management.base import CommandError
 
-from cluedesk.web import archive_seal, backup
+from cluedesk.ops import archive_seal, backup
 
 from .helpers import run, scratch_database, snapshot
 from .test_backup import _seed

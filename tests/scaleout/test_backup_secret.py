@@ -11,7 +11,7 @@ from pathlib import Path
 import pytest
 from django.conf import settings
 
-from cluedesk.web import backup
+from cluedesk.ops import backup
 
 from .helpers import run, scratch_database
 from .test_backup import _seed

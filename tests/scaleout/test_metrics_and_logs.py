@@ -10,7 +10,7 @@ import pytest
 from django.test import Client
 from prometheus_client.parser import text_string_to_metric_families
 
-from cluedesk.web.logging import JsonFormatter
+from cluedesk.ops.logging import JsonFormatter
 
 pytestmark = pytest.mark.django_db
 

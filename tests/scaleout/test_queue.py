@@ -20,7 +20,7 @@ from django_tasks_db.models import DBTaskResult
 
 from cluedesk.supervision import jobs
 from cluedesk.triage import tasks as triage_tasks
-from cluedesk.web import tasks
+from cluedesk.ops import tasks
 
 from .helpers import CLUEDESK, ROOT, run, scratch_database
 
@@ -87,7 +87,7 @@ def test_the_requeue_job_is_in_the_jobs_registry_and_runs():
 
 
 def test_first_start_queues_the_triage_training_instead_of_a_subprocess(settings, tmp_path, monkeypatch):
-    from cluedesk.web.bootstrap import start_triage_training
+    from cluedesk.ops.bootstrap import start_triage_training
 
     settings.DATA_DIR = tmp_path
     monkeypatch.setenv("CLUEDESK_BATCH_WORKER_ON_START", "0")

@@ -15,7 +15,7 @@ from django.core.cache import cache
 
 from cluedesk.intake import throttle
 from cluedesk.supervision import jobs
-from cluedesk.web import tasks
+from cluedesk.ops import tasks
 
 URL = os.environ.get("CLUEDESK_TEST_REDIS_URL", "redis://127.0.0.1:6379/15")
 

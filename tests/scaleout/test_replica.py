@@ -9,7 +9,7 @@ import sys
 import textwrap
 from pathlib import Path
 
-from cluedesk.web.replica import ReplicaRouter, replica_reads
+from cluedesk.platform.replica import ReplicaRouter, replica_reads
 
 
 def test_the_router_reads_from_the_replica_only_inside_the_block_and_never_writes_there(settings):
@@ -34,7 +34,7 @@ SCRIPT = textwrap.dedent("""
     django.setup()
     from django.db import connections
     from cluedesk.ledger.models import Event
-    from cluedesk.web.replica import replica_reads
+    from cluedesk.platform.replica import replica_reads
     from cluedesk.ledger.services import Actor, record
     from django.db import transaction
     with transaction.atomic():

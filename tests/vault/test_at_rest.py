@@ -54,7 +54,7 @@ from cluedesk.intake.models import Report, Message
 from cluedesk.ledger.services import Actor
 from cluedesk.org.models import Division, Unit
 from cluedesk.vault import sealing
-from cluedesk.web import backup
+from cluedesk.ops import backup
 
 M = json.loads(os.environ["MARKS"])
 call_command("migrate", interactive=False, verbosity=0)

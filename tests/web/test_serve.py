@@ -43,7 +43,7 @@ def test_serve_runs_gunicorn_and_the_workers_and_sigterm_stops_them_all(tmp_path
             up = wait_for(lambda: healthy(port) or proc.poll() is not None, 240, step=0.3)
             assert up and proc.poll() is None, log.read_text()[-3000:]
             # the serve process has become the supervisor; each of its children is one kind
-            assert "cluedesk.web.supervisor" in " ".join(cmdline(proc.pid))
+            assert "cluedesk.ops.supervisor" in " ".join(cmdline(proc.pid))
             kids = wait_for(lambda: len(k := {p: cmdline(p) for p in children(proc.pid)}) == 3 and k, 30)
             assert kids, [cmdline(p) for p in children(proc.pid)]
             master = next(p for p, argv in kids.items() if "gunicorn" in " ".join(argv))

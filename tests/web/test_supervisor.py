@@ -1,6 +1,6 @@
-"""The supervisor `cluedesk serve` runs (cluedesk/web/supervisor.py), with stand-in children.
+"""The supervisor `cluedesk serve` runs (cluedesk/ops/supervisor.py), with stand-in children.
 
-It runs here as `cluedesk serve` runs it — ``python -m cluedesk.web.supervisor SPEC`` in a process
+It runs here as `cluedesk serve` runs it — ``python -m cluedesk.ops.supervisor SPEC`` in a process
 of its own — so real signals reach it. The children are small Python processes named by a last
 argument ("web", "tasks", "jobs"); the stand-in for gunicorn starts a child of its own, like
 gunicorn's web processes, to show that nothing is left behind.
@@ -36,7 +36,7 @@ class Supervised:
     def __init__(self, tmp: Path, programs: list[dict[str, object]], stop_timeout: float = 10.0) -> None:
         spec = {"programs": programs, "stop_timeout": stop_timeout, "backoff": 0.2, "max_backoff": 1.0}
         self.out, self.err = tmp / "out.log", tmp / "err.log"
-        self.proc = subprocess.Popen([sys.executable, "-m", "cluedesk.web.supervisor", json.dumps(spec)],
+        self.proc = subprocess.Popen([sys.executable, "-m", "cluedesk.ops.supervisor", json.dumps(spec)],
                                      stdout=self.out.open("wb"), stderr=self.err.open("wb"),
                                      start_new_session=True)
         self.expected = sum(int(p["count"]) for p in programs)  # type: ignore[call-overload]

@@ -1,6 +1,6 @@
 """`cluedesk seed-demo [--calibrated] [--reports N]`.
 
-Without flags: demo units, staff and a few reports (``cluedesk.web.bootstrap.seed_demo_people``).
+Without flags: demo units, staff and a few reports (``cluedesk.ops.bootstrap.seed_demo_people``).
 With ``--reports N`` above 1,000: N reports in bulk (up to millions), realistic text from the
 evaluation tips with random edits, their clues, assignments and conclusions, a half-year like
 ``--calibrated`` — COPY on PostgreSQL, batched inserts on SQLite, one ``demo.import`` ledger event
@@ -46,7 +46,7 @@ class Command(BaseCommand):
         if not options["calibrated"] and options["reports"] > BULK_FROM:
             return self.bulk(options)
         if not options["calibrated"]:
-            from cluedesk.web.bootstrap import seed_demo_people
+            from cluedesk.ops.bootstrap import seed_demo_people
 
             for line in seed_demo_people(options["seed"], options["reports"]):
                 self.stdout.write(line)

@@ -5,7 +5,7 @@ at a time (cluedesk/supervision/jobs.py: a Redis lease, a PostgreSQL advisory lo
 lease row), and each queued task is claimed by one worker (``SELECT … FOR UPDATE SKIP LOCKED``).
 A worker killed with -9 mid-task leaves its task RUNNING without a heartbeat; the
 ``requeue_stalled`` job of any other worker puts it back on the queue (at-least-once; the tasks
-are idempotent, see cluedesk/web/tasks.py).
+are idempotent, see cluedesk/ops/tasks.py).
 
 SIGTERM or SIGINT: finish the task or job in hand, then exit 0 (a second signal exits at once;
 the task is then re-queued as if the worker had died). ``--max-memory MB``: exit 0 after a task or
@@ -31,7 +31,7 @@ from django_tasks_db.models import DBTaskResult
 from django_tasks_db.utils import exclusive_transaction, is_locked_database_exception
 
 from cluedesk.supervision import jobs
-from cluedesk.web import tasks
+from cluedesk.ops import tasks
 
 
 def resident_mb() -> int:

@@ -16,7 +16,7 @@ from django.conf import settings
 from django.core.management import call_command
 from django.core.management.base import BaseCommand, CommandError, CommandParser
 
-from cluedesk.web import archive_seal, backup
+from cluedesk.ops import archive_seal, backup
 
 
 class Command(BaseCommand):

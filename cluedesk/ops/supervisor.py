@@ -2,7 +2,7 @@
 
 It starts each program's processes, restarts a worker that dies and stops everything on SIGTERM,
 SIGINT (Ctrl-C) or SIGHUP. Plain ``subprocess`` and ``signal``, no Django: `cluedesk serve`
-replaces itself with ``python -m cluedesk.web.supervisor SPEC`` (SPEC: the programs as JSON), so
+replaces itself with ``python -m cluedesk.ops.supervisor SPEC`` (SPEC: the programs as JSON), so
 the supervising process holds none of the preparation step's memory (about 12 MB).
 
 * Each child runs in a process group of its own, so a Ctrl-C in the terminal reaches the
@@ -272,7 +272,7 @@ def _kill_group(pgid: int, signum: int) -> None:
 
 
 class _JsonLines(logging.Formatter):
-    """The shape of cluedesk's JSON log lines (cluedesk/web/logging.py), without importing Django."""
+    """The shape of cluedesk's JSON log lines (cluedesk/ops/logging.py), without importing Django."""
 
     _standard = set(vars(logging.LogRecord("", 0, "", 0, "", (), None))) | {"message", "asctime"}
 
@@ -285,10 +285,10 @@ class _JsonLines(logging.Formatter):
 
 
 def main(argv: list[str] | None = None) -> int:
-    """``python -m cluedesk.web.supervisor SPEC``: SPEC is JSON ``{"programs": [...], "stop_timeout": 25}``."""
+    """``python -m cluedesk.ops.supervisor SPEC``: SPEC is JSON ``{"programs": [...], "stop_timeout": 25}``."""
     args = sys.argv[1:] if argv is None else argv
     if len(args) != 1:
-        sys.stderr.write("usage: python -m cluedesk.web.supervisor SPEC_JSON\n")
+        sys.stderr.write("usage: python -m cluedesk.ops.supervisor SPEC_JSON\n")
         return 2
     spec = json.loads(args[0])
     handler = logging.StreamHandler(sys.stderr)

@@ -2,8 +2,8 @@
 manifest (sha256 of every part). The secret keys go to a separate archive with --keys-out, or into
 the same one with --include-keys (with a warning). With a backup public key
 (CLUEDESK_BACKUP_PUBLIC_KEY or _FILE, or --to-public-key) both archives are encrypted to it;
-without one the archive is plain and a warning says so. See cluedesk/web/backup.py,
-cluedesk/web/archive_seal.py and docs/operations.md "Backup and restore"."""
+without one the archive is plain and a warning says so. See cluedesk/ops/backup.py,
+cluedesk/ops/archive_seal.py and docs/operations.md "Backup and restore"."""
 
 from __future__ import annotations
 
@@ -13,7 +13,7 @@ from typing import Any
 
 from django.core.management.base import BaseCommand, CommandError, CommandParser
 
-from cluedesk.web import archive_seal, backup
+from cluedesk.ops import archive_seal, backup
 
 
 class Command(BaseCommand):

@@ -7,7 +7,7 @@ name, contact, text or tracking code can never reach a log through here. Django'
 ``django.request`` error records carry the path and the request object; the formatter drops both
 and keeps only the route, so an error on a tracking page does not write the code either.
 
-The same middleware feeds the Prometheus counters (cluedesk/web/metrics.py).
+The same middleware feeds the Prometheus counters (cluedesk/ops/metrics.py).
 """
 
 from __future__ import annotations

@@ -3,7 +3,7 @@
 Two kinds of series:
 
 * **per process** (requests by route and status, latency histogram, reports accepted), counted by
-  the request middleware (cluedesk/web/logging.py). With several gunicorn workers they are summed
+  the request middleware (cluedesk/ops/logging.py). With several gunicorn workers they are summed
   over processes by prometheus-client's multiprocess mode: ``cluedesk serve`` points
   ``PROMETHEUS_MULTIPROC_DIR`` at ``<data>/metrics`` (emptied at each start) before gunicorn forks,
   so any worker answering ``/metrics`` reports the whole node. Without that variable (tests, a

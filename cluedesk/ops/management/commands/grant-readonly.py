@@ -12,7 +12,7 @@ from django.conf import settings
 from django.core.management.base import BaseCommand, CommandError, CommandParser
 from django.db import connection
 
-from cluedesk.web import backup
+from cluedesk.ops import backup
 
 
 class Command(BaseCommand):

@@ -51,7 +51,7 @@ def start_triage_training() -> list[str]:
     categories come from the keyword rules."""
     from cluedesk.triage import engine
     from cluedesk.triage import tasks as triage_tasks
-    from cluedesk.web import tasks
+    from cluedesk.ops import tasks
 
     if engine.models_trained() or os.environ.get("CLUEDESK_TRAIN_ON_START") == "0":
         return []

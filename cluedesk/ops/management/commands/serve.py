@@ -6,10 +6,10 @@ cluedesk/vault/handover.py), the administrative divisions, and — when CLUEDESK
 units, staff (passwords printed once) and a few demo reports. It refuses to start while a custodian
 passphrase file a day old or more lies in the keys folder.
 
-Then it replaces itself with a small supervisor (cluedesk/web/supervisor.py) that runs:
+Then it replaces itself with a small supervisor (cluedesk/ops/supervisor.py) that runs:
 
 * gunicorn: ``--workers`` web processes (default 2 × cores), forked from a master that has
-  preloaded the application and the triage models (cluedesk/web/gunicorn_conf.py);
+  preloaded the application and the triage models (cluedesk/ops/gunicorn_conf.py);
 * ``--task-workers`` processes of ``cluedesk worker --no-jobs`` (default 2): the queued tasks;
 * one ``cluedesk worker --no-tasks``: the periodic jobs. A process of its own rather than one of
   the task workers doing both, so that a long task (the first start's training, minutes) never
@@ -40,9 +40,9 @@ from django.db import connections
 
 from cluedesk.clues import search
 from cluedesk.vault import handover, reencrypt
-from cluedesk.web import filemodes
-from cluedesk.web.bootstrap import first_start
-from cluedesk.web.supervisor import Program
+from cluedesk.ops import filemodes
+from cluedesk.ops.bootstrap import first_start
+from cluedesk.ops.supervisor import Program
 
 WORKER_NICE = 5  # web requests come first when the cores are busy
 # a task worker that has loaded the charge model is about 235 MB resident; the model training
@@ -90,7 +90,7 @@ class Command(BaseCommand):
             os.environ.setdefault("CLUEDESK_BATCH_WORKER_ON_START", "0")
         call_command("migrate", interactive=False, verbosity=0)
         # the data, file and keys folders 0700 and the database 0600, also when an older version
-        # made them under umask 022 (cluedesk/web/filemodes.py)
+        # made them under umask 022 (cluedesk/ops/filemodes.py)
         for line in filemodes.tighten():
             out.write(f"File modes: {line}")
         call_command("createcachetable", verbosity=0)
@@ -128,7 +128,7 @@ class Command(BaseCommand):
             "--workers", str(workers),
             "--threads", str(options["threads"]),
             # the app and the triage models loaded once in the master, shared copy-on-write
-            "--preload", "--config", "python:cluedesk.web.gunicorn_conf",
+            "--preload", "--config", "python:cluedesk.ops.gunicorn_conf",
             # heartbeat files in memory, not on a disk that may stall
             "--worker-tmp-dir", "/dev/shm" if os.path.isdir("/dev/shm") else str(settings.DATA_DIR),  # noqa: S108
             "--graceful-timeout", "20",
@@ -164,4 +164,4 @@ class Command(BaseCommand):
                   "a periodic-jobs worker (Ctrl-C stops all).")
         sys.stdout.flush()
         # replace this process by the supervisor: none of the preparation's memory stays behind
-        os.execv(sys.executable, [sys.executable, "-m", "cluedesk.web.supervisor", spec])  # noqa: S606
+        os.execv(sys.executable, [sys.executable, "-m", "cluedesk.ops.supervisor", spec])  # noqa: S606

@@ -1,4 +1,4 @@
-"""gunicorn hooks for `cluedesk serve` (``--config python:cluedesk.web.gunicorn_conf``, with ``--preload``).
+"""gunicorn hooks for `cluedesk serve` (``--config python:cluedesk.ops.gunicorn_conf``, with ``--preload``).
 
 With ``--preload`` the master imports the application once and every web process is forked from
 it, sharing those pages copy-on-write. ``on_starting`` (in the master, after the preload, before any

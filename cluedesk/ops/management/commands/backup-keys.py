@@ -2,7 +2,7 @@
 FILE (0600; keep it offline, apart from the backups and the server); the public key is printed,
 for CLUEDESK_BACKUP_PUBLIC_KEY (or a file named by CLUEDESK_BACKUP_PUBLIC_KEY_FILE) on the nodes
 that run `cluedesk backup`. `cluedesk backup-keys public FILE` prints the public key of a private
-key file again. See cluedesk/web/archive_seal.py."""
+key file again. See cluedesk/ops/archive_seal.py."""
 
 from __future__ import annotations
 
@@ -12,7 +12,7 @@ from typing import Any
 from django.core.management.base import BaseCommand, CommandError, CommandParser
 from nacl.public import PrivateKey
 
-from cluedesk.web import archive_seal
+from cluedesk.ops import archive_seal
 
 
 class Command(BaseCommand):
