@@ -14,6 +14,8 @@ The stores (what an entry is, who fills it, who reads it):
 ``dashboard_panels``
     callables ``(request, division, start, end) -> (template, context) | None`` shown under the
     supervision dashboard's own figures (the registers add their figures here).
+``industry_cases``
+    callables ``(user, industry_code) -> [(label, url)]`` listed on rectify's industry page (cases).
 ``home_panels``
     callables ``(request) -> panel | None`` on the staff workbench home.
 ``event_labels``
@@ -77,6 +79,7 @@ registry = Registry(
         "dashboard_panels": [],
         "event_labels": {},
         "home_panels": [],
+        "industry_cases": [],
         "implicated_clues": [],
         "jobs": {},
         "profile_validators": [],
