@@ -9,6 +9,8 @@ class ComplianceConfig(AppConfig):
     def ready(self) -> None:
         from cluedesk.org.access import define_action
 
+        from . import periodic  # noqa: F401  (registers this app's periodic jobs)
+
         # the compliance report and the clocks list: those who supervise, audit or run a unit, and
         # the dispatcher who can act on a clock; extending a feedback deadline is an act of
         # dispatch or supervision; oral records are read by those who handle reports

@@ -45,7 +45,9 @@ from django.conf import settings
 from django.db import connection, connections
 from nacl.public import PrivateKey, PublicKey
 
+from cluedesk.intake.models import Report
 from cluedesk.ledger import keys as ledger_keys
+from cluedesk.ledger.models import Event
 from cluedesk.vault import content, sealing
 
 from . import archive_seal, filemodes
@@ -222,9 +224,6 @@ def _add_json(tar: tarfile.TarFile, name: str, data: dict[str, Any]) -> None:
 
 
 def _summary() -> dict[str, Any]:
-    from cluedesk.intake.models import Report
-    from cluedesk.ledger.models import Event
-
     head = Event.objects.order_by("-pk").values_list("pk", flat=True).first()
     return {"reports": Report.objects.count(), "events": Event.objects.count(), "ledger_last_event": head}
 
@@ -403,9 +402,6 @@ def _database_is_empty() -> bool:
         return True
     if "ledger_event" not in tables and "intake_report" not in tables:
         return True
-    from cluedesk.intake.models import Report
-    from cluedesk.ledger.models import Event
-
     return not Event.objects.exists() and not Report.objects.exists()
 
 

@@ -13,15 +13,18 @@ from django.core.management import call_command
 from django.db import transaction
 from django.utils.module_loading import import_string
 
+from cluedesk.org.models import Division, Membership
+from cluedesk.triage import engine
+from cluedesk.triage import tasks as triage_tasks
 from cluedesk.vault import handover, sealing
 from cluedesk.vault import services as vault_services
+
+from . import tasks
 
 
 def first_start(*, demo: bool, output: handover.Output) -> list[str]:
     """Create keys and load base data once; return lines to print (secrets shown only now, and
     the custodian passphrase only when ``output`` is a terminal: see cluedesk/vault/handover.py)."""
-    from cluedesk.org.models import Division, Membership
-
     lines: list[str] = []
     if not (sealing.keys_dir() / sealing.PUBLIC_KEY_FILE).exists():
         handover.check_can_hand_over(output)
@@ -49,10 +52,6 @@ def start_triage_training() -> list[str]:
     then sets CLUEDESK_BATCH_WORKER_ON_START=0; otherwise (``--prepare-only``, ``--task-workers 0``)
     a low-priority ``cluedesk worker --batch`` is started that drains the queue and exits. Until the model is there (a minute or two),
     categories come from the keyword rules."""
-    from cluedesk.triage import engine
-    from cluedesk.triage import tasks as triage_tasks
-    from cluedesk.ops import tasks
-
     if engine.models_trained() or os.environ.get("CLUEDESK_TRAIN_ON_START") == "0":
         return []
     tasks.enqueue_once(triage_tasks.train_triage)

@@ -40,17 +40,11 @@ def warm() -> dict[str, Any]:
     results (whether a model exists is a file check), so neither the model nor scikit-learn is
     ever in a web process's memory."""
     from django.db import connections
-    from django.urls import get_resolver
 
-    from cluedesk.analysis.matching import analyze
-    from cluedesk.intake import places
-    from cluedesk.triage import engine
+    from .warmup import preload  # the app modules, imported once Django is set up
 
     try:
-        get_resolver().url_patterns  # noqa: B018 - imports every view module
-        engine.pair_model()  # the triage card's similar clues
-        analyze(SAMPLE.text)  # text normalisation, place automata, entity rules
-        places.resolve_code(SAMPLE.place_text)  # the place resolver a submission uses
+        preload(SAMPLE)
         loaded = {"pair_model": True}
     except Exception:  # noqa: BLE001 - a failed warm-up only costs memory: each process loads its own
         log.warning("preloading the analysis data failed", exc_info=True)

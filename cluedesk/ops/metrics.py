@@ -26,10 +26,18 @@ import os
 from collections.abc import Iterator
 
 from django.conf import settings
+from django.db import connection
+from django.db.models import Count
 from django.http import Http404, HttpRequest, HttpResponse
+from django_tasks_db.models import DBTaskResult
 from prometheus_client import CollectorRegistry, Counter, Histogram, generate_latest
 from prometheus_client.core import GaugeMetricFamily
 from prometheus_client.registry import REGISTRY, Collector
+
+from cluedesk.intake.models import Report
+from cluedesk.platform.registry import jobs_in_order
+from cluedesk.supervision.models import JobState
+from cluedesk.triage import lag
 
 log = logging.getLogger("cluedesk.metrics")
 
@@ -64,8 +72,6 @@ class DatabaseCollector(Collector):
     """Series read from the database when scraped."""
 
     def collect(self) -> Iterator[GaugeMetricFamily]:
-        from django.db import connection
-
         up = GaugeMetricFamily("cluedesk_db_up", "1 when the database answers SELECT 1")
         try:
             with connection.cursor() as cur:
@@ -82,9 +88,6 @@ class DatabaseCollector(Collector):
         yield from self._triage()
 
     def _queue(self) -> Iterator[GaugeMetricFamily]:
-        from django.db.models import Count
-        from django_tasks_db.models import DBTaskResult
-
         family = GaugeMetricFamily("cluedesk_queue_tasks", "Background tasks by status (READY = queue depth)",
                                    labels=["status"])
         counts = dict(DBTaskResult.objects.values_list("status").annotate(n=Count("id")).order_by())
@@ -93,14 +96,12 @@ class DatabaseCollector(Collector):
         yield family
 
     def _jobs(self) -> Iterator[GaugeMetricFamily]:
-        from cluedesk.supervision.jobs import JOBS
-        from cluedesk.supervision.models import JobState
-
         last = GaugeMetricFamily("cluedesk_job_last_success_timestamp_seconds",
                                  "Unix time a periodic job last finished without error (0: never)", labels=["job"])
         failing = GaugeMetricFamily("cluedesk_job_failing", "1 when the job's last run raised", labels=["job"])
-        states = {s.name: s for s in JobState.objects.filter(name__in=list(JOBS))}
-        for name in JOBS:
+        names = [job.name for job in jobs_in_order()]
+        states = {s.name: s for s in JobState.objects.filter(name__in=names)}
+        for name in names:
             state = states.get(name)
             finished = state.last_finished.timestamp() if state and state.last_finished else 0
             last.add_metric([name], finished)
@@ -109,16 +110,12 @@ class DatabaseCollector(Collector):
         yield failing
 
     def _reports(self) -> Iterator[GaugeMetricFamily]:
-        from cluedesk.intake.models import Report
-
         family = GaugeMetricFamily("cluedesk_reports_stored", "Reports held in the database")
         family.add_metric([], Report.objects.count())
         yield family
 
 
     def _triage(self) -> Iterator[GaugeMetricFamily]:
-        from cluedesk.triage import lag
-
         measured = lag.measure()
         waiting = GaugeMetricFamily("cluedesk_triage_waiting", "Reports stored and awaiting triage (no clue yet)")
         waiting.add_metric([], measured.waiting)

@@ -12,15 +12,8 @@ class RecordsConfig(AppConfig):
     def ready(self) -> None:
         from cluedesk.org.access import define_action
 
+        from . import periodic  # noqa: F401  (registers this app's periodic jobs)
+
         define_action("records_view", *READ_ROLES)
         define_action("records_manage", *WRITE_ROLES)
         define_action("statistics_publish", "admin")
-
-        import datetime as dt
-
-        from cluedesk.supervision import jobs
-
-        from . import statistics
-
-        # freeze the months that have ended and publish a new edition of their year's statistics
-        jobs.JOBS.setdefault("statistics", (statistics.job, dt.timedelta(hours=1)))

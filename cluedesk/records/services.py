@@ -412,6 +412,6 @@ def release_hold(hold_id: Any, *, reason: Any, user: Any, holds: Any = None,
 
 
 def job_retention(now: dt.datetime) -> dict[str, Any]:
-    """The worker's daily job (registered in cluedesk.supervision.jobs.JOBS)."""
+    """The worker's daily job (registered in cluedesk/records/periodic.py)."""
     result = run_retention(now=now, trigger="worker")
     return {"purged": len(result.purged), "held": len(result.held), "failed": len(result.failed)}

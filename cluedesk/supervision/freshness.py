@@ -1,7 +1,7 @@
 """How old the figures a page shows are, when a periodic job maintains them.
 
 The dashboard and the bulletins read the facts table that the ``stats`` job refreshes every
-minute (``jobs.JOBS``). A page says when the job last finished, and warns when that is longer ago
+minute (registered in ``registry["jobs"]``). A page says when the job last finished, and warns when that is longer ago
 than twice its period (the slack covers a run in progress and a worker's interval) or when it has
 never finished: then the figures are old, and the workers that run the jobs may be stopped.
 """
@@ -14,6 +14,7 @@ from dataclasses import dataclass
 from django.utils import timezone
 
 from cluedesk.platform.ages import age_text, every_text
+from cluedesk.platform.registry import registry
 
 from .models import JobState
 
@@ -50,7 +51,5 @@ class Freshness:
 
 def of(job: str = "stats", now: dt.datetime | None = None) -> Freshness:
     """The freshness of what ``job`` maintains (read where the page reads: replica or primary)."""
-    from .jobs import JOBS  # jobs imports the modules that import this one
-
     last = JobState.objects.filter(pk=job).values_list("last_finished", flat=True).first()
-    return Freshness(job=job, last_finished=last, every=JOBS[job][1], now=now or timezone.now())
+    return Freshness(job=job, last_finished=last, every=registry["jobs"][job].every, now=now or timezone.now())

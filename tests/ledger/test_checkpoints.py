@@ -24,7 +24,7 @@ from nacl.signing import SigningKey, VerifyKey
 from cluedesk.ledger import checkpoints, keys
 from cluedesk.ledger.models import Checkpoint, Event
 from cluedesk.ledger.services import verify
-from cluedesk.supervision import jobs
+from cluedesk.ops import jobs
 
 from .helpers import edit, reset, rewrite_from, truncate_to, write
 

@@ -15,9 +15,10 @@ from openpyxl import load_workbook
 
 from cluedesk.ledger.models import Event
 from cluedesk.ledger.services import verify
+from cluedesk.ops import jobs
+from cluedesk.platform.registry import registry
 from cluedesk.records import lattice, statistics
 from cluedesk.records.models import StatisticsEdition, StatisticsMonth, StatisticsPage, StatisticsSnapshot
-from cluedesk.supervision import jobs
 from tests.org.factories import make_division
 from tests.supervision.helpers import move, new_clue
 
@@ -65,7 +66,7 @@ def test_the_job_freezes_each_closed_month_once_and_publishes_one_edition_per_ye
 
 
 def test_the_worker_runs_the_statistics_job(data):
-    assert "statistics" in jobs.JOBS
+    assert "statistics" in registry["jobs"]
     assert jobs.run("statistics", force=True) == {"frozen": [], "editions": []}
 
 

@@ -18,9 +18,9 @@ from django.core.management import call_command
 from django.utils import timezone
 from django_tasks_db.models import DBTaskResult
 
-from cluedesk.supervision import jobs
+from cluedesk.ops import jobs, tasks
+from cluedesk.platform.registry import registry
 from cluedesk.triage import tasks as triage_tasks
-from cluedesk.ops import tasks
 
 from .helpers import CLUEDESK, ROOT, run, scratch_database
 
@@ -82,8 +82,8 @@ def test_a_task_whose_worker_stopped_beating_goes_back_on_the_queue(settings):
 def test_the_requeue_job_is_in_the_jobs_registry_and_runs():
     _running("dead", "host:1:dead", timezone.now() - dt.timedelta(minutes=5))
     assert jobs.run("requeue_stalled", force=True) == {"requeued": 1, "failed": 0}
-    fn, every = jobs.JOBS["prune_tasks"]
-    assert callable(fn) and every == dt.timedelta(days=1)
+    job = registry["jobs"]["prune_tasks"]
+    assert callable(job.run) and job.every == dt.timedelta(days=1)
 
 
 def test_first_start_queues_the_triage_training_instead_of_a_subprocess(settings, tmp_path, monkeypatch):

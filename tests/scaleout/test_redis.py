@@ -14,8 +14,7 @@ import pytest
 from django.core.cache import cache
 
 from cluedesk.intake import throttle
-from cluedesk.supervision import jobs
-from cluedesk.ops import tasks
+from cluedesk.ops import jobs, tasks
 
 URL = os.environ.get("CLUEDESK_TEST_REDIS_URL", "redis://127.0.0.1:6379/15")
 

@@ -7,7 +7,7 @@ from django.utils import timezone
 
 from cluedesk.ledger.models import Event
 from cluedesk.ledger.services import verify
-from cluedesk.supervision import jobs
+from cluedesk.ops import jobs
 from cluedesk.supervision.models import Bulletin, JobState, SampleMonth
 from tests.org.factories import make_division, make_unit
 

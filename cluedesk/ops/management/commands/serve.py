@@ -39,10 +39,10 @@ from django.core.management.base import BaseCommand, CommandError, CommandParser
 from django.db import connections
 
 from cluedesk.clues import search
-from cluedesk.vault import handover, reencrypt
 from cluedesk.ops import filemodes
 from cluedesk.ops.bootstrap import first_start
 from cluedesk.ops.supervisor import Program
+from cluedesk.vault import handover, reencrypt
 
 WORKER_NICE = 5  # web requests come first when the cores are busy
 # a task worker that has loaded the charge model is about 235 MB resident; the model training

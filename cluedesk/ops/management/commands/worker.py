@@ -1,7 +1,7 @@
 """`cluedesk worker`: run the periodic jobs on schedule and the queued background tasks.
 
 Several workers may run side by side, on one node or many: each periodic job is run by one worker
-at a time (cluedesk/supervision/jobs.py: a Redis lease, a PostgreSQL advisory lock or a SQLite
+at a time (cluedesk/ops/jobs.py: a Redis lease, a PostgreSQL advisory lock or a SQLite
 lease row), and each queued task is claimed by one worker (``SELECT … FOR UPDATE SKIP LOCKED``).
 A worker killed with -9 mid-task leaves its task RUNNING without a heartbeat; the
 ``requeue_stalled`` job of any other worker puts it back on the queue (at-least-once; the tasks
@@ -30,8 +30,7 @@ from django_tasks_db.management.commands.db_worker import Worker as DbWorker
 from django_tasks_db.models import DBTaskResult
 from django_tasks_db.utils import exclusive_transaction, is_locked_database_exception
 
-from cluedesk.supervision import jobs
-from cluedesk.ops import tasks
+from cluedesk.ops import jobs, tasks
 
 
 def resident_mb() -> int:
