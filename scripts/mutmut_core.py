@@ -1,0 +1,151 @@
+#!/usr/bin/env python
+"""Mutation testing of the security-critical core with mutmut: does a test fail when code changes?
+
+    .venv/bin/python scripts/mutmut_core.py                    # every module in scripts/mutmut_modules.toml
+    .venv/bin/python scripts/mutmut_core.py --module ledger    # one module
+    .venv/bin/python scripts/mutmut_core.py --module ledger --keep /tmp/mm   # keep the copy to inspect
+                                                               # (cd /tmp/mm/ledger && .venv/bin/mutmut show NAME)
+
+mutmut (a well-kept mutation tester) makes every mutant it knows of each file named for a module
+(operators swapped, constants changed, arguments dropped, conditions inverted…), finds which tests
+reach each function, and runs those tests once per mutant. A mutant is *killed* when a test fails,
+*timeout* when the tests hang on it (also a detected change), *survived* when every test passes.
+
+Each module runs in a copy of the tree (mutmut writes a ``mutants/`` folder beside the sources, and
+other people run tests in the working tree). The module's files and tests come from
+``scripts/mutmut_modules.toml``; mutants judged equivalent (a change that cannot alter behaviour)
+are listed with why in ``scripts/mutmut_equivalent.toml`` and are left out of the score.
+
+It prints one JSON object: per module total, killed, timeout, survived, equivalent, score
+((killed + timeout) / (total − equivalent − not covered)), the survivors' names and the seconds it
+took. Exit status 0 when every module reaches ``--min`` (default 0.9), 1 otherwise.
+
+It is slow (every mutant runs Django's test set-up again): about 6 s of CPU per mutant here, so a
+300-line module takes tens of minutes on two cores. It is not part of CI; scripts/mutation.py, the
+short hand-written list of the audit's mutations, runs in minutes and is the quick check.
+"""
+
+from __future__ import annotations
+
+import argparse
+import json
+import os
+import re
+import shutil
+import subprocess
+import sys
+import tempfile
+import time
+import tomllib
+from pathlib import Path
+
+ROOT = Path(__file__).resolve().parent.parent
+MODULES = Path(__file__).resolve().parent / "mutmut_modules.toml"
+EQUIVALENT = Path(__file__).resolve().parent / "mutmut_equivalent.toml"
+RESULT_LINE = re.compile(r"^\s*(?P<name>\S+):\s*(?P<status>[a-z ]+?)\s*$")
+
+
+def tracked_files() -> list[str]:
+    out = subprocess.run(["git", "ls-files", "-z"], cwd=ROOT, capture_output=True, check=True).stdout
+    return [p for p in out.decode().split("\0") if p]
+
+
+def make_copy(dest: Path) -> None:
+    for rel in tracked_files():
+        source = ROOT / rel
+        if not source.is_file():
+            continue  # deleted in the working tree
+        target = dest / rel
+        target.parent.mkdir(parents=True, exist_ok=True)
+        shutil.copy2(source, target)
+    (dest / ".venv").symlink_to(ROOT / ".venv")
+
+
+def configure(dest: Path, paths: list[str], tests: list[str]) -> None:
+    pyproject = dest / "pyproject.toml"
+    text = re.sub(r"(?ms)^\[tool\.mutmut\].*?(?=^\[|\Z)", "", pyproject.read_text())
+    text += (
+        "\n[tool.mutmut]\n"
+        f"source_paths = {json.dumps(paths)}\n"
+        f"pytest_add_cli_args_test_selection = {json.dumps(tests)}\n"
+        'also_copy = ["cluedesk", "tests", "pyproject.toml"]\n'
+    )
+    pyproject.write_text(text)
+
+
+def read_results(dest: Path) -> dict[str, str]:
+    done = subprocess.run(
+        [str(dest / ".venv" / "bin" / "mutmut"), "results", "--all", "true"],
+        cwd=dest, capture_output=True, text=True,
+    )
+    found = {}
+    for line in done.stdout.splitlines():
+        match = RESULT_LINE.match(line)
+        if match:
+            found[match["name"]] = match["status"]
+    return found
+
+
+def score(name: str, results: dict[str, str], equivalent: dict[str, str], seconds: float) -> dict[str, object]:
+    counted = {k: v for k, v in results.items() if k not in equivalent}
+    by = {status: sorted(k for k, v in counted.items() if v == status) for status in set(counted.values())}
+    killed, timeout = len(by.get("killed", [])), len(by.get("timeout", []))
+    not_covered = len(by.get("no tests", [])) + len(by.get("skipped", []))
+    survivors = by.get("survived", []) + by.get("suspicious", [])
+    judged = len(counted) - not_covered
+    return {
+        "module": name,
+        "total": len(results),
+        "killed": killed,
+        "timeout": timeout,
+        "survived": len(survivors),
+        "not_covered": not_covered,
+        "equivalent": len(results) - len(counted),
+        "score": round((killed + timeout) / judged, 3) if judged else None,
+        "survivors": survivors,
+        "seconds": round(seconds, 1),
+    }
+
+
+def run_module(name: str, spec: dict[str, list[str]], equivalent: dict[str, str], workdir: Path,
+               children: int) -> dict[str, object]:
+    dest = workdir / name
+    make_copy(dest)
+    configure(dest, spec["paths"], spec["tests"])
+    started = time.monotonic()
+    env = {**os.environ, "PYTHONDONTWRITEBYTECODE": "1"}
+    subprocess.run(
+        [str(dest / ".venv" / "bin" / "mutmut"), "run", "--max-children", str(children)],
+        cwd=dest, env=env, stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL,
+    )
+    return score(name, read_results(dest), equivalent, time.monotonic() - started)
+
+
+def main(argv: list[str] | None = None) -> int:
+    parser = argparse.ArgumentParser(description=__doc__.split("\n\n")[0])
+    parser.add_argument("--module", action="append", help="only these modules (repeatable)")
+    parser.add_argument("--children", type=int, default=2, help="mutants run at once (default 2)")
+    parser.add_argument("--min", type=float, default=0.9, help="score every module must reach")
+    parser.add_argument("--keep", type=Path, help="keep the copies in this folder")
+    args = parser.parse_args(argv)
+
+    modules = tomllib.loads(MODULES.read_text())["module"]
+    equivalent = {k: v for k, v in tomllib.loads(EQUIVALENT.read_text()).get("equivalent", {}).items()}
+    unknown = set(args.module or []) - set(modules)
+    if unknown:
+        parser.error(f"unknown module(s) {sorted(unknown)}; known: {sorted(modules)}")
+    chosen = args.module or list(modules)
+    workdir = args.keep or Path(tempfile.mkdtemp(prefix="mutmut-"))
+    workdir.mkdir(parents=True, exist_ok=True)
+    try:
+        report = [run_module(name, modules[name], equivalent, workdir, args.children) for name in chosen]
+    finally:
+        if args.keep is None:
+            shutil.rmtree(workdir, ignore_errors=True)
+    ok = all(r["score"] is not None and r["score"] >= args.min for r in report)
+    print(json.dumps({"modules": report, "min": args.min, "ok": ok}, ensure_ascii=False, indent=1))
+    return 0 if ok else 1
+
+
+if __name__ == "__main__":
+    sys.exit(main())
