@@ -10,7 +10,8 @@ from django import forms
 from django.db.models import Q
 from django.utils.translation import gettext_lazy as _
 
-from cluedesk.org.access import _grants, roles_for
+from cluedesk.clues.models import Clue
+from cluedesk.org.access import _grants, roles_for, visible_to
 from cluedesk.org.models import Division, Unit
 
 from .models import STAGE_ORDER, Fugitive, MajorCase, Stage, Suspect
@@ -77,8 +78,6 @@ class _ScopedForm(forms.Form):
         return division
 
     def clean_clues(self) -> list[Any]:
-        from cluedesk.clues.models import Clue
-
         ids = split_ids(self.cleaned_data.get("clues", ""))
         found = {c.public_id: c for c in Clue.objects.visible_to(self.user).select_related("division")
                  .filter(public_id__in=ids)}
@@ -211,8 +210,6 @@ class UmbrellaForm(_ScopedForm):
                               max_length=4000)
 
     def clean_cases(self) -> list[MajorCase]:
-        from cluedesk.org.access import visible_to
-
         numbers = split_ids(self.cleaned_data.get("cases", ""))
         found = {c.number: c for c in visible_to(self.user, MajorCase.objects.select_related("division"),
                                                  "cases_view").filter(number__in=numbers)}
@@ -271,8 +268,6 @@ class FugitiveForm(_ScopedForm):
     abroad = forms.BooleanField(label=_("Believed to be abroad"), required=False)
 
     def clean_case(self) -> MajorCase:
-        from cluedesk.org.access import visible_to
-
         number = self.cleaned_data["case"].strip().upper()
         case = visible_to(self.user, MajorCase.objects.select_related("division"), "cases_edit").filter(
             number=number).first()

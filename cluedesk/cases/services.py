@@ -18,6 +18,7 @@ from django.utils.translation import gettext as _
 
 from cluedesk.ledger.services import Actor, record
 from cluedesk.org.models import Division, Unit
+from cluedesk.supervision.models import Notification
 from cluedesk.vault import sealing
 
 from .models import (
@@ -251,8 +252,6 @@ def discipline_unit_above(division: Division) -> Unit | None:
 def flag_no_umbrella(case: MajorCase, *, acting_user: Any, on: dt.date | None = None,
                      today: dt.date | None = None) -> Unit:
     """Flag "a gang, but no umbrella found" (有黑无伞) and remind the discipline body above."""
-    from cluedesk.supervision.models import Notification
-
     today = _today(today)
     on = on or today
     _not_future(on, _("The date of the flag"), today)

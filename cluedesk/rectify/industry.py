@@ -8,9 +8,11 @@ from typing import Any
 
 from django.db import IntegrityError, transaction
 from django.utils import timezone
+from django.utils.translation import get_language, gettext_lazy
 from django.utils.translation import gettext as _
-from django.utils.translation import gettext_lazy
 
+from cluedesk.analysis.taxonomy import INDUSTRIES
+from cluedesk.intake.services import submit_report
 from cluedesk.ledger.services import record
 from cluedesk.org.models import Unit
 
@@ -36,6 +38,19 @@ ISSUER_WORDS = {
                                        "and legal unit."),
 }
 RECIPIENT_ROLES = frozenset({"industry_liaison", "admin"})
+
+
+def industry_name(code: str) -> str:
+    """The industry's name in the reader's language (the code when unknown, a dash when empty)."""
+    zh = (get_language() or "").startswith("zh")
+    for c, en, cn, _kw in INDUSTRIES:
+        if c == code:
+            return cn if zh else en
+    return code or "—"
+
+
+def industry_choices() -> list[tuple[str, str]]:
+    return [(c, industry_name(c)) for c, _en, _zh, _kw in INDUSTRIES]
 
 
 def industry_of(unit: Unit) -> str:
@@ -86,8 +101,6 @@ def transfer_from(*, acting_user: Any, authority: Unit, text_of_clue: Any, place
     """A clue an industry authority handed over: it enters intake as a report on the channel
     ``industry:<unit id>`` (triaged like any report) and the transfer is recorded with that report;
     its clue is filled in when triage has grouped the report (``clue_triaged`` in apps.py)."""
-    from cluedesk.intake.services import submit_report
-
     today = today or timezone.localdate()
     industry = industry_of(authority)
     day = date(transferred_on, _("The date of transfer"))

@@ -17,7 +17,9 @@ from django.db.models import Max
 from django.utils import timezone
 from django.utils.translation import gettext as _
 
+from cluedesk.intake.attachments import FileRefused, check, path_for, write_encrypted
 from cluedesk.ledger.services import Actor, record
+from cluedesk.org.access import _grants, roles_for
 from cluedesk.org.models import Membership, Unit
 from cluedesk.supervision.models import InspectionRound
 
@@ -76,8 +78,6 @@ def member_of(user: Any, unit: Unit, roles: frozenset[str] | set[str] | None = N
 
 def covers(user: Any, division_path: str, action: str) -> bool:
     """The person holds a role allowed for ``action`` in a unit whose territory holds the path."""
-    from cluedesk.org.access import _grants, roles_for
-
     allowed = roles_for(action)
     return any(division_path.startswith(g.division_path) for g in _grants(user) if g.role in allowed)
 
@@ -139,8 +139,6 @@ def start_item(item: ProblemItem, *, acting_user: Any) -> ProblemItem:
 
 
 def evidence_path(file_id: str) -> Path:
-    from cluedesk.intake.attachments import path_for
-
     return path_for(file_id)
 
 
@@ -154,8 +152,6 @@ def submit_evidence(item: ProblemItem, *, acting_user: Any, unit: Unit, note: An
         raise RectifyError(_("You are not a member of %(unit)s.") % {"unit": unit.name})
     checked = None
     if upload is not None:
-        from cluedesk.intake.attachments import FileRefused, check
-
         try:
             checked = check(upload)
         except FileRefused as exc:
@@ -170,8 +166,6 @@ def submit_evidence(item: ProblemItem, *, acting_user: Any, unit: Unit, note: An
             now = timezone.now()
             ev = ItemEvidence(item=item, unit=unit, note=note, submitted_by=acting_user, submitted_at=now)
             if checked is not None:
-                from cluedesk.intake.attachments import write_encrypted
-
                 ev.file_id = new_file_id()
                 written, digest, size = write_encrypted(checked, ev.file_id)
                 ev.file_name, ev.file_type, ev.file_size, ev.file_sha256 = checked.name, checked.mime, size, digest

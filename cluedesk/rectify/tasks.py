@@ -14,7 +14,9 @@ from django.utils.translation import gettext as _
 
 from cluedesk.ledger.services import record
 from cluedesk.org.models import Unit
+from cluedesk.supervision import stats
 
+from . import figures
 from .models import Indicator, KeyTask, Milestone
 from .services import RectifyError, date, not_future, staff, text
 
@@ -111,10 +113,6 @@ def add_indicator(task: KeyTask, *, acting_user: Any, metric: Any, op: Any, targ
 
 def indicator_value(ind: Indicator, today: dt.date | None = None) -> float | None:
     """The live figure for the owner's division over the task's year (to this month)."""
-    from cluedesk.supervision import stats
-
-    from . import figures
-
     today = today or timezone.localdate()
     task = ind.task
     division = task.owner.division

@@ -11,6 +11,7 @@ from django.db import IntegrityError, transaction
 from django.utils import timezone
 from django.utils.translation import gettext as _
 
+from cluedesk.clues.conflicts import barred_unit_ids
 from cluedesk.clues.models import Clue, Conclusion, has_outcome
 from cluedesk.ledger.services import Actor, record
 from cluedesk.org.models import Division, Unit
@@ -89,8 +90,6 @@ def hand_over(r: InspectionRound, *, user: Any, team: InspectionTeam, clue: Clue
         raise RoundError(_("That team belongs to another round."))
     if clue.division is None or not clue.division.path.startswith(r.division.path):
         raise RoundError(_("That clue is outside the round's area."))
-    from cluedesk.clues.conflicts import barred_unit_ids
-
     if unit.pk in barred_unit_ids(clue):
         raise RoundError(_("%(unit)s is implicated by this clue and may not receive it.") % {"unit": unit.name})
     with transaction.atomic():

@@ -29,6 +29,7 @@ from django.utils.translation import gettext as _
 
 from cluedesk.clues.conflicts import barred_unit_ids
 from cluedesk.clues.models import Clue
+from cluedesk.intake.models import Report
 from cluedesk.ledger.models import Event
 from cluedesk.ledger.services import Actor, record
 from cluedesk.org.models import Division, Membership, Role, Unit
@@ -69,8 +70,6 @@ class SupervisionError(Exception):
 
 def flagged(now: dt.datetime) -> dict[str, set[int]]:
     """Clue ids meeting each flag now."""
-    from cluedesk.intake.models import Report
-
     p = policy()
     open_dispatched = Clue.objects.filter(state__in=OPEN_DISPATCHED)
     closed = (Clue.State.INVALID, Clue.State.TRANSFERRED, Clue.State.MERGED)

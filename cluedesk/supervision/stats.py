@@ -21,6 +21,8 @@ from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
 
 from cluedesk.clues.models import Clue, Conclusion
+from cluedesk.intake.models import Report
+from cluedesk.ledger.models import Event
 from cluedesk.org.models import ROOT_CODE, Division
 
 from .models import COUNTERS, ClueStat, Fact, FactDays, JobState
@@ -167,8 +169,6 @@ class Cells:
 
 def full_cells(now: dt.datetime | None = None) -> Cells:
     """Recompute every figure from the clues and reports themselves (no shortcut)."""
-    from cluedesk.intake.models import Report
-
     now = now or timezone.now()
     cells = Cells()
     cases = _case_ids(None)
@@ -308,9 +308,6 @@ def refresh(now: dt.datetime | None = None) -> dict[str, int]:
     newly settled reports. Safe to repeat and to resume after a crash: a clue whose contribution is
     unchanged is skipped, and the report watermark moves in the same transaction as the counts. A
     report triaged after it was counted is followed by its ``report.triaged`` event."""
-    from cluedesk.intake.models import Report
-    from cluedesk.ledger.models import Event
-
     now = now or timezone.now()
     if not job_state("stats").progress.get("now"):
         result = rebuild(now)  # nothing maintained yet: one full pass is cheaper than deltas
@@ -367,9 +364,6 @@ def refresh(now: dt.datetime | None = None) -> dict[str, int]:
 
 def rebuild(now: dt.datetime | None = None) -> dict[str, int]:
     """Throw the facts away and recompute them (and every clue's stored contribution)."""
-    from cluedesk.intake.models import Report
-    from cluedesk.ledger.models import Event
-
     now = now or timezone.now()
     with transaction.atomic():
         job_state("stats")

@@ -15,6 +15,7 @@ from django.utils import timezone
 from django.utils.translation import gettext as _
 from django.views.decorators.http import require_POST
 
+from cluedesk.clues.models import Clue
 from cluedesk.org.access import (
     _grants,
     get_visible_or_404,
@@ -26,9 +27,21 @@ from cluedesk.org.access import (
 )
 from cluedesk.org.models import ROOT_CODE, Division, Role, Unit
 from cluedesk.platform.replica import on_replica
+from cluedesk.triage import lag
+from cluedesk.triage.services import awaiting_triage
 
-from . import bulletins, freshness, services, stats
-from .models import Notification, SampleItem, SampleMonth, SupervisionItem
+from . import bulletins, freshness, keyregions, rounds, services, stats
+from .models import (
+    InspectionRound,
+    KeyRegionEntry,
+    KeyRegionOverride,
+    KeyRegionVersion,
+    Notification,
+    SampleItem,
+    SampleMonth,
+    SupervisionItem,
+)
+from .panels import render_panels
 
 SUPERVISE = (Role.SUPERVISOR, Role.AUDITOR)
 CLUE_LIST = "/staff/clues/"
@@ -110,9 +123,6 @@ def breadcrumbs(division: Division, paths: list[str]) -> list[Division]:
 def _triage_lag(user: Any) -> Any:
     """Reports awaiting triage in the person's territory (a warning when they wait too long: the
     clue figures miss them until a worker puts them on clues)."""
-    from cluedesk.triage import lag
-    from cluedesk.triage.services import awaiting_triage
-
     return lag.measure(visible_to(user, awaiting_triage(), "supervision_view"))
 
 
@@ -163,8 +173,6 @@ def dashboard(request: HttpRequest) -> HttpResponse:
                "ranking": not any(r.verification_rate or r.case_rate for r in ranked),
                "backlog": not any(r.backlog or r.concluded for r in by_backlog)}
     paths = scope_paths(request.user)
-    from .panels import render_panels
-
     return render(request, "supervision/dashboard.html", {
         "fresh": freshness.of("stats"), "lag": _triage_lag(request.user), "lag_link": bool(
             roles_of(request.user) & roles_for("triage")),
@@ -305,9 +313,6 @@ def _in_scope(user: Any, division: Division | None, action: str = "supervision_v
 
 @staff_required(*SUPERVISE)
 def key_regions(request: HttpRequest) -> HttpResponse:
-    from . import keyregions
-    from .models import KeyRegionEntry, KeyRegionOverride, KeyRegionVersion
-
     version = keyregions.current()
     entries = visible_to(request.user, KeyRegionEntry.objects.filter(version=version).select_related("division"),
                          "supervision_view") if version else []
@@ -325,8 +330,6 @@ def key_regions(request: HttpRequest) -> HttpResponse:
 @staff_required(Role.SUPERVISOR)
 @require_POST
 def key_regions_adjust(request: HttpRequest) -> HttpResponse:
-    from . import keyregions
-
     division = Division.objects.filter(code=(request.POST.get("division") or "").strip()).first()
     if division is None or not _in_scope(request.user, division, "supervise"):
         raise Http404
@@ -344,8 +347,6 @@ def key_regions_adjust(request: HttpRequest) -> HttpResponse:
 
 @staff_required(*SUPERVISE)
 def rounds_list(request: HttpRequest) -> HttpResponse:
-    from .models import InspectionRound
-
     qs = visible_to(request.user, InspectionRound.objects.select_related("division"), "supervision_view")
     return render(request, "supervision/rounds.html", {"rounds": qs[:100]})
 
@@ -353,8 +354,6 @@ def rounds_list(request: HttpRequest) -> HttpResponse:
 @staff_required(Role.SUPERVISOR)
 @require_POST
 def round_new(request: HttpRequest) -> HttpResponse:
-    from . import rounds
-
     division = Division.objects.filter(code=(request.POST.get("division") or "").strip()).first()
     if division is None or not _in_scope(request.user, division, "supervise"):
         raise Http404
@@ -369,9 +368,6 @@ def round_new(request: HttpRequest) -> HttpResponse:
 
 @staff_required(*SUPERVISE)
 def round_detail(request: HttpRequest, round_id: int) -> HttpResponse:
-    from . import rounds
-    from .models import InspectionRound
-
     r = get_visible_or_404(request.user, InspectionRound.objects.select_related("division"), "supervision_view",
                            pk=round_id)
     return render(request, "supervision/round_detail.html", {
@@ -385,9 +381,6 @@ def round_detail(request: HttpRequest, round_id: int) -> HttpResponse:
 @staff_required(Role.SUPERVISOR)
 @require_POST
 def round_team(request: HttpRequest, round_id: int) -> HttpResponse:
-    from . import rounds
-    from .models import InspectionRound
-
     r = get_visible_or_404(request.user, InspectionRound.objects.select_related("division"), "supervise",
                            pk=round_id)
     codes = [c.strip() for c in (request.POST.get("divisions") or "").replace("，", ",").split(",") if c.strip()]
@@ -405,11 +398,6 @@ def round_team(request: HttpRequest, round_id: int) -> HttpResponse:
 @staff_required(Role.SUPERVISOR)
 @require_POST
 def round_handover(request: HttpRequest, round_id: int) -> HttpResponse:
-    from cluedesk.clues.models import Clue
-
-    from . import rounds
-    from .models import InspectionRound
-
     r = get_visible_or_404(request.user, InspectionRound.objects.select_related("division"), "supervise",
                            pk=round_id)
     try:

@@ -220,3 +220,35 @@ def test_division_filter_takes_the_subtree(data, staff_client):
     assert data.case_in.number in client.get("/staff/cases/?division=430100").content.decode()
     assert data.case_in.number not in client.get("/staff/cases/?division=0100").content.decode()
     assert data.fug_in.number in client.get("/staff/cases/fugitives/?division=430181").content.decode()
+
+
+def test_the_industry_page_lists_the_cases_linked_to_its_clues(data, staff_client):
+    # the cases reach rectify's industry page through the registry (rectify imports no cases module);
+    # the old page looked for a model that never existed and so never showed any
+    data.clue_in.industry = "natural_resources"
+    data.clue_in.save(update_fields=["industry"])
+    data.clue_out.industry = "natural_resources"
+    data.clue_out.save(update_fields=["industry"])
+    services.link_clues(data.case_out, acting_user=None, clues=[data.clue_out], units=[])
+    page = staff_client(data.staff["supervisor"]).get("/staff/rectify/industries/natural_resources/").content.decode()
+    assert f'<a href="/staff/cases/{data.case_in.pk}/">{data.case_in.number} ' in page
+    assert data.case_plain.number not in page  # no clue of this industry
+    assert data.case_out.number not in page  # outside the supervisor's territory
+    other = staff_client(data.staff["supervisor"]).get("/staff/rectify/industries/construction/").content.decode()
+    assert data.case_in.number not in other
+    liaison = staff_client(data.staff["industry_liaison"]).get("/staff/rectify/industries/natural_resources/")
+    assert liaison.status_code == 200 and data.case_in.number not in liaison.content.decode()  # no register reader
+
+
+def test_every_export_writes_its_event(data, staff_client):
+    client = staff_client(data.staff["auditor"], sudo=True)
+    for url, verb, fmt, filters in (("/staff/cases/export/xlsx/?listed=yes", "cases.exported", "xlsx", {"listed": "yes"}),
+                                    ("/staff/cases/umbrella/export/csv/", "umbrella.exported", "csv", {}),
+                                    ("/staff/cases/fugitives/export/csv/?abroad=yes", "fugitives.exported", "csv",
+                                     {"abroad": "yes"})):
+        assert client.get(url).status_code == 200
+        event = Event.objects.get(verb=verb)
+        assert (event.subject_type, event.actor_id) == (f"{verb.split('.')[0]}_list", str(data.staff["auditor"].pk))
+        assert event.data == {"format": fmt, "filters": filters, "rows": 1}
+    assert client.get("/staff/cases/export/pdf/").status_code == 404
+    assert Event.objects.filter(verb="cases.exported").count() == 1  # an unknown format records nothing

@@ -71,6 +71,20 @@ def test_exports_csv_and_xlsx(filled):
     assert c.get("/staff/rectify/items/export.pdf").status_code == 404
 
 
+def test_each_export_writes_one_event_with_its_filters(filled):
+    from cluedesk.ledger.models import Event
+
+    c = _client(filled.supervisor)
+    b"".join(c.get("/staff/rectify/items/export.csv", {"q": "打伞", "status": ""}).streaming_content)
+    c.get("/staff/rectify/letters/export.xlsx")
+    assert c.get("/staff/rectify/tasks/export.pdf").status_code == 404  # refused before anything is written
+    events = list(Event.objects.filter(verb="rectify.exported").order_by("seq"))
+    assert [(e.subject_type, e.actor_id, e.data) for e in events] == [
+        ("supervision-items_list", str(filled.supervisor.pk), {"format": "csv", "filters": {"q": "打伞"}, "rows": 1}),
+        ("letters_list", str(filled.supervisor.pk), {"format": "xlsx", "filters": {}, "rows": 1}),
+    ]
+
+
 def test_the_item_loop_through_the_pages_with_htmx(filled):
     item = filled.items[0]
     admin = _client(filled.w.staff["admin"])

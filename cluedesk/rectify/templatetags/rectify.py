@@ -5,13 +5,13 @@ from __future__ import annotations
 from django import template
 from django.utils.translation import gettext_lazy as _
 
+from cluedesk.rectify.industry import industry_name
+
 register = template.Library()
 
 
 @register.filter
 def industry_label(code: str) -> str:
-    from cluedesk.rectify.views import industry_name
-
     return industry_name(code)
 
 

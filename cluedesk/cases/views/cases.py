@@ -1,0 +1,189 @@
+"""The register of major cases (重大案件, 挂牌督办): list and export, opening one, its page and
+its actions."""
+
+from __future__ import annotations
+
+from collections.abc import Callable, Iterator
+from typing import Any
+
+from django.core.paginator import Paginator
+from django.db.models import OuterRef, Q, QuerySet, Subquery
+from django.http import Http404, HttpRequest, HttpResponse
+from django.http.response import HttpResponseBase
+from django.shortcuts import redirect, render
+from django.utils import timezone
+from django.utils.translation import gettext as _
+from django.views.decorators.http import require_GET, require_http_methods, require_POST
+
+from cluedesk.clues.models import Clue
+from cluedesk.ledger.exports import EXPORT_LIMIT, export_list
+from cluedesk.org.access import _grants, get_visible_or_404, staff_required, sudo_required, visible_to
+
+from .. import forms as f
+from .. import services
+from ..apps import READ_ROLES, WRITE_ROLES
+from ..models import CaseStage, MajorCase, Stage
+from .base import EDIT, PAGE_SIZE, VIEW, answer, can_edit, history, in_division, is_htmx, iso, list_query
+
+# --- major cases: list and export -------------------------------------------------------------
+
+def _current_stage() -> Subquery:
+    return Subquery(CaseStage.objects.filter(case=OuterRef("pk")).order_by("-position").values("stage")[:1])
+
+
+def filtered_cases(user: Any, form: f.CaseFilterForm) -> QuerySet[MajorCase]:
+    qs = visible_to(user, MajorCase.objects.select_related("division"), VIEW).annotate(current=_current_stage())
+    data = form.cleaned_data if form.is_valid() else {}
+    if data.get("q"):
+        for word in data["q"].split()[:5]:
+            qs = qs.filter(Q(number__icontains=word) | Q(title__icontains=word) | Q(summary__icontains=word)
+                           | Q(suspects__name__icontains=word) | Q(clues__public_id__iexact=word))
+        qs = qs.distinct()
+    qs = in_division(qs, data.get("division", ""))
+    if data.get("level"):
+        qs = qs.filter(level=data["level"])
+    if data.get("listed"):
+        qs = qs.filter(listed=data["listed"] == "yes")
+    if data.get("stage") == "none":
+        qs = qs.filter(current__isnull=True)
+    elif data.get("stage"):
+        qs = qs.filter(current=data["stage"])
+    if data.get("no_umbrella"):
+        qs = qs.filter(no_umbrella=True)
+    return qs.order_by("-opened_on", "-id")
+
+
+@require_GET
+@staff_required(*READ_ROLES)
+def case_list(request: HttpRequest) -> HttpResponse:
+    form = f.CaseFilterForm(request.GET or None, user=request.user)
+    page = Paginator(filtered_cases(request.user, form), PAGE_SIZE).get_page(request.GET.get("page"))
+    labels = dict(Stage.choices)
+    for c in page.object_list:
+        c.current_label = labels.get(c.current, "")  # type: ignore[attr-defined]
+    ctx = {"form": form, "page": page, "query": list_query(request), "tab": "cases",
+           "may_write": bool(set(WRITE_ROLES) & {g.role for g in _grants(request.user)})}
+    return render(request, "cases/_case_rows.html" if is_htmx(request) else "cases/case_list.html", ctx)
+
+
+CASE_COLUMNS = ["number", "title", "division", "opened_on", "level", "listed", "listed_on", "current_stage",
+                "no_umbrella", "escalated_on", "clues", "units"]
+
+
+@require_GET
+@staff_required(*READ_ROLES)
+@sudo_required
+def case_export(request: HttpRequest, fmt: str) -> HttpResponseBase:
+    form = f.CaseFilterForm(request.GET or None, user=request.user)
+    qs = filtered_cases(request.user, form).prefetch_related("clues", "units")
+
+    def rows() -> Iterator[list[Any]]:
+        for c in qs[:EXPORT_LIMIT]:
+            yield [c.number, c.title, c.division.name, iso(c.opened_on), c.get_level_display(),
+                   "yes" if c.listed else "", iso(c.listed_on), getattr(c, "current", "") or "", "yes" if c.no_umbrella else "",
+                   iso(c.escalated_on), " ".join(x.public_id for x in c.clues.all()),
+                   "; ".join(u.name for u in c.units.all())]
+    return export_list(request.user, fmt=fmt, verb="cases.exported", subject_type="cases_list",
+                       filters=form.cleaned_data if form.is_valid() else {}, count=qs.count(), name="cases",
+                       columns=CASE_COLUMNS, rows=rows())
+
+
+# --- major cases: new, detail, actions --------------------------------------------------------
+
+@require_http_methods(["GET", "POST"])
+@staff_required(*WRITE_ROLES)
+def case_new(request: HttpRequest) -> HttpResponse:
+    form = f.CaseForm(request.POST or None, user=request.user,
+                      initial={"opened_on": timezone.localdate(), "clues": request.GET.get("clue", "")})
+    error = ""
+    if request.method == "POST" and form.is_valid():
+        d = form.cleaned_data
+        try:
+            case = services.open_case(acting_user=request.user, division=d["division"], title=d["title"],
+                                      opened_on=d["opened_on"], level=d["level"], listed=d["listed"],
+                                      listed_on=d["listed_on"], units=d["units"], clues=d["clues"],
+                                      summary=d["summary"])
+        except services.CaseError as exc:
+            error = exc.message
+        else:
+            return redirect("cases:case_detail", pk=case.pk)
+    return render(request, "cases/form.html", {
+        "form": form, "error": error, "tab": "cases", "title": _("Open a major case"),
+        "back": "/staff/cases/"}, status=400 if request.method == "POST" else 200)
+
+
+def _case_context(request: HttpRequest, case: MajorCase, *, failed: tuple[str, Any] | None = None,
+                  error: str = "", done: str = "") -> dict[str, Any]:
+    editable = can_edit(request.user, case)
+    actions = []
+    if editable:
+        for verb, (form_class, label) in f.CASE_VERBS.items():
+            if failed and failed[0] == verb:
+                form = failed[1]
+            else:
+                kwargs = {"user": request.user} if issubclass(form_class, f._ScopedForm) else {}
+                initial = {"level": case.level, "listed": case.listed, "listed_on": case.listed_on} \
+                    if verb == "listing" else {}
+                form = form_class(initial=initial, **kwargs)
+            actions.append({"verb": verb, "label": label, "form": form, "open": bool(failed and failed[0] == verb)})
+    clues = Clue.objects.visible_to(request.user).filter(major_cases=case).select_related("division")
+    return {
+        "case": case, "stages": case.stages.all(), "suspects": case.suspects.all(), "clues": clues,
+        "hidden_clues": case.clues.count() - clues.count(),
+        "units": case.units.select_related("division"), "group": case.working_group.select_related("division"),
+        "fugitives": visible_to(request.user, case.fugitives.all(), VIEW),
+        "umbrellas": visible_to(request.user, case.umbrella_cases.all(), VIEW),
+        "events": history("major_case", case.number), "actions": actions, "error": error, "done": done,
+        "tab": "cases", "editable": editable}
+
+
+@require_GET
+@staff_required(*READ_ROLES)
+def case_detail(request: HttpRequest, pk: int) -> HttpResponse:
+    case = get_visible_or_404(request.user, MajorCase.objects.select_related("division"), VIEW, pk=pk)
+    return render(request, "cases/case_detail.html", _case_context(request, case))
+
+
+def _dated(d: dict[str, Any], key: str = "on") -> Any:
+    return d.get(key) or None
+
+
+CASE_ACTIONS: dict[str, Callable[[MajorCase, Any, dict[str, Any]], Any]] = {
+    "listing": lambda c, u, d: services.update_listing(c, acting_user=u, level=d["level"], listed=d["listed"],
+                                                       listed_on=d["listed_on"]),
+    "link": lambda c, u, d: services.link_clues(c, acting_user=u, clues=d["clues"], units=d["units"]),
+    "stage": lambda c, u, d: services.start_stage(c, acting_user=u, stage=d["stage"], started_on=d["started_on"],
+                                                  deadline=d["deadline"]),
+    "complete": lambda c, u, d: services.complete_stage(c, acting_user=u, completed_on=d["completed_on"]),
+    "suspect": lambda c, u, d: services.add_suspect(c, acting_user=u, name=d["name"], role=d["role"],
+                                                    is_reporter=d["is_reporter"], note=d["note"]),
+    "no_umbrella": lambda c, u, d: services.flag_no_umbrella(c, acting_user=u, on=_dated(d)),
+    "escalate": lambda c, u, d: services.escalate(c, acting_user=u, units=d["units"], on=_dated(d)),
+}
+
+
+
+@require_POST
+@staff_required(*WRITE_ROLES)
+def case_act(request: HttpRequest, pk: int, verb: str) -> HttpResponse:
+    if verb not in f.CASE_VERBS:
+        raise Http404
+    case = get_visible_or_404(request.user, MajorCase.objects.select_related("division"), EDIT, pk=pk)
+    form_class, label = f.CASE_VERBS[verb]
+    kwargs = {"user": request.user} if issubclass(form_class, f._ScopedForm) else {}
+    form = form_class(request.POST, **kwargs)
+    error, done = "", ""
+    if form.is_valid():
+        try:
+            changed = CASE_ACTIONS[verb](case, request.user, form.cleaned_data)
+        except services.CaseError as exc:
+            error = exc.message
+        else:
+            done = (_("Nothing changed: it was already so.") if changed is False
+                    else _("Done: %(what)s.") % {"what": label})
+    else:
+        error = _("Please correct the form below.")
+    case.refresh_from_db()
+    ctx = _case_context(request, case, failed=(verb, form) if error else None, error=error, done=done)
+    return answer(request, "cases/case_detail.html", "cases/_case_main.html", ctx, not error,
+                  f"/staff/cases/{case.pk}/")

@@ -1,0 +1,130 @@
+"""Target fugitives (目标逃犯): list and export, listing one, its page and its status."""
+
+from __future__ import annotations
+
+from collections.abc import Iterator
+from typing import Any
+
+from django.core.paginator import Paginator
+from django.db.models import Q, QuerySet
+from django.http import HttpRequest, HttpResponse
+from django.http.response import HttpResponseBase
+from django.shortcuts import redirect, render
+from django.utils import timezone
+from django.utils.translation import gettext as _
+from django.views.decorators.http import require_GET, require_http_methods, require_POST
+
+from cluedesk.ledger.exports import EXPORT_LIMIT, export_list
+from cluedesk.org.access import _grants, get_visible_or_404, staff_required, sudo_required, visible_to
+
+from .. import forms as f
+from .. import services
+from ..apps import READ_ROLES, WRITE_ROLES
+from ..models import Fugitive, MajorCase
+from .base import EDIT, PAGE_SIZE, VIEW, answer, can_edit, history, in_division, is_htmx, iso, list_query
+
+# --- fugitives --------------------------------------------------------------------------------
+
+def filtered_fugitives(user: Any, form: f.FugitiveFilterForm) -> QuerySet[Fugitive]:
+    qs = visible_to(user, Fugitive.objects.select_related("division", "case"), VIEW)
+    data = form.cleaned_data if form.is_valid() else {}
+    if data.get("q"):
+        for word in data["q"].split()[:5]:
+            qs = qs.filter(Q(number__icontains=word) | Q(name__icontains=word) | Q(case__number__icontains=word)
+                           | Q(residence__icontains=word) | Q(household__icontains=word) | Q(id_hint__iexact=word))
+    qs = in_division(qs, data.get("division", ""))
+    if data.get("status"):
+        qs = qs.filter(status=data["status"])
+    if data.get("abroad"):
+        qs = qs.filter(abroad=data["abroad"] == "yes")
+    return qs.order_by("-listed_on", "-id")
+
+
+@require_GET
+@staff_required(*READ_ROLES)
+def fugitive_list(request: HttpRequest) -> HttpResponse:
+    form = f.FugitiveFilterForm(request.GET or None, user=request.user)
+    page = Paginator(filtered_fugitives(request.user, form), PAGE_SIZE).get_page(request.GET.get("page"))
+    ctx = {"form": form, "page": page, "query": list_query(request), "tab": "fugitives",
+           "may_write": bool(set(WRITE_ROLES) & {g.role for g in _grants(request.user)})}
+    return render(request, "cases/_fugitive_rows.html" if is_htmx(request) else "cases/fugitive_list.html", ctx)
+
+
+FUGITIVE_COLUMNS = ["number", "name", "sex", "birth_year", "id_last4", "case", "division", "at_large_since",
+                    "listed_on", "residence", "household_registration", "abroad", "status", "status_on"]
+
+
+@require_GET
+@staff_required(*READ_ROLES)
+@sudo_required
+def fugitive_export(request: HttpRequest, fmt: str) -> HttpResponseBase:
+    form = f.FugitiveFilterForm(request.GET or None, user=request.user)
+    qs = filtered_fugitives(request.user, form)
+
+    def rows() -> Iterator[list[Any]]:
+        for p in qs[:EXPORT_LIMIT]:
+            yield [p.number, p.name, p.sex, p.birth_year or "", p.id_hint, p.case.number, p.division.name,
+                   iso(p.at_large_since), iso(p.listed_on), p.residence, p.household, "yes" if p.abroad else "",
+                   p.get_status_display(), iso(p.status_on)]
+    return export_list(request.user, fmt=fmt, verb="fugitives.exported", subject_type="fugitives_list",
+                       filters=form.cleaned_data if form.is_valid() else {}, count=qs.count(), name="fugitives",
+                       columns=FUGITIVE_COLUMNS, rows=rows())
+
+
+@require_http_methods(["GET", "POST"])
+@staff_required(*WRITE_ROLES)
+def fugitive_new(request: HttpRequest) -> HttpResponse:
+    form = f.FugitiveForm(request.POST or None, user=request.user,
+                          initial={"case": request.GET.get("case", ""), "listed_on": timezone.localdate()})
+    form.fields.pop("division", None)
+    error = ""
+    if request.method == "POST" and form.is_valid():
+        d = form.cleaned_data
+        try:
+            person = services.list_fugitive(
+                acting_user=request.user, case=d["case"], name=d["name"], at_large_since=d["at_large_since"],
+                listed_on=d["listed_on"], id_number=d["id_number"], sex=d["sex"], birth_year=d["birth_year"],
+                residence=d["residence"], household=d["household"], abroad=d["abroad"])
+        except services.CaseError as exc:
+            error = exc.message
+        else:
+            return redirect("cases:fugitive_detail", pk=person.pk)
+    return render(request, "cases/form.html", {
+        "form": form, "error": error, "tab": "fugitives", "title": _("List a target fugitive"),
+        "back": "/staff/cases/fugitives/"}, status=400 if request.method == "POST" else 200)
+
+
+def _fugitive_context(request: HttpRequest, person: Fugitive, *, form: Any = None, error: str = "",
+                      done: str = "") -> dict[str, Any]:
+    return {"p": person, "editable": can_edit(request.user, person) and person.status == Fugitive.Status.AT_LARGE,
+            "form": form or f.StatusForm(initial={"on": timezone.localdate()}),
+            "case_visible": visible_to(request.user, MajorCase.objects.filter(pk=person.case_id), VIEW).exists(),
+            "events": history("fugitive", person.number), "error": error, "done": done, "tab": "fugitives"}
+
+
+@require_GET
+@staff_required(*READ_ROLES)
+def fugitive_detail(request: HttpRequest, pk: int) -> HttpResponse:
+    person = get_visible_or_404(request.user, Fugitive.objects.select_related("division", "case"), VIEW, pk=pk)
+    return render(request, "cases/fugitive_detail.html", _fugitive_context(request, person))
+
+
+@require_POST
+@staff_required(*WRITE_ROLES)
+def fugitive_status(request: HttpRequest, pk: int) -> HttpResponse:
+    person = get_visible_or_404(request.user, Fugitive.objects.select_related("division", "case"), EDIT, pk=pk)
+    form = f.StatusForm(request.POST)
+    error, done = "", ""
+    if form.is_valid():
+        try:
+            person = services.change_status(person, acting_user=request.user, status=form.cleaned_data["status"],
+                                            on=form.cleaned_data["on"])
+        except services.CaseError as exc:
+            error = exc.message
+        else:
+            done = _("Status recorded.")
+    else:
+        error = _("Please correct the form below.")
+    ctx = _fugitive_context(request, person, form=form if error else None, error=error, done=done)
+    return answer(request, "cases/fugitive_detail.html", "cases/_fugitive_main.html", ctx, not error,
+                  f"/staff/cases/fugitives/{person.pk}/")

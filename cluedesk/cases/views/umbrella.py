@@ -1,0 +1,199 @@
+"""Umbrella investigations (保护伞): list and export, opening one, its page, officials and
+outcomes. Never an investigation of an official of the person's own unit or a unit above it."""
+
+from __future__ import annotations
+
+from collections.abc import Iterator
+from typing import Any
+
+from django.core.paginator import Paginator
+from django.db.models import Q, QuerySet
+from django.http import Http404, HttpRequest, HttpResponse
+from django.http.response import HttpResponseBase
+from django.shortcuts import redirect, render
+from django.utils import timezone
+from django.utils.translation import gettext as _
+from django.views.decorators.http import require_GET, require_http_methods, require_POST
+
+from cluedesk.clues.models import Clue
+from cluedesk.ledger.exports import EXPORT_LIMIT, export_list
+from cluedesk.org.access import _grants, get_visible_or_404, staff_required, sudo_required, visible_to
+from cluedesk.org.models import Unit
+
+from .. import forms as f
+from .. import services
+from ..apps import READ_ROLES, WRITE_ROLES
+from ..models import Official, UmbrellaCase
+from .base import EDIT, PAGE_SIZE, VIEW, answer, can_edit, history, in_division, is_htmx, iso, list_query
+
+# --- umbrella investigations ------------------------------------------------------------------
+
+def _above(unit_ids: set[int]) -> set[int]:
+    above, frontier = set(unit_ids), set(unit_ids)
+    while frontier:
+        parents = set(Unit.objects.filter(id__in=frontier, parent__isnull=False).values_list("parent_id", flat=True))
+        frontier = parents - above
+        above |= parents
+    return above
+
+
+def umbrellas_for(user: Any, action: str = VIEW) -> QuerySet[UmbrellaCase]:
+    """Scoped, and never an investigation of an official of the person's own unit or a unit above
+    it (conflict of interest, as for clues that implicate a unit)."""
+    qs = visible_to(user, UmbrellaCase.objects.select_related("division", "handling_unit"), action)
+    barred = _above({g.unit_id for g in _grants(user)})
+    return qs.exclude(pk__in=Official.objects.filter(unit_id__in=barred).values("case_id"))
+
+
+def _umbrella_or_404(request: HttpRequest, pk: int, action: str) -> UmbrellaCase:
+    inv = get_visible_or_404(request.user, UmbrellaCase.objects.select_related("division", "handling_unit"),
+                             action, pk=pk)
+    if not umbrellas_for(request.user, VIEW).filter(pk=pk).exists():
+        raise Http404
+    return inv
+
+
+def filtered_umbrellas(user: Any, form: f.UmbrellaFilterForm) -> QuerySet[UmbrellaCase]:
+    qs = umbrellas_for(user)
+    data = form.cleaned_data if form.is_valid() else {}
+    if data.get("q"):
+        for word in data["q"].split()[:5]:
+            qs = qs.filter(Q(number__icontains=word) | Q(title__icontains=word) | Q(officials__name__icontains=word)
+                           | Q(officials__organisation__icontains=word) | Q(officials__position__icontains=word))
+        qs = qs.distinct()
+    qs = in_division(qs, data.get("division", ""))
+    outcome = data.get("outcome")
+    if outcome == "discipline":
+        qs = qs.filter(officials__discipline_on__isnull=False).distinct()
+    elif outcome == "sanction":
+        qs = qs.filter(officials__sanction_on__isnull=False).distinct()
+    elif outcome == "transfer":
+        qs = qs.filter(officials__transferred_on__isnull=False).distinct()
+    elif outcome == "pending":
+        qs = qs.exclude(officials__discipline_on__isnull=False).exclude(officials__sanction_on__isnull=False) \
+            .exclude(officials__transferred_on__isnull=False)
+    if data.get("opened_from"):
+        qs = qs.filter(opened_on__gte=data["opened_from"])
+    if data.get("opened_to"):
+        qs = qs.filter(opened_on__lte=data["opened_to"])
+    return qs.order_by("-opened_on", "-id")
+
+
+@require_GET
+@staff_required(*READ_ROLES)
+def umbrella_list(request: HttpRequest) -> HttpResponse:
+    form = f.UmbrellaFilterForm(request.GET or None, user=request.user)
+    qs = filtered_umbrellas(request.user, form).prefetch_related("officials")
+    page = Paginator(qs, PAGE_SIZE).get_page(request.GET.get("page"))
+    ctx = {"form": form, "page": page, "query": list_query(request), "tab": "umbrella",
+           "may_write": bool(set(WRITE_ROLES) & {g.role for g in _grants(request.user)})}
+    return render(request, "cases/_umbrella_rows.html" if is_htmx(request) else "cases/umbrella_list.html", ctx)
+
+
+UMBRELLA_COLUMNS = ["number", "title", "division", "opened_on", "handling_unit", "official", "position",
+                    "organisation", "party_discipline", "party_discipline_on", "administrative_sanction",
+                    "sanction_on", "transferred_on", "cases"]
+
+
+@require_GET
+@staff_required(*READ_ROLES)
+@sudo_required
+def umbrella_export(request: HttpRequest, fmt: str) -> HttpResponseBase:
+    form = f.UmbrellaFilterForm(request.GET or None, user=request.user)
+    qs = filtered_umbrellas(request.user, form).prefetch_related("officials", "cases")
+
+    def rows() -> Iterator[list[Any]]:
+        for inv in qs[:EXPORT_LIMIT]:
+            cases = " ".join(c.number for c in inv.cases.all())
+            head = [inv.number, inv.title, inv.division.name, iso(inv.opened_on),
+                    inv.handling_unit.name if inv.handling_unit else ""]
+            officials: list[Official | None] = [*inv.officials.all()] or [None]
+            for o in officials:  # one line per official, so the people can be counted
+                yield head + ([o.name, o.position, o.organisation, o.discipline, iso(o.discipline_on), o.sanction,
+                               iso(o.sanction_on), iso(o.transferred_on)] if o else [""] * 8) + [cases]
+    return export_list(request.user, fmt=fmt, verb="umbrella.exported", subject_type="umbrella_list",
+                       filters=form.cleaned_data if form.is_valid() else {}, count=qs.count(), name="umbrella",
+                       columns=UMBRELLA_COLUMNS, rows=rows())
+
+
+@require_http_methods(["GET", "POST"])
+@staff_required(*WRITE_ROLES)
+def umbrella_new(request: HttpRequest) -> HttpResponse:
+    form = f.UmbrellaForm(request.POST or None, user=request.user,
+                          initial={"opened_on": timezone.localdate(), "cases": request.GET.get("case", "")})
+    error = ""
+    if request.method == "POST" and form.is_valid():
+        d = form.cleaned_data
+        try:
+            inv = services.open_umbrella(acting_user=request.user, division=d["division"], title=d["title"],
+                                         opened_on=d["opened_on"], handling_unit=d["handling_unit"],
+                                         cases=d["cases"], clues=d["clues"], summary=d["summary"])
+        except services.CaseError as exc:
+            error = exc.message
+        else:
+            return redirect("cases:umbrella_detail", pk=inv.pk)
+    return render(request, "cases/form.html", {
+        "form": form, "error": error, "tab": "umbrella", "title": _("Open an umbrella investigation"),
+        "back": "/staff/cases/umbrella/"}, status=400 if request.method == "POST" else 200)
+
+
+def _umbrella_context(request: HttpRequest, inv: UmbrellaCase, *, official_form: Any = None,
+                      outcome_form: Any = None, error: str = "", done: str = "") -> dict[str, Any]:
+    return {"inv": inv, "officials": inv.officials.select_related("division", "unit"),
+            "cases": visible_to(request.user, inv.cases.all(), VIEW),
+            "clues": Clue.objects.visible_to(request.user).filter(umbrella_cases=inv),
+            "editable": can_edit(request.user, inv), "official_form": official_form or f.OfficialForm(),
+            "outcome_form": outcome_form, "kinds": f.OutcomeForm.base_fields["kind"].choices,  # type: ignore[attr-defined]
+            "events": history("umbrella_case", inv.number), "error": error, "done": done, "tab": "umbrella",
+            "today": timezone.localdate()}
+
+
+@require_GET
+@staff_required(*READ_ROLES)
+def umbrella_detail(request: HttpRequest, pk: int) -> HttpResponse:
+    inv = _umbrella_or_404(request, pk, VIEW)
+    return render(request, "cases/umbrella_detail.html", _umbrella_context(request, inv))
+
+
+@require_POST
+@staff_required(*WRITE_ROLES)
+def umbrella_act(request: HttpRequest, pk: int, verb: str) -> HttpResponse:
+    if verb not in ("official", "outcome"):
+        raise Http404
+    inv = _umbrella_or_404(request, pk, EDIT)
+    error, done = "", ""
+    official_form = outcome_form = None
+    if verb == "official":
+        official_form = f.OfficialForm(request.POST)
+        if official_form.is_valid():
+            d = official_form.cleaned_data
+            try:
+                services.add_official(inv, acting_user=request.user, name=d["name"], position=d["position"],
+                                      organisation=d["organisation"], division=d["division"])
+            except services.CaseError as exc:
+                error = exc.message
+            else:
+                done, official_form = _("Official added."), None
+        else:
+            error = _("Please correct the form below.")
+    else:
+        outcome_form = f.OutcomeForm(request.POST)
+        if outcome_form.is_valid():
+            d = outcome_form.cleaned_data
+            official = inv.officials.filter(pk=d["official"]).first()
+            try:
+                if official is None:
+                    raise services.CaseError(_("Choose an official of this investigation."))
+                services.record_outcome(official, acting_user=request.user, kind=d["kind"], on=d["on"],
+                                        detail=d["detail"])
+            except services.CaseError as exc:
+                error = exc.message
+            else:
+                done, outcome_form = _("Outcome recorded."), None
+        else:
+            error = _("Please correct the form below.") + " " + " ".join(
+                str(m) for errs in outcome_form.errors.values() for m in errs)
+    ctx = _umbrella_context(request, inv, official_form=official_form, outcome_form=outcome_form,
+                            error=error, done=done)
+    return answer(request, "cases/umbrella_detail.html", "cases/_umbrella_main.html", ctx, not error,
+                  f"/staff/cases/umbrella/{inv.pk}/")
