@@ -128,6 +128,7 @@ INSTALLED_APPS = [
     "cluedesk.rectify",
     "cluedesk.compliance",
     "cluedesk.records",
+    "cluedesk.demo",
     "cluedesk.ops",
     "django_tasks",
     "django_tasks_db",

@@ -1,18 +1,16 @@
-"""What the first start of a deployment sets up, shared by `serve` and `seed-demo`."""
+"""What the first start of a deployment sets up (`serve`); the demo people come from cluedesk/demo/seed.py."""
 
 from __future__ import annotations
 
 import os
-import random
 import subprocess
 import sys
 from pathlib import Path
 
 from django.conf import settings
 from django.core.management import call_command
-from django.db import transaction
-from django.utils.module_loading import import_string
 
+from cluedesk.demo.seed import seed_demo_people
 from cluedesk.org.models import Division, Membership
 from cluedesk.triage import engine
 from cluedesk.triage import tasks as triage_tasks
@@ -63,37 +61,3 @@ def start_triage_training() -> list[str]:
         subprocess.Popen(cmd, stdout=out, stderr=subprocess.STDOUT, start_new_session=True,  # noqa: S603
                          preexec_fn=lambda: os.nice(10))  # lower priority than serving
     return [f"Training the triage charge model in the background (about 2 minutes, once; log: {log})."]
-
-
-# Other apps' demo data, added after the people, reports and lifecycle: each a callable
-# ``(rng) -> list[str]`` (lines to print) that writes a few rows so every page has something to show.
-DEMO_EXTRAS = [
-    "cluedesk.cases.demo.seed_demo",
-    "cluedesk.rectify.demo.seed_demo",
-    "cluedesk.compliance.demo.seed_demo",
-    "cluedesk.records.demo.seed_demo",
-]
-
-
-def seed_demo_people(seed: int | None = None, reports: int = 12) -> list[str]:
-    from cluedesk.clues.demo import run_demo_lifecycle
-    from cluedesk.intake.demo import seed_reports
-    from cluedesk.org.demo import seed_org
-    from cluedesk.triage.services import triage_waiting
-
-    rng = random.Random(seed)  # noqa: S311 - demo data, not secrets
-    with transaction.atomic():
-        people = seed_org(rng)
-    seed_reports(reports, rng=rng)
-    # demo loading triages here and now (the queued tasks then find the reports done): the
-    # lifecycle walk below needs the clues
-    triage_waiting()
-    walked = run_demo_lifecycle()
-    extras = [line for dotted in DEMO_EXTRAS for line in import_string(dotted)(rng)]
-    triage_waiting()
-    lines = ["Demo staff accounts (passwords shown once; first sign-in enrols a TOTP authenticator;",
-             "without an authenticator app, `cluedesk demo-totp USERNAME` prints the current code):"]
-    for username, password, roles, unit in people:
-        lines.append(f"  {username:<24} {password:<22} {', '.join(roles):<40} {unit}")
-    lines.append(f"Demo reports: {reports}; demo clues walked through the verification lifecycle: {len(walked)}.")
-    return lines + extras

@@ -7,8 +7,9 @@ import datetime as dt
 import pytest
 from django.db.models import F
 
-from cluedesk.cases import demo, figures, panels
+from cluedesk.cases import figures, panels
 from cluedesk.cases.models import CaseStage, Fugitive, MajorCase, Official, UmbrellaCase
+from cluedesk.demo import cases as demo
 from cluedesk.ledger.services import verify
 from cluedesk.org.models import ROOT_CODE, Division
 

@@ -2,8 +2,8 @@ from __future__ import annotations
 
 import pytest
 
-from cluedesk.clues.demo import run_demo_lifecycle
 from cluedesk.clues.models import Clue
+from cluedesk.demo.clues import run_demo_lifecycle
 from cluedesk.ledger.services import verify
 
 pytestmark = pytest.mark.django_db

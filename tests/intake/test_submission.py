@@ -206,7 +206,7 @@ def test_a_raced_idempotency_key_raises_and_keeps_nothing_new(census) -> None:
 def test_seed_reports_makes_demo_reports_through_the_service() -> None:
     import random
 
-    from cluedesk.intake.demo import seed_reports
+    from cluedesk.demo.intake import seed_reports
 
     made = seed_reports(5, rng=random.Random(1))
     assert len(made) == 5 and Report.objects.count() == 5

@@ -4,7 +4,7 @@ import random
 
 import pytest
 
-from cluedesk.org.demo import UNITS, seed_org
+from cluedesk.demo.org import UNITS, seed_org
 from cluedesk.org.models import Membership, Role, Unit
 
 pytestmark = pytest.mark.django_db

@@ -2,13 +2,16 @@
 functions; the plain demo fills every register through the services."""
 
 import datetime as dt
+import random
 
 import pytest
 from django.test import Client
 
+from cluedesk.demo import rectify as demo
+from cluedesk.demo.org import seed_org
 from cluedesk.ledger.services import verify
 from cluedesk.org.models import Division
-from cluedesk.rectify import demo, panels
+from cluedesk.rectify import panels
 from cluedesk.rectify.models import KeyTask, Letter, ProblemItem
 from tests.org.factories import login_verified, make_division, make_staff, make_unit
 
@@ -54,10 +57,6 @@ def test_scale_multiplies_the_counts():
 
 
 def test_plain_demo_fills_every_register(settings):
-    import random
-
-    from cluedesk.org.demo import seed_org
-
     seed_org(random.Random(1))
     lines = demo.seed_demo(random.Random(1))
     assert any("hunan-natres-liaison" in x for x in lines)

@@ -53,6 +53,6 @@ def test_small_report_counts_keep_the_plain_demo_path(monkeypatch) -> None:
         called["reports"] = reports
         return ["ok"]
 
-    monkeypatch.setattr("cluedesk.ops.bootstrap.seed_demo_people", fake)
+    monkeypatch.setattr("cluedesk.demo.seed.seed_demo_people", fake)
     call_command("seed-demo", reports=12, stdout=io.StringIO())
     assert called == {"reports": 12}

@@ -1,4 +1,4 @@
-"""Demo data for this app (called by cluedesk.ops.bootstrap.seed_demo_people).
+"""Demo data for the compliance app (called by cluedesk.demo.seed.seed_demo_people).
 
 Chooses the national profile, then makes a few months of clocked reports in the demo units: some
 acknowledged and answered in time, some late, some overdue now, one extended; runs the clocks job
@@ -11,9 +11,15 @@ from __future__ import annotations
 import datetime as dt
 import random
 
+from django.contrib.auth import get_user_model
 from django.db import transaction
 from django.utils import timezone
 
+from cluedesk.compliance import clocks, services
+from cluedesk.compliance.models import Deployment, ReportClock
+from cluedesk.intake import services as intake
+from cluedesk.intake import tracking
+from cluedesk.intake.models import Message, PublicStep, Report
 from cluedesk.ledger.services import Actor
 from cluedesk.triage.services import triage_waiting
 
@@ -24,33 +30,21 @@ MINUTES = ("来电人称：{place}菜市场有一伙人每月向每个摊位收�
 
 
 def _backdate(report_id: int, received: dt.datetime) -> None:
-    from cluedesk.intake.models import Report
-
     Report.objects.filter(pk=report_id).update(created_at=received)
 
 
 def _answer(report, received: dt.datetime, ack_after: float | None, fb_after: float | None, staff) -> None:  # type: ignore[no-untyped-def]
     """Backdated staff message (acknowledgment) and a "being verified" step (feedback)."""
-    from cluedesk.intake import services
-    from cluedesk.intake.models import Message, PublicStep
-
     if ack_after is not None:
-        m = services.post_staff_message(report, "您的举报已收到，我们将依法核查。", acting_user=staff)
+        m = intake.post_staff_message(report, "您的举报已收到，我们将依法核查。", acting_user=staff)
         Message.objects.filter(pk=m.pk).update(created_at=received + dt.timedelta(days=ack_after))
     if fb_after is not None:
-        s = services.record_public_step(kind="verifying", outcome="Your report has been handed to an office for verification.", report=report,
+        s = intake.record_public_step(kind="verifying", outcome="Your report has been handed to an office for verification.", report=report,
                                         acting_user=staff)
         PublicStep.objects.filter(pk=s.pk).update(created_at=received + dt.timedelta(days=fb_after))
 
 
 def seed_demo(rng: random.Random) -> list[str]:
-    from django.contrib.auth import get_user_model
-
-    from cluedesk.intake import services as intake
-
-    from . import clocks, services
-    from .models import Deployment
-
     now = timezone.now()
     start = now - dt.timedelta(days=150)
     services.set_profile("national_anti_gang", {}, actor=Actor.system("demo"))
@@ -92,13 +86,10 @@ def seed_demo(rng: random.Random) -> list[str]:
     _backdate(report.pk, now - dt.timedelta(days=1))
     triage_waiting()  # the clocks name each report's clue and its unit
     result = clocks.run(now)
-    from .models import ReportClock
-
     overdue = [c for c in ReportClock.objects.filter(feedback_at__isnull=True, feedback_due__isnull=False)
                .order_by("received_at")[:1]]
     for c in overdue:
         services.extend_feedback(c, "涉案人员较多、需异地调取证据，依规延长答复期限。", acting_user=staff, now=now)
-    from cluedesk.intake import tracking
 
     return [f"Compliance: national profile; {made} clocked demo reports ({result['reminded']} reminders, "
             f"{result['escalated']} escalations).",

@@ -1,4 +1,4 @@
-"""Demo data for this app (called by cluedesk.ops.bootstrap.seed_demo_people): one concluded clue
+"""Demo data for the records app (called by cluedesk.demo.seed.seed_demo_people): one concluded clue
 closed long ago, so the retention page shows something due, and one legal hold. The statistics
 facts are rebuilt at the end so /statistics/ shows the demo figures at once."""
 
@@ -7,21 +7,17 @@ from __future__ import annotations
 import datetime as dt
 import random
 
+from django.contrib.auth import get_user_model
 from django.utils import timezone
+
+from cluedesk.clues.models import Clue
+from cluedesk.org.models import Membership
+from cluedesk.records import policy, services
+from cluedesk.supervision import stats
 
 
 def seed_demo(rng: random.Random) -> list[str]:
-    from django.contrib.auth import get_user_model
-
-    from cluedesk.clues.models import Clue
-    from cluedesk.org.models import Membership
-    from cluedesk.supervision import stats
-
-    from . import services
-
     lines: list[str] = []
-    from . import policy
-
     try:
         periods = policy.periods_in_force()[1]
     except policy.RetentionError:

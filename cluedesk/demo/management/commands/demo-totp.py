@@ -4,22 +4,21 @@ from __future__ import annotations
 
 from typing import Any
 
-from django.conf import settings
 from django.contrib.auth import get_user_model
 from django.core.management.base import BaseCommand, CommandError, CommandParser
 
+from cluedesk.demo.mode import refuse_unless_demo
 from cluedesk.org.auth import demo_totp_code
 
 
 class Command(BaseCommand):
-    help = "Print the current TOTP code of a demo staff user. Refuses unless CLUEDESK_DEMO is on."
+    help = "Print the current TOTP code of a demo staff user. Refuses (exit code 2) unless CLUEDESK_DEMO is on."
 
     def add_arguments(self, parser: CommandParser) -> None:
         parser.add_argument("username")
 
     def handle(self, *args: Any, **options: Any) -> None:
-        if not settings.DEMO:
-            raise CommandError("demo-totp is refused: this is not a demo deployment (CLUEDESK_DEMO is off)")
+        refuse_unless_demo("demo-totp")
         try:
             code = demo_totp_code(options["username"])
         except get_user_model().DoesNotExist:

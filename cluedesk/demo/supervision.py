@@ -13,13 +13,16 @@ from __future__ import annotations
 
 import datetime as dt
 import hashlib
+import json
 import random
 import secrets
 from collections.abc import Iterator
 from contextlib import contextmanager
 from dataclasses import dataclass
+from pathlib import Path
 from typing import Any
 
+from django.conf import settings
 from django.contrib.auth import get_user_model
 from django.core.management import call_command
 from django.db import connection, models, transaction
@@ -27,10 +30,10 @@ from django.utils import timezone
 
 from cluedesk.clues import search
 from cluedesk.clues.models import Assignment, Clue, Conclusion
+from cluedesk.intake.models import Report
 from cluedesk.ledger.services import Actor, record
 from cluedesk.org.models import ROOT_CODE, Division, Unit
-
-from .stats import add_months
+from cluedesk.supervision.stats import add_months
 
 S = Clue.State
 
@@ -47,11 +50,6 @@ PLACES = ["村", "镇", "街道", "社区", "开发区", "市场", "工地", "�
 
 def _tip_source() -> list[str]:
     """Report texts from the evaluation set (shared/eval/tips_dev.jsonl), or a few built-in ones."""
-    import json
-    from pathlib import Path
-
-    from django.conf import settings
-
     for folder in (Path(settings.BASE_DIR).parent / "shared" / "eval", Path(settings.BASE_DIR).parent.parent / "shared"
                    / "eval"):
         path = folder / TIPS
@@ -316,8 +314,6 @@ def seed_calibrated(*, seed: int = 2026, scale: float = 1.0, end_month: dt.date 
 def _reports(clues: list[Clue], meta: list[tuple[int, bool, int, Division]], latest: dt.datetime,
              rng: random.Random, texts: list[list[str]] | None = None, maker: TextMaker | None = None) -> None:
     """The clue's reports: the first when the clue was opened, the others later but inside the half-year."""
-    from cluedesk.intake.models import Report
-
     reports = []
     for n, (c, (_i, _valid, k, county)) in enumerate(zip(clues, meta, strict=True)):
         for j in range(k):

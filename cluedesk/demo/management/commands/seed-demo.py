@@ -1,6 +1,7 @@
 """`cluedesk seed-demo [--calibrated] [--reports N]`.
 
-Without flags: demo units, staff and a few reports (``cluedesk.ops.bootstrap.seed_demo_people``).
+Without flags: demo units, staff and a few reports (``cluedesk.demo.seed.seed_demo_people``);
+refused (exit code 2) unless CLUEDESK_DEMO is on, as these people have passwords printed here.
 With ``--reports N`` above 1,000: N reports in bulk (up to millions), realistic text from the
 evaluation tips with random edits, their clues, assignments and conclusions, a half-year like
 ``--calibrated`` — COPY on PostgreSQL, batched inserts on SQLite, one ``demo.import`` ledger event
@@ -16,7 +17,10 @@ import time
 from typing import Any
 
 from django.core.management.base import BaseCommand, CommandError, CommandParser
+from django.db import connection
 
+from cluedesk.demo import cases, rectify, seed, supervision
+from cluedesk.demo.mode import refuse_unless_demo
 from cluedesk.supervision import stats
 
 BULK_FROM = 1000
@@ -24,8 +28,8 @@ MAX_REPORTS = 5_000_000
 
 # Registers filled by --calibrated after the clues: each ``(seed, scale, end_month) -> str | None``.
 CALIBRATED_EXTRAS = [
-    "cluedesk.cases.demo.seed_calibrated",
-    "cluedesk.rectify.demo.seed_calibrated",
+    cases.seed_calibrated,
+    rectify.seed_calibrated,
 ]
 
 
@@ -46,13 +50,10 @@ class Command(BaseCommand):
         if not options["calibrated"] and options["reports"] > BULK_FROM:
             return self.bulk(options)
         if not options["calibrated"]:
-            from cluedesk.ops.bootstrap import seed_demo_people
-
-            for line in seed_demo_people(options["seed"], options["reports"]):
+            refuse_unless_demo("seed-demo", why="it makes demo people with known passwords")
+            for line in seed.seed_demo_people(options["seed"], options["reports"]):
                 self.stdout.write(line)
             return
-        from cluedesk.supervision.demo import seed_calibrated
-
         if options["scale"] <= 0 or options["scale"] > 50:
             raise CommandError("--scale must be above 0 and at most 50")
         end_month = None
@@ -62,13 +63,11 @@ class Command(BaseCommand):
             except ValueError as exc:
                 raise CommandError(str(exc)) from exc
         t0 = time.perf_counter()
-        result = seed_calibrated(seed=options["seed"], scale=options["scale"], end_month=end_month,
-                                 with_reports=not options["no_reports"],
-                                 progress=lambda m: self.stdout.write(f"  … {m}") if options["verbosity"] > 1 else None)
-        from django.utils.module_loading import import_string
-
-        for dotted in CALIBRATED_EXTRAS:  # the registers, shaped like the seeds' published figures
-            line = import_string(dotted)(seed=options["seed"], scale=options["scale"], end_month=result.last_month)
+        result = supervision.seed_calibrated(seed=options["seed"], scale=options["scale"], end_month=end_month,
+                                             with_reports=not options["no_reports"],
+                                             progress=lambda m: self.stdout.write(f"  … {m}") if options["verbosity"] > 1 else None)
+        for extra in CALIBRATED_EXTRAS:  # the registers, shaped like the seeds' published figures
+            line = extra(seed=options["seed"], scale=options["scale"], end_month=result.last_month)
             if line:
                 self.stdout.write(line)
         t1 = time.perf_counter()
@@ -81,16 +80,12 @@ class Command(BaseCommand):
             f"loaded in {t1 - t0:.1f} s; facts rebuilt from {rebuilt['clues']} clues in {t2 - t1:.1f} s")
 
     def bulk(self, options: dict[str, Any]) -> None:
-        from django.db import connection
-
-        from cluedesk.supervision.demo import seed_calibrated
-
         n = options["reports"]
         if n > MAX_REPORTS:
             raise CommandError(f"--reports: at most {MAX_REPORTS:,}")
         t0 = time.perf_counter()
-        result = seed_calibrated(seed=options["seed"], n_reports=n, realistic_text=True,
-                                 progress=lambda m: self.stdout.write(f"  … {m}") if options["verbosity"] > 1 else None)
+        result = supervision.seed_calibrated(seed=options["seed"], n_reports=n, realistic_text=True,
+                                             progress=lambda m: self.stdout.write(f"  … {m}") if options["verbosity"] > 1 else None)
         t1 = time.perf_counter()
         rebuilt = {"clues": 0} if options["no_facts"] else stats.rebuild()
         t2 = time.perf_counter()

@@ -15,7 +15,7 @@ period), at ``scale`` 1:
   belong to.
 
 Rows are written with ``bulk_create``; the ledger gets one ``demo.import`` event per model naming
-the id range, the row count and a SHA-256 over the rows (as ``cluedesk.supervision.demo`` does).
+the id range, the row count and a SHA-256 over the rows (as ``cluedesk.demo.supervision`` does).
 """
 
 from __future__ import annotations
@@ -28,12 +28,22 @@ from typing import Any
 from django.db import models, transaction
 from django.utils import timezone
 
+from cluedesk.cases import services
+from cluedesk.cases.figures import add_months
+from cluedesk.cases.models import (
+    STAGE_ORDER,
+    CaseStage,
+    Counter,
+    Fugitive,
+    MajorCase,
+    Official,
+    Stage,
+    UmbrellaCase,
+)
+from cluedesk.clues.models import Clue
 from cluedesk.ledger.services import Actor, record
 from cluedesk.org.models import Division, Unit
-
-from . import services
-from .figures import add_months
-from .models import STAGE_ORDER, CaseStage, Counter, Fugitive, MajorCase, Official, Stage, UmbrellaCase
+from cluedesk.org.services import create_unit
 
 TARGET = {"umbrella_cases": 2257, "sanctioned": 2426, "transferred": 226, "pending_officials": 240,
           "fugitives_at_start": 680, "fugitives_added": 150, "caught": 712, "deceased": 6,
@@ -62,9 +72,6 @@ DISCIPLINE_UNITS = [("430000", "湖南省纪委监委"), ("430100", "长沙市�
 def seed_demo(rng: random.Random) -> list[str]:
     """Three cases, two umbrella investigations and three fugitives in the demo units, each made
     through the services (so each has its ledger events). Skipped when the demo cases exist."""
-    from cluedesk.clues.models import Clue
-    from cluedesk.org.services import create_unit
-
     if MajorCase.objects.filter(number__startswith="430181-").exists():
         return []
     codes = ["430181", "430626", "440113", "430100", "440100"]

@@ -13,12 +13,11 @@ from __future__ import annotations
 from collections.abc import Iterable
 from typing import Any
 
+from cluedesk.clues import services
+from cluedesk.clues.conflicts import barred_unit_ids
+from cluedesk.clues.models import Clue
+from cluedesk.clues.workflow import SIGNATORY_ROLES, division_ancestors
 from cluedesk.org.models import Membership, Role, Unit
-
-from . import services
-from .conflicts import barred_unit_ids
-from .models import Clue
-from .workflow import SIGNATORY_ROLES, division_ancestors
 
 SCENARIOS = ["reviewed", "concluded", "signing", "verifying", "screened", "invalid"]
 

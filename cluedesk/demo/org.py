@@ -14,10 +14,9 @@ from typing import Any
 from django.contrib.auth import get_user_model
 
 from cluedesk.ledger.services import Actor
-
-from .divisions import ensure_divisions
-from .models import ROOT_CODE, Division, Role, Unit
-from .services import add_staff_member, create_unit
+from cluedesk.org.divisions import ensure_divisions
+from cluedesk.org.models import ROOT_CODE, Division, Role, Unit
+from cluedesk.org.services import add_staff_member, create_unit
 
 # (slug, division code, unit name, parent slug)
 UNITS: list[tuple[str, str, str, str | None]] = [

@@ -5,10 +5,10 @@ from __future__ import annotations
 import random
 from typing import Any
 
+from cluedesk.intake import services
+from cluedesk.intake.models import Category, Report
 from cluedesk.ledger.services import Actor
-
-from . import services
-from .models import Category, Report
+from cluedesk.org.models import Division
 
 _TEXTS = [
     ("{place}的砂石场被一伙人强行霸占，外地车辆进场要交“保护费”，不交就砸车打人。带头的人外号“{nick}”。",
@@ -30,8 +30,6 @@ _NICKS = ["老三", "刀疤", "二虎", "黑子", "胖哥", "阿龙"]
 
 
 def _places(rng: random.Random) -> list[str]:
-    from cluedesk.org.models import Division
-
     counties = list(Division.objects.filter(level=3).select_related("parent__parent")[:400])
     if not counties:
         return ["湖南省长沙市岳麓区", "广东省广州市白云区", "河北省石家庄市长安区", "四川省成都市武侯区"]

@@ -1,6 +1,6 @@
 """Demo data for this register: a few rows for the plain demo, the seeds' figures for --calibrated.
 
-``seed_demo(rng)`` adds, in the demo units of cluedesk.org.demo, two industry authorities with a
+``seed_demo(rng)`` adds, in the demo units of cluedesk.demo.org, two industry authorities with a
 liaison each, a procuratorate, an inspection round with its problem list, letters with feedback and
 the year's key tasks — all through the services, so each row has its ledger event.
 
@@ -23,8 +23,19 @@ from django.utils import timezone
 
 from cluedesk.ledger.services import Actor, record
 from cluedesk.org.models import ROOT_CODE, Division, Role, Unit
-
-from .models import Feedback, Indicator, IndustryAuthority, KeyTask, Letter, Milestone, ProblemItem
+from cluedesk.org.services import add_staff_member, create_unit
+from cluedesk.rectify import industry, services, tasks
+from cluedesk.rectify.models import (
+    Feedback,
+    Indicator,
+    IndustryAuthority,
+    KeyTask,
+    Letter,
+    Milestone,
+    ProblemItem,
+)
+from cluedesk.supervision import rounds
+from cluedesk.supervision.models import InspectionRound
 
 ITEMS = 402
 LETTERS = 8177
@@ -53,8 +64,6 @@ ISSUES = ["非法采砂屡禁不止，监管责任落实不到位", "工程建�
 
 
 def _ensure_unit(name: str, division_id: str, type: str, parent: Unit | None, actor: Actor) -> Unit:
-    from cluedesk.org.services import create_unit
-
     unit = Unit.objects.filter(name=name, division_id=division_id).first()
     if unit is None:
         unit = create_unit(acting=actor, name=name, division=Division.objects.get(code=division_id), type=type,
@@ -65,11 +74,6 @@ def _ensure_unit(name: str, division_id: str, type: str, parent: Unit | None, ac
 # --- the plain demo ---------------------------------------------------------------------------
 
 def seed_demo(rng: random.Random) -> list[str]:
-    from cluedesk.org.services import add_staff_member
-    from cluedesk.supervision import rounds
-
-    from . import industry, services, tasks
-
     User = get_user_model()
     hunan = Unit.objects.filter(name="湖南省扫黑办").first()
     changsha = Unit.objects.filter(name="长沙市扫黑办").first()
@@ -204,8 +208,6 @@ def seed_calibrated(*, seed: int, scale: float, end_month: dt.date) -> str | Non
     rng = random.Random(seed + 8)  # noqa: S311 - demo data
     if ProblemItem.objects.filter(round__name=CALIBRATED_ROUND).exists():
         return "rectify: calibrated registers already loaded"
-    from cluedesk.supervision.models import InspectionRound
-
     first, last = _months(end_month)
     today = timezone.localdate()
     last = min(last, today)
@@ -291,12 +293,12 @@ def seed_calibrated(*, seed: int, scale: float, end_month: dt.date) -> str | Non
                     Milestone(task=task, title=f"第{q}季度节点", due=dt.date(year, 3 * q, 28),
                               done_on=dt.date(year, 3 * q, 28) if dt.date(year, 3 * q, 28) <= today and rng.random() < 0.85 else None)
                     for q in (1, 2, 3, 4)])
-            tasks = {t.number: t for t in KeyTask.objects.filter(owner=national, year=year)}
+            key_tasks = {t.number: t for t in KeyTask.objects.filter(owner=national, year=year)}
             Indicator.objects.bulk_create([
-                Indicator(task=tasks[2], metric=Indicator.Metric.LETTERS_RECTIFIED, op="ge", target=85),
-                Indicator(task=tasks[5], metric=Indicator.Metric.VERIFICATION_RATE, op="ge", target=90),
-                Indicator(task=tasks[5], metric=Indicator.Metric.CASE_RATE, op="ge", target=10),
-                Indicator(task=tasks[8], metric=Indicator.Metric.ITEMS_VERIFIED, op="ge", target=100),
+                Indicator(task=key_tasks[2], metric=Indicator.Metric.LETTERS_RECTIFIED, op="ge", target=85),
+                Indicator(task=key_tasks[5], metric=Indicator.Metric.VERIFICATION_RATE, op="ge", target=90),
+                Indicator(task=key_tasks[5], metric=Indicator.Metric.CASE_RATE, op="ge", target=10),
+                Indicator(task=key_tasks[8], metric=Indicator.Metric.ITEMS_VERIFIED, op="ge", target=100),
             ])
         record("rectify.calibrated_import", actor=Actor.system("seed-demo"), subject_type="rectify", subject_id="",
                data={"items": n_items, "letters": n_letters, "rectified": n_rectified, "answered": n_answered,
