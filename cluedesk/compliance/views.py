@@ -33,6 +33,7 @@ from cluedesk.org.access import (
     visible_to,
 )
 from cluedesk.org.models import ROOT_CODE, Division, Role
+from cluedesk.supervision.territory import chosen_division
 
 from . import clocks, profiles, services
 from .forms import DAY_FIELDS, FORM_FIELD_LABELS, OUTCOME_LABELS, ExtendForm, MinutesCheckForm, ProfileForm
@@ -47,20 +48,6 @@ ORAL_ROLES = (Role.INTAKE_REVIEWER, Role.DISPATCHER, Role.VERIFIER, Role.SUPERVI
 
 def _scope_paths(user: Any) -> list[str]:
     return territory(user, "compliance_view")
-
-
-def _division(request: HttpRequest) -> Division:
-    """``?division=`` inside the person's territory (else 404); by default their highest one."""
-    paths = _scope_paths(request.user)
-    if not paths:
-        raise PermissionDenied
-    code = (request.GET.get("division") or "").strip()
-    if code:
-        division = Division.objects.filter(code=code).first()
-        if division is None or not any(division.path.startswith(p) for p in paths):
-            raise Http404
-        return division
-    return Division.objects.get(code=paths[0].rstrip("/").split("/")[-1] or ROOT_CODE)
 
 
 def _month(text: str) -> dt.date:
@@ -114,7 +101,7 @@ def _clocks_in(request: HttpRequest, division: Division) -> Any:
 
 def _report_data(request: HttpRequest) -> dict[str, Any]:
     now = timezone.now()
-    division = _division(request)
+    division = chosen_division(request, "compliance_view")
     start, end, error = _period(request, now)
     lo, hi = _bounds(start, end)
     qs = _clocks_in(request, division).filter(received_at__gte=lo, received_at__lt=hi)
@@ -213,7 +200,7 @@ STATES = {
 @staff_required(*REPORT_ROLES)
 def clock_list(request: HttpRequest) -> HttpResponse:
     now = timezone.now()
-    division = _division(request)
+    division = chosen_division(request, "compliance_view")
     state = request.GET.get("state", "open")
     if state not in STATES:
         state = "open"

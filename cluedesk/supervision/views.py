@@ -25,7 +25,7 @@ from cluedesk.org.access import (
     territory,
     visible_to,
 )
-from cluedesk.org.models import ROOT_CODE, Division, Role, Unit
+from cluedesk.org.models import Division, Role, Unit
 from cluedesk.platform.replica import on_replica
 from cluedesk.triage import lag
 from cluedesk.triage.services import awaiting_triage
@@ -42,6 +42,7 @@ from .models import (
     SupervisionItem,
 )
 from .panels import render_panels
+from .territory import chosen_division
 
 SUPERVISE = (Role.SUPERVISOR, Role.AUDITOR)
 CLUE_LIST = "/staff/clues/"
@@ -51,22 +52,6 @@ CLUE_LIST = "/staff/clues/"
 
 def scope_paths(user: Any) -> list[str]:
     return territory(user, "supervision_view")
-
-
-def chosen_division(request: HttpRequest) -> Division:
-    """The division asked for (``?division=``), which must lie inside the person's territory
-    (else 404); by default the highest division they supervise."""
-    paths = scope_paths(request.user)
-    if not paths:
-        raise Http404
-    code = (request.GET.get("division") or "").strip()
-    if code:
-        division = Division.objects.filter(code=code).first()
-        if division is None or not any(division.path.startswith(p) for p in paths):
-            raise Http404
-        return division
-    top = paths[0].rstrip("/").split("/")[-1] or ROOT_CODE
-    return Division.objects.get(code=top)
 
 
 def chosen_period(request: HttpRequest) -> tuple[dt.date, dt.date, str]:
@@ -129,7 +114,7 @@ def _triage_lag(user: Any) -> Any:
 @staff_required(*SUPERVISE)
 @on_replica
 def dashboard(request: HttpRequest) -> HttpResponse:
-    division = chosen_division(request)
+    division = chosen_division(request, "supervision_view")
     start, end, error = chosen_period(request)
     n = _months(start, end)
     total = stats.one(division, start, end)
@@ -263,7 +248,7 @@ def sample_check(request: HttpRequest, item_id: int) -> HttpResponse:
 # --- bulletins --------------------------------------------------------------------------------
 
 def _bulletin_data(request: HttpRequest) -> tuple[bulletins.BulletinData, str]:
-    division = chosen_division(request)
+    division = chosen_division(request, "supervision_view")
     start, end, error = chosen_period(request)
     if not request.GET.get("from") and not error:
         start = end  # a bulletin is monthly unless a period is asked for
