@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-import csv
 import re
 from collections.abc import Callable, Iterator, Sequence
 from typing import Any
@@ -10,7 +9,6 @@ from typing import Any
 from django.contrib import messages
 from django.contrib.auth import get_user_model
 from django.core.paginator import Paginator
-from django.db import transaction
 from django.db.models import OuterRef, Q, QuerySet, Subquery
 from django.http import Http404, HttpRequest, HttpResponse, StreamingHttpResponse
 from django.http.response import HttpResponseBase
@@ -21,7 +19,8 @@ from django.utils.translation import gettext as _
 from django.utils.translation import gettext_lazy, pgettext_lazy
 from django.views.decorators.http import require_GET, require_POST
 
-from cluedesk.ledger.services import Actor, record, timeline
+from cluedesk.ledger.exports import export_list
+from cluedesk.ledger.services import timeline
 from cluedesk.org.access import get_visible_or_404, roles_of, staff_required, sudo_required
 from cluedesk.org.models import Division, Membership, Role, Unit
 
@@ -247,47 +246,16 @@ def _export_rows(clues: QuerySet[Clue]) -> Iterator[list[str]]:
                timezone.localtime(c.created_at).strftime("%Y-%m-%d %H:%M")]
 
 
-class _Echo:
-    def write(self, value: str) -> str:
-        return value
-
-
 @require_GET
 @staff_required()
 @sudo_required
 def export(request: HttpRequest, fmt: str) -> HttpResponseBase:
     """The current list (same filters as the queue) as CSV or XLSX. No reporter data is in it."""
-    if fmt not in ("csv", "xlsx"):
-        raise Http404
     form = QueueFilterForm(request.GET or None, user=request.user)
     clues = filtered_clues(request.user, form)
-    with transaction.atomic():
-        record("clues.exported", actor=Actor.staff(request.user), subject_type="clue_list", subject_id="",
-               data={"format": fmt, "filters": {k: str(v) for k, v in (form.cleaned_data.items()
-                                                                        if form.is_valid() else []) if v},
-                     "rows": min(clues.count(), EXPORT_LIMIT)})
-    stamp = timezone.localtime().strftime("%Y%m%d-%H%M")
-    if fmt == "csv":
-        writer = csv.writer(_Echo())
-        lines = (writer.writerow(row) for row in [export_columns(), *_export_rows(clues)])
-        response = StreamingHttpResponse(("\ufeff", *lines), content_type="text/csv; charset=utf-8")
-        response["Content-Disposition"] = f'attachment; filename="clues-{stamp}.csv"'
-        return response
-    import io
-
-    from openpyxl import Workbook
-
-    book = Workbook(write_only=True)
-    sheet = book.create_sheet(_("Clues")[:31])
-    sheet.append(export_columns())
-    for row in _export_rows(clues):
-        sheet.append(row)
-    buffer = io.BytesIO()
-    book.save(buffer)
-    book_response = HttpResponse(buffer.getvalue(),
-                                 content_type="application/vnd.openxmlformats-officedocument.spreadsheetml.sheet")
-    book_response["Content-Disposition"] = f'attachment; filename="clues-{stamp}.xlsx"'
-    return book_response
+    return export_list(request.user, fmt=fmt, verb="clues.exported", subject_type="clue_list",
+                       filters=form.cleaned_data if form.is_valid() else {}, count=clues.count(), name="clues",
+                       columns=export_columns(), rows=_export_rows(clues), sheet=_("Clues")[:31])
 
 
 # --- the clue page -----------------------------------------------------------------------------
