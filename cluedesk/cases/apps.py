@@ -1,5 +1,7 @@
 from django.apps import AppConfig
 
+from cluedesk.platform.registry import registry
+
 # Who reads the registers and who keeps them (docs/cases.md): the people who handle clues and
 # cases, the signatories, supervisors and auditors read; dispatchers (who route clues into cases),
 # supervisors and unit admins write. Intake reviewers, custodians and industry liaisons do not see
@@ -18,3 +20,9 @@ class CasesConfig(AppConfig):
 
         define_action("cases_view", *READ_ROLES)
         define_action("cases_edit", *WRITE_ROLES)
+        # what this register shows on other apps' pages (they read the registry, never this app)
+        from . import links, panels
+
+        for store, entry in (("dashboard_panels", panels.dashboard_panel), ("industry_cases", links.industry_cases)):
+            if entry not in registry[store]:  # one entry each, however often ready() runs
+                registry[store].append(entry)

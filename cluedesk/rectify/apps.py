@@ -3,6 +3,9 @@ from typing import Any
 
 from django.apps import AppConfig
 
+from cluedesk.platform.registry import registry
+from cluedesk.triage.signals import report_triaged
+
 
 def clue_triaged(sender: Any, report: Any, clue: Any, **kwargs: Any) -> None:
     """A transfer received from an industry authority gets its clue once triage has grouped the
@@ -19,7 +22,6 @@ class RectifyConfig(AppConfig):
 
     def ready(self) -> None:
         from cluedesk.org.access import define_action
-        from cluedesk.triage.signals import report_triaged
 
         report_triaged.connect(clue_triaged, dispatch_uid="rectify.transfer_clue")
 
@@ -33,3 +35,8 @@ class RectifyConfig(AppConfig):
         define_action("rectify_submit", "supervisor", "admin", "dispatcher", "industry_liaison")
         # answer a letter: the recipient industry authority's liaison or admin
         define_action("letter_answer", "industry_liaison", "admin")
+        # this register's figures on the supervision dashboard (supervision reads the registry)
+        from . import panels
+
+        if panels.dashboard_panel not in registry["dashboard_panels"]:
+            registry["dashboard_panels"].append(panels.dashboard_panel)
