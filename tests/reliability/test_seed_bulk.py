@@ -46,7 +46,8 @@ def test_bulk_reports_are_realistic_consistent_and_verified() -> None:
     assert Clue.objects.filter(search.matching(word)).exists()
 
 
-def test_small_report_counts_keep_the_plain_demo_path(monkeypatch) -> None:
+def test_small_report_counts_keep_the_plain_demo_path(monkeypatch, settings) -> None:
+    settings.DEMO = True  # the plain path is refused outside demo mode
     called = {}
 
     def fake(seed: int, reports: int) -> list[str]:

@@ -29,7 +29,8 @@ def test_stats_rebuild_and_bulletin_files(tmp_path, capsys):
         call_command("bulletin", "last month")
 
 
-def test_plain_seed_demo_makes_the_demo_people(capsys):
+def test_plain_seed_demo_makes_the_demo_people(capsys, settings):
+    settings.DEMO = True  # plain seed-demo is refused outside demo mode (tests/demo/test_mode.py)
     call_command("seed-demo", "--reports", "1", "--seed", "3")
     assert "Demo staff accounts" in capsys.readouterr().out
     assert Membership.objects.filter(role="supervisor").exists()
