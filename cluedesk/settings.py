@@ -120,6 +120,7 @@ INSTALLED_APPS = [
     "cluedesk.ledger",
     "cluedesk.org",
     "cluedesk.vault",
+    "cluedesk.deployment",
     "cluedesk.intake",
     "cluedesk.clues",
     "cluedesk.triage",

@@ -7,7 +7,7 @@ from cluedesk.api import api
 urlpatterns = [
     path("", include("cluedesk.intake.urls")),
     path("staff/", include("cluedesk.org.urls")),
-    path("staff/", include("cluedesk.intake.staff_urls")),
+    path("staff/", include("cluedesk.compliance.staff_urls")),
     path("staff/clues/", include("cluedesk.clues.urls")),
     path("staff/vault/", include("cluedesk.vault.urls")),
     path("staff/supervision/", include("cluedesk.supervision.urls")),

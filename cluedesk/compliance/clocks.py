@@ -31,10 +31,14 @@ from django.db.models import Count, F, OuterRef, Q, QuerySet, Subquery
 from django.utils import timezone
 from django.utils.translation import gettext as _
 
+from cluedesk.deployment import profiles
+from cluedesk.deployment.models import Deployment
+from cluedesk.intake.models import Message, PublicStep, Report
 from cluedesk.ledger.services import Actor, record
+from cluedesk.org.models import Unit
+from cluedesk.supervision.models import Notification
 
-from . import profiles
-from .models import Deployment, ReportClock
+from .models import ReportClock
 
 BATCH = 500
 ORAL_CHANNELS = ("phone", "meeting")
@@ -48,8 +52,6 @@ def _clocks_from() -> dt.datetime | None:
 
 
 def _responsible(clue_unit_id: int | None, division_code: str | None) -> int | None:
-    from cluedesk.org.models import Unit
-
     if clue_unit_id:
         return clue_unit_id
     if division_code:
@@ -60,8 +62,6 @@ def _responsible(clue_unit_id: int | None, division_code: str | None) -> int | N
 
 def start_clocks(now: dt.datetime, profile: profiles.Profile | None = None) -> int:
     """A clock for each report received since the clocks took effect that has none yet."""
-    from cluedesk.intake.models import Report
-
     profile = profile or profiles.current()
     if profile.acknowledge_days is None and profile.feedback_days is None:
         return 0
@@ -94,8 +94,6 @@ def start_clocks(now: dt.datetime, profile: profiles.Profile | None = None) -> i
 
 def _evidence(qs: QuerySet[ReportClock]) -> QuerySet[ReportClock]:
     """Annotate each clock with the first staff message and the first public steps after receipt."""
-    from cluedesk.intake.models import Message, PublicStep
-
     msg = (Message.objects.filter(report_id=OuterRef("report_id"), direction=Message.Direction.TO_REPORTER,
                                   created_at__gte=OuterRef("received_at"))
            .order_by("created_at").values("created_at")[:1])
@@ -153,9 +151,6 @@ def clock_label(which: str) -> str:
 
 
 def _notify(clock: ReportClock, which: str, *, missed: bool, now: dt.datetime) -> list[int]:
-    from cluedesk.org.models import Unit
-    from cluedesk.supervision.models import Notification
-
     units: list[Unit] = []
     if clock.unit_id:
         unit = Unit.objects.filter(pk=clock.unit_id).select_related("parent").first()
@@ -282,8 +277,6 @@ class Row:
 def report(clocks: QuerySet[ReportClock], now: dt.datetime) -> tuple[list[Row], Row]:
     """Per unit (the unit answerable for each clock) and the total, as of ``now``. ``clocks`` is
     already scoped and filtered to the period by the caller."""
-    from cluedesk.org.models import Unit
-
     aggs = _aggregates(now)
     per_unit: list[dict[str, Any]] = [dict(r) for r in clocks.order_by().values("unit_id").annotate(**aggs)]
     names = dict(Unit.objects.filter(pk__in=[r["unit_id"] for r in per_unit if r["unit_id"]])

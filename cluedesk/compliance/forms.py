@@ -8,7 +8,8 @@ from django import forms
 from django.utils.translation import gettext_lazy as _
 from django.utils.translation import pgettext_lazy
 
-from . import profiles
+from cluedesk.deployment import profiles
+
 from .models import OralRecord
 
 DAY_FIELDS = {

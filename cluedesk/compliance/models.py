@@ -1,61 +1,14 @@
-"""Models of cluedesk.compliance: the deployment's profile, the legal clocks of each report, and
-the records of oral reports (phone calls, meetings) with their minutes.
+"""Models of cluedesk.compliance: the legal clocks of each report, and the records of oral reports
+(phone calls, meetings) with their minutes. (The deployment's profile is cluedesk.deployment's.)
 
 Rows here are written only by ``services.py`` and ``clocks.py``; each write carries one ledger event.
 """
 
 from __future__ import annotations
 
-import time
-from typing import Any
-
 from django.conf import settings
 from django.db import models
 from django.utils.translation import gettext_lazy as _
-
-# How long a process keeps the profile it read before reading the row again. A change made in
-# this process clears it at once; other processes pick it up within this many seconds.
-PROFILE_TTL_SECONDS = 10.0
-_cache: dict[str, Any] = {}
-
-
-class Deployment(models.Model):
-    """The one row saying which profile this deployment runs and the admin's overrides."""
-
-    profile_key = models.CharField(max_length=40)
-    overrides = models.JSONField(default=dict, blank=True)
-    # When the clock settings in force took effect: reports received before are not clocked
-    # by a newly switched-on clock (their clocks, if any, keep the deadlines they started with).
-    clocks_from = models.DateTimeField()
-    changed_by = models.ForeignKey(settings.AUTH_USER_MODEL, null=True, blank=True, on_delete=models.PROTECT,
-                                   related_name="+")
-    changed_at = models.DateTimeField()
-
-    class Meta:
-        constraints = [models.CheckConstraint(condition=models.Q(id=1), name="one_deployment_row")]
-
-    def __str__(self) -> str:
-        return self.profile_key
-
-    @classmethod
-    def current_profile(cls) -> Any:
-        """The profile in force (overrides applied), read at most every PROFILE_TTL_SECONDS."""
-        from . import profiles
-
-        hit = _cache.get("profile")
-        if hit is not None and hit[0] > time.monotonic():
-            return hit[1]
-        row = cls.objects.filter(pk=1).first()
-        if row is None or row.profile_key not in profiles.PROFILES:
-            profile = profiles.PROFILES[profiles.DEFAULT_PROFILE]
-        else:
-            profile = profiles.get(row.profile_key, profiles.decode_overrides(row.overrides))
-        _cache["profile"] = (time.monotonic() + PROFILE_TTL_SECONDS, profile)
-        return profile
-
-    @staticmethod
-    def forget_cached() -> None:
-        _cache.pop("profile", None)
 
 
 class ReportClock(models.Model):

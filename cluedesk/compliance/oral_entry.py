@@ -1,6 +1,6 @@
-"""The oral part of the staff entry form (``/staff/reports/new/``), called by
-``cluedesk.intake.staff_views.report_new``: read and check it before the report is saved, keep it
-in the same transaction after.
+"""The oral part of the staff entry form (``/staff/reports/new/``), read by
+``cluedesk.compliance.staff_views.report_new`` and checked before anything is saved; the report and
+its oral record are then kept together by ``services.enter_report``.
 
 For a meeting the form must say how the conversation is kept, for a phone call it may: a
 recording, with the reporter's consent and the recording attached (``oral-recording``), or
@@ -10,13 +10,11 @@ still be typed in as the report text alone, as before this app existed.)
 
 from __future__ import annotations
 
-from dataclasses import dataclass, field
+from dataclasses import dataclass
 from typing import Any
 
 from django.http import HttpRequest
 from django.utils.translation import gettext_lazy as _
-
-from cluedesk.vault import content
 
 from . import services
 from .forms import OralForm
@@ -30,18 +28,12 @@ RECORDING_FIELD = "oral-recording"
 class OralEntry:
     kind: str = ""
     minutes: str = ""
-    files: list[Any] = field(default_factory=list)  # the recording, to be stored with the report's files
-    recording_digest: str = ""  # keyed (``content.file_digest``), as the attachment row keeps it
+    consent: bool = False
+    recording: Any = None  # the upload, stored with the report's files
 
 
 def form(request: HttpRequest | None = None) -> OralForm:
     return OralForm(request.POST if request is not None and request.method == "POST" else None, prefix="oral")
-
-
-def _digest(upload: Any) -> str:
-    digest = content.file_digest(upload.chunks())
-    upload.seek(0)
-    return digest
 
 
 def read(request: HttpRequest, channel: str) -> OralEntry:
@@ -72,16 +64,5 @@ def read(request: HttpRequest, channel: str) -> OralEntry:
     services.validate_oral(kind, consent=bool(d.get("consent")), minutes=d.get("minutes", ""),
                            has_recording=bool(recordings))
     if kind == OralRecord.Kind.RECORDING:
-        return OralEntry(kind=kind, files=recordings, recording_digest=_digest(recordings[0]))
+        return OralEntry(kind=kind, consent=True, recording=recordings[0])
     return OralEntry(kind=kind, minutes=str(d.get("minutes", "")))
-
-
-def save(entry: OralEntry, report: Any, *, acting_user: Any) -> OralRecord | None:
-    """Keep the oral record of the report just saved (call inside the same transaction)."""
-    if not entry.kind:
-        return None
-    recording = None
-    if entry.kind == OralRecord.Kind.RECORDING:
-        recording = report.attachments.filter(digest=entry.recording_digest).order_by("-pk").first()
-    return services.record_oral(report, kind=entry.kind, minutes=entry.minutes, recording=recording,
-                                acting_user=acting_user)

@@ -1,5 +1,5 @@
-"""Compliance verbs: choosing the deployment profile, extending a feedback deadline, and the oral
-report's record and minutes. Each validates first, then writes its rows and exactly one ledger
+"""Compliance verbs: extending a feedback deadline, the oral report's record and minutes, and the
+staff entry of a phone call, meeting or letter. Each validates first, then writes its rows and exactly one ledger
 event in one transaction; a refused request writes nothing.
 """
 
@@ -8,6 +8,7 @@ from __future__ import annotations
 import datetime as dt
 import hashlib
 import hmac
+from collections.abc import Iterable
 from functools import lru_cache
 from typing import Any
 
@@ -17,11 +18,15 @@ from django.db import transaction
 from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
 
+from cluedesk.deployment import profiles
+from cluedesk.intake import services as intake_services
+from cluedesk.intake import tracking
+from cluedesk.intake.models import Attachment, Report
+from cluedesk.intake.services import clean_text
 from cluedesk.ledger.services import Actor, record
 from cluedesk.vault import sealing
 
-from . import profiles
-from .models import Deployment, MinutesVersion, OralRecord, ReportClock
+from .models import MinutesVersion, OralRecord, ReportClock
 
 MINUTES_MAX_CHARS = 20000
 
@@ -40,63 +45,11 @@ class ComplianceError(Exception):
         return [str(m) for ms in self.errors.values() for m in ms]
 
 
-# --- the deployment profile -------------------------------------------------------------------
-
-def _snapshot(key: str, overrides: dict[str, Any]) -> dict[str, Any]:
-    return {"profile": key, "overrides": profiles.encode_overrides(overrides)}
-
-
-def set_profile(key: str, raw_overrides: dict[str, Any] | None = None, *, actor: Actor, acting_user: Any = None,
-                replace_overrides: bool = True, now: dt.datetime | None = None) -> Deployment:
-    """Choose the profile and its overrides. ``raw_overrides`` are field → value (strings as typed,
-    or typed values); with ``replace_overrides`` False they are added to the overrides already
-    stored for the same profile. Ledger: ``compliance.profile_set`` with before and after."""
-    now = now or timezone.now()
-    try:
-        typed = profiles.parse_overrides(raw_overrides or {})
-    except profiles.ProfileError as exc:
-        raise ComplianceError(exc.errors) from None
-    with transaction.atomic():
-        row = Deployment.objects.select_for_update().filter(pk=1).first()
-        before_key = row.profile_key if row else profiles.DEFAULT_PROFILE
-        before_overrides = profiles.decode_overrides(row.overrides) if row else {}
-        merged = typed
-        if not replace_overrides and before_key == key:
-            merged = {**before_overrides, **typed}
-            if "retention_days" in before_overrides and "retention_days" in typed:
-                merged["retention_days"] = {**before_overrides["retention_days"], **typed["retention_days"]}
-        try:
-            after, differs = profiles.resolve(key, merged)
-        except profiles.ProfileError as exc:
-            raise ComplianceError(exc.errors) from None
-        before = profiles.get(before_key, before_overrides) if before_key in profiles.PROFILES else None
-        if row is not None and before_key == key and profiles.encode_overrides(differs) == row.overrides:
-            return row  # nothing changes: no event
-        clocks_changed = before is None or any(getattr(before, f) != getattr(after, f)
-                                               for f in ("acknowledge_days", "feedback_days"))
-        if row is None:
-            row = Deployment(pk=1, clocks_from=now)
-        if clocks_changed and Deployment.objects.filter(pk=1).exists():
-            row.clocks_from = now
-        row.profile_key, row.overrides = key, profiles.encode_overrides(differs)
-        row.changed_by, row.changed_at = acting_user, now
-        row.save()
-        record("compliance.profile_set", actor=actor, subject_type="deployment", subject_id="1", data={
-            "before": _snapshot(before_key, before_overrides), "after": _snapshot(key, differs),
-            "clocks_from": row.clocks_from.isoformat(),
-        })
-        transaction.on_commit(Deployment.forget_cached)
-    Deployment.forget_cached()
-    return row
-
-
 # --- extension of the feedback deadline -------------------------------------------------------
 
 def extend_feedback(clock: ReportClock, reason: Any, *, acting_user: Any, now: dt.datetime | None = None) -> ReportClock:
     """Move the feedback deadline to the profile's extended period, for a reason given in writing
     (Directive 2019/1937 art. 11(2)(d): "in duly justified cases")."""
-    from cluedesk.intake.services import clean_text
-
     now = now or timezone.now()
     text = clean_text(reason)
     profile = profiles.current()
@@ -155,8 +108,6 @@ def open_text(blob: bytes | memoryview) -> str:
 
 
 def _clean_minutes(text: Any, field: str = "minutes") -> str:
-    from cluedesk.intake.services import clean_text
-
     cleaned = clean_text(text)
     if not cleaned:
         raise ComplianceError({field: [_("Write the minutes: what the reporter said, in their words as far as "
@@ -191,32 +142,76 @@ def validate_oral(kind: Any, *, consent: Any = False, minutes: Any = "", has_rec
     return {"kind": kind, "minutes": _clean_minutes(minutes)}
 
 
+def _keep_oral(report: Any, *, kind: str, minutes: str, recording: Any, acting_user: Any,
+               now: dt.datetime) -> tuple[OralRecord, dict[str, Any]]:
+    """The oral record's rows (inside the caller's transaction) and what the ledger says of them."""
+    if kind == OralRecord.Kind.RECORDING:
+        row = OralRecord.objects.create(report=report, kind=kind, status=OralRecord.Status.RECORDED,
+                                        consent_at=now, recording=recording, recorded_by=acting_user,
+                                        created_at=now)
+        return row, {"kind": kind, "recording": recording.public_id, "digest": recording.digest}
+    row = OralRecord.objects.create(report=report, kind=kind, status=OralRecord.Status.AWAITING,
+                                    recorded_by=acting_user, created_at=now)
+    v = _version(row, 1, MinutesVersion.Author.STAFF, minutes, now)
+    return row, {"kind": kind, "version": 1, "sha256": v.sha256}
+
+
 def record_oral(report: Any, *, kind: str, minutes: str = "", recording: Any = None, acting_user: Any,
                 now: dt.datetime | None = None) -> OralRecord:
-    """Keep the oral record of a report just entered (inside the entry's transaction, or its own)."""
+    """Keep the oral record of a report already kept. (Staff entry keeps both at once: ``enter_report``.)"""
     now = now or timezone.now()
     cleaned = validate_oral(kind, consent=True if kind == OralRecord.Kind.RECORDING else False, minutes=minutes,
                             has_recording=recording is not None)
     with transaction.atomic():
-        if kind == OralRecord.Kind.RECORDING:
-            row = OralRecord.objects.create(report=report, kind=kind, status=OralRecord.Status.RECORDED,
-                                            consent_at=now, recording=recording, recorded_by=acting_user,
-                                            created_at=now)
-            data: dict[str, Any] = {"kind": kind, "recording": recording.public_id, "digest": recording.digest}
-        else:
-            row = OralRecord.objects.create(report=report, kind=kind, status=OralRecord.Status.AWAITING,
-                                            recorded_by=acting_user, created_at=now)
-            v = _version(row, 1, MinutesVersion.Author.STAFF, cleaned["minutes"], now)
-            data = {"kind": kind, "version": 1, "sha256": v.sha256}
+        row, data = _keep_oral(report, kind=kind, minutes=cleaned.get("minutes", ""), recording=recording,
+                               acting_user=acting_user, now=now)
         record("compliance.oral_recorded", actor=Actor.staff(acting_user), subject_type="report",
                subject_id=report.pk, data=data)
     return row
 
 
+def enter_report(*, text: Any, place_text: Any = "", when_text: Any = "", who_text: Any = "", category: Any = "",
+                 name: Any = "", contact: Any = "", files: Iterable[Any] = (), channel: str, oral_kind: str = "",
+                 minutes: str = "", consent: bool = False, recording: Any = None, acting_user: Any,
+                 now: dt.datetime | None = None) -> tuple[Report, str]:
+    """A report received by phone, in a meeting or by letter, entered by staff (recorded as
+    ``entered_by``), with its oral record when ``oral_kind`` says there is one: the ``recording`` kept
+    with the reporter's ``consent`` (stored with the report's files) or the ``minutes`` the reporter
+    will check. Returns the
+    report and its tracking code.
+
+    Refusals (InvalidReport from intake, ComplianceError) come before anything is written. The files
+    are encrypted to disk first, then the rows and ONE ledger event (``report.submitted``, the oral
+    record in its data) are written in one durable transaction, which no caller can fold into a
+    larger one; if it does not commit, the files written are removed.
+    """
+    now = now or timezone.now()
+    cleaned = (validate_oral(oral_kind, consent=consent, minutes=minutes,
+                             has_recording=recording is not None) if oral_kind else {})
+    uploads = [*files, *([recording] if recording is not None and oral_kind == OralRecord.Kind.RECORDING else [])]
+    draft = intake_services.draft_report(
+        text=text, place_text=place_text, when_text=when_text, who_text=who_text, category=category, name=name,
+        contact=contact, files=uploads, channel=channel, entered_by=acting_user)
+    try:
+        intake_services.write_files(draft)
+        with transaction.atomic(durable=True):
+            data = intake_services.keep_report(draft)
+            if oral_kind:
+                kept = None
+                if oral_kind == OralRecord.Kind.RECORDING:  # the last file is the recording
+                    kept = Attachment.objects.get(public_id=draft.rows[-1].public_id)
+                _row, data["oral"] = _keep_oral(draft.report, kind=oral_kind, minutes=cleaned.get("minutes", ""),
+                                                recording=kept, acting_user=acting_user, now=now)
+            record("report.submitted", actor=Actor.staff(acting_user), subject_type="report",
+                   subject_id=draft.report.pk, data=data)
+    except BaseException:
+        intake_services.remove_files(draft)
+        raise
+    return draft.report, draft.code
+
+
 def _check_code(report: Any, code: Any) -> None:
     """The reporter types the tracking code again to confirm or correct: it must be this report's."""
-    from cluedesk.intake import tracking
-
     normal = tracking.normalize(str(code or ""))
     if normal is None or not hmac.compare_digest(tracking.code_hash(normal), report.tracking_hash):
         raise ComplianceError({"code": [_("That is not the tracking code of this report. Type the 16 characters "

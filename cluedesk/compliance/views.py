@@ -9,9 +9,11 @@ import io
 from typing import Any
 from urllib.parse import urlencode
 
+from django.conf import settings
 from django.contrib import messages
 from django.core.exceptions import PermissionDenied
 from django.core.paginator import Paginator
+from django.db.models import Q
 from django.http import Http404, HttpRequest, HttpResponse, HttpResponseRedirect
 from django.http.response import HttpResponseBase
 from django.shortcuts import render
@@ -20,6 +22,11 @@ from django.utils.translation import gettext as _
 from django.utils.translation import pgettext, pgettext_lazy
 from django.views.decorators.http import require_http_methods, require_POST
 
+from cluedesk.deployment import profiles
+from cluedesk.deployment.models import Deployment
+from cluedesk.deployment.services import set_profile
+from cluedesk.intake import throttle
+from cluedesk.intake.views import _tracked_report, too_many
 from cluedesk.ledger.models import Event
 from cluedesk.ledger.services import Actor
 from cluedesk.org.access import (
@@ -35,9 +42,9 @@ from cluedesk.org.access import (
 from cluedesk.org.models import ROOT_CODE, Division, Role
 from cluedesk.supervision.territory import chosen_division
 
-from . import clocks, profiles, services
+from . import clocks, services
 from .forms import DAY_FIELDS, FORM_FIELD_LABELS, OUTCOME_LABELS, ExtendForm, MinutesCheckForm, ProfileForm
-from .models import Deployment, OralRecord, ReportClock
+from .models import OralRecord, ReportClock
 
 REPORT_ROLES = (Role.SUPERVISOR, Role.AUDITOR, Role.ADMIN, Role.DISPATCHER)
 PROFILE_VIEW_ROLES = (Role.ADMIN, Role.SUPERVISOR, Role.AUDITOR)
@@ -309,8 +316,8 @@ def _profile_change(request: HttpRequest) -> HttpResponseBase:
     if request.POST.get("defaults") == "1" or key != profiles.current().key:
         raw = {}  # switching profile (or asking for its defaults) starts from that profile's settings
     try:
-        services.set_profile(key, raw, actor=Actor.staff(request.user), acting_user=request.user)
-    except services.ComplianceError as exc:
+        set_profile(key, raw, actor=Actor.staff(request.user), acting_user=request.user)
+    except profiles.ProfileError as exc:
         for name, msgs in exc.errors.items():
             for m in msgs:
                 form.add_error(name if name in form.fields else None, str(m))
@@ -338,18 +345,14 @@ def oral_detail(request: HttpRequest, record_id: int) -> HttpResponse:
                              "oral_view", pk=record_id)
     return render(request, "compliance/oral_detail.html", {
         "record": row, "versions": services.versions_of(row),
-        "events": Event.objects.filter(subject_type="report", subject_id=str(row.report_id),
-                                       verb__startswith="compliance.").order_by("seq"),
+        # the report's entry (``report.submitted``, which records the oral record made with it) and
+        # what became of the minutes since
+        "events": Event.objects.filter(Q(verb__startswith="compliance.") | Q(verb="report.submitted"),
+                                       subject_type="report", subject_id=str(row.report_id)).order_by("seq"),
     })
 
 
 # --- the reporter's check of the minutes (public, no JavaScript) ------------------------------
-
-def _tracked(request: HttpRequest) -> Any:
-    from cluedesk.intake.views import _tracked_report
-
-    return _tracked_report(request)
-
 
 def _minutes_page(request: HttpRequest, row: OralRecord, *, form: MinutesCheckForm | None = None, status: int = 200,
                   errors: list[str] | None = None, done: str = "") -> HttpResponse:
@@ -363,10 +366,7 @@ def _minutes_page(request: HttpRequest, row: OralRecord, *, form: MinutesCheckFo
 
 @require_http_methods(["GET", "POST"])
 def minutes_check(request: HttpRequest) -> HttpResponse:
-    from cluedesk.intake import throttle
-    from cluedesk.intake.views import too_many
-
-    report_ = _tracked(request)
+    report_ = _tracked_report(request)
     if report_ is None:
         return HttpResponseRedirect("/track/", status=303)
     row = OralRecord.objects.filter(report=report_, kind=OralRecord.Kind.MINUTES).first()
@@ -374,8 +374,6 @@ def minutes_check(request: HttpRequest) -> HttpResponse:
         raise Http404
     if request.method == "GET":
         return _minutes_page(request, row, done=request.GET.get("done", ""))
-    from django.conf import settings
-
     if not throttle.allow(request, "lookup", settings.CLUEDESK_RATE_LOOKUP):
         return too_many(request)
     form = MinutesCheckForm(request.POST)

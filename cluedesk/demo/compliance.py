@@ -16,7 +16,9 @@ from django.db import transaction
 from django.utils import timezone
 
 from cluedesk.compliance import clocks, services
-from cluedesk.compliance.models import Deployment, ReportClock
+from cluedesk.compliance.models import ReportClock
+from cluedesk.deployment.models import Deployment
+from cluedesk.deployment.services import set_profile
 from cluedesk.intake import services as intake
 from cluedesk.intake import tracking
 from cluedesk.intake.models import Message, PublicStep, Report
@@ -47,7 +49,7 @@ def _answer(report, received: dt.datetime, ack_after: float | None, fb_after: fl
 def seed_demo(rng: random.Random) -> list[str]:
     now = timezone.now()
     start = now - dt.timedelta(days=150)
-    services.set_profile("national_anti_gang", {}, actor=Actor.system("demo"))
+    set_profile("national_anti_gang", {}, actor=Actor.system("demo"))
     Deployment.objects.filter(pk=1).update(clocks_from=start)  # the demo's backdated reports are clocked
     Deployment.forget_cached()
     staff = get_user_model().objects.filter(username="liuyang-intake").first() or \

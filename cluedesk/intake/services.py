@@ -27,6 +27,7 @@ from django.utils import timezone
 from django.utils.formats import number_format
 from django.utils.translation import gettext_lazy as _
 
+from cluedesk.deployment.intake_rules import identity_errors  # the deployment profile (issue 11)
 from cluedesk.ledger.services import Actor, record
 from cluedesk.org.models import Division
 from cluedesk.vault import content, sealing
@@ -110,8 +111,6 @@ def validate_fields(*, text: Any, place_text: Any = "", when_text: Any = "", who
             errors[name] = [_("Too long: at most %(limit)d characters.") % {"limit": max_len}]
     if cleaned["category"] and cleaned["category"] not in CATEGORIES:
         errors["category"] = [_("Choose a category from the list, or leave it empty.")]
-    from cluedesk.compliance.intake_rules import identity_errors  # the deployment profile (issue 11)
-
     for name, messages in identity_errors(cleaned).items():
         errors.setdefault(name, []).extend(messages)
     if errors:
@@ -197,17 +196,23 @@ def _remove(paths: Iterable[Path]) -> None:
         path.unlink(missing_ok=True)
 
 
-def submit_report(*, text: Any, place_text: Any = "", when_text: Any = "", who_text: Any = "",
-                  category: Any = "", name: Any = "", contact: Any = "", files: Iterable[Any] = (),
-                  channel: str, channel_ref: str = "", actor: Actor, entered_by: Any = None,
-                  idempotency: IdempotencyClaim | None = None) -> tuple[Report, str]:
-    """Keep a report and return it with its tracking code (shown once, never stored).
+@dataclass
+class Draft:
+    """A report checked and ready to keep: its unsaved row, its tracking code (shown once, never
+    stored), its checked files, and once ``write_files`` ran, their rows and paths on disk."""
 
-    The report has no clue yet when this returns (``report.clue`` is None: awaiting triage).
+    report: Report
+    code: str
+    checked: list[attachments.CheckedFile]
+    division_code: str | None
+    rows: list[Attachment] = field(default_factory=list)
+    written: list[Path] = field(default_factory=list)
 
-    With ``idempotency``, the key's record is written in the same transaction; when a concurrent
-    request with the same key committed first, nothing is kept and IdempotencyRace is raised.
-    """
+
+def draft_report(*, text: Any, place_text: Any = "", when_text: Any = "", who_text: Any = "",
+                 category: Any = "", name: Any = "", contact: Any = "", files: Iterable[Any] = (),
+                 channel: str, channel_ref: str = "", entered_by: Any = None) -> Draft:
+    """Check a report and prepare its row, before any lock: InvalidReport naming every field to fix."""
     cleaned = validate_fields(text=text, place_text=place_text, when_text=when_text, who_text=who_text,
                               category=category, name=name, contact=contact)
     checked = _check_files(files)
@@ -219,47 +224,81 @@ def submit_report(*, text: Any, place_text: Any = "", when_text: Any = "", who_t
         # the guess (a read, before BEGIN: a division is never deleted while reports point at it)
         division_code = None
     code = tracking.new_code()
-    written: list[Path] = []
     report = Report(
         tracking_hash=tracking.code_hash(code), channel=channel[:48], channel_ref=channel_ref[:48],
         text=cleaned["text"], place_text=cleaned["place_text"], division_id=division_code,
         when_text=cleaned["when_text"], who_text=cleaned["who_text"], category=cleaned["category"],
         sealed_identity=sealed, entered_by=entered_by,
     )
+    return Draft(report=report, code=code, checked=checked, division_code=division_code)
+
+
+def write_files(draft: Draft) -> None:
+    """Encrypt the draft's files to disk, before the transaction. The caller removes them
+    (``remove_files``) when the transaction does not commit."""
+    draft.rows = _write_files(draft.checked, draft.written)
+
+
+def remove_files(draft: Draft) -> None:
+    _remove(draft.written)
+
+
+def keep_report(draft: Draft, *, idempotency: IdempotencyClaim | None = None) -> dict[str, Any]:
+    """Save the drafted report and its files' rows and tell the apps above (``report_submitted``),
+    inside the caller's transaction; return the data of its ``report.submitted`` ledger event,
+    which the caller writes as the last statement before COMMIT."""
+    report, rows = draft.report, draft.rows
+    sealed_response = _seal_response({"tracking_code": draft.code}) if idempotency is not None else b""
+    report.save(force_insert=True)
+    if idempotency is not None:
+        # right after the report: a replayed key fails here, cheaply
+        IdempotencyRecord.objects.create(
+            channel=idempotency.channel, key=idempotency.key, body_hash=idempotency.body_hash,
+            report=report, response=sealed_response)
+    for row in rows:
+        row.report = report
+    if rows:
+        Attachment.objects.bulk_create(rows)
+    report_submitted.send(sender=Report, report=report)
+    return {"channel": report.channel, "channel_ref": report.channel_ref, "division": draft.division_code,
+            "category": report.category,
+            "files": [{"id": r.public_id, "mime": r.mime, "size": r.size, "digest": r.digest} for r in rows],
+            "identity_sealed": report.sealed_identity is not None}
+
+
+def submit_report(*, text: Any, place_text: Any = "", when_text: Any = "", who_text: Any = "",
+                  category: Any = "", name: Any = "", contact: Any = "", files: Iterable[Any] = (),
+                  channel: str, channel_ref: str = "", actor: Actor, entered_by: Any = None,
+                  idempotency: IdempotencyClaim | None = None) -> tuple[Report, str]:
+    """Keep a report and return it with its tracking code (shown once, never stored).
+
+    The report has no clue yet when this returns (``report.clue`` is None: awaiting triage).
+
+    With ``idempotency``, the key's record is written in the same transaction; when a concurrent
+    request with the same key committed first, nothing is kept and IdempotencyRace is raised.
+    """
+    draft = draft_report(text=text, place_text=place_text, when_text=when_text, who_text=who_text,
+                         category=category, name=name, contact=contact, files=files, channel=channel,
+                         channel_ref=channel_ref, entered_by=entered_by)
     try:
-        rows = _write_files(checked, written)
-        files_data = [{"id": r.public_id, "mime": r.mime, "size": r.size, "digest": r.digest} for r in rows]
-        sealed_response = _seal_response({"tracking_code": code}) if idempotency is not None else b""
+        write_files(draft)
         # one short transaction: what makes the report safe and answerable, nothing more. Grouping,
         # labels and routing follow in a worker (triage's ``attach_report`` task, enqueued by the
         # ``report_submitted`` receiver in this same transaction), with their own ledger event.
         with transaction.atomic():
-            report.save(force_insert=True)
-            if idempotency is not None:
-                # right after the report: a replayed key fails here, cheaply
-                IdempotencyRecord.objects.create(
-                    channel=idempotency.channel, key=idempotency.key, body_hash=idempotency.body_hash,
-                    report=report, response=sealed_response)
-            for row in rows:
-                row.report = report
-            if rows:
-                Attachment.objects.bulk_create(rows)
-            report_submitted.send(sender=Report, report=report)
+            data = keep_report(draft, idempotency=idempotency)
             # the ledger append is the last statement before COMMIT: the head's lock is held briefly
-            record("report.submitted", actor=actor, subject_type="report", subject_id=report.pk, data={
-                "channel": report.channel, "channel_ref": report.channel_ref, "division": division_code,
-                "category": report.category, "files": files_data, "identity_sealed": sealed is not None,
-            })
+            record("report.submitted", actor=actor, subject_type="report", subject_id=draft.report.pk, data=data)
     except IntegrityError:
-        _remove(written)
+        remove_files(draft)
         if idempotency is not None and IdempotencyRecord.objects.filter(
                 channel=idempotency.channel, key=idempotency.key).exists():
             raise IdempotencyRace from None
         raise
     except BaseException:
-        _remove(written)
+        remove_files(draft)
         raise
-    return report, code
+    return draft.report, draft.code
 
 
 def find_report(raw_code: str) -> Report:

@@ -22,6 +22,7 @@ from django.utils.translation import gettext_lazy as _lazy
 from django.views.decorators.csrf import csrf_exempt, csrf_protect
 from django.views.decorators.http import require_http_methods, require_POST
 
+from cluedesk.deployment.intake_rules import asked_fields
 from cluedesk.ledger.services import Actor
 
 from . import attachments, public_wording, services, throttle, tracking, uploads
@@ -122,8 +123,6 @@ def with_uploads(scope: str | None) -> Callable[[Callable[..., HttpResponse]], C
 
 def _form_page(request: HttpRequest, form: ReportForm, *, status: int = 200, errors: list[str] | None = None,
                channel_ref: str = "") -> HttpResponse:
-    from cluedesk.compliance.intake_rules import asked_fields
-
     return render(request, "intake/report_form.html", {
         "form": form, "top_errors": errors or [], "limits": limits(), "via": channel_ref, "asked": asked_fields(),
     }, status=status)
@@ -153,8 +152,6 @@ def report(request: HttpRequest, channel_ref: str = "") -> HttpResponse:
     # services.validate_fields, and a form is built only when there are errors to show.
     data = request.POST
     channel = "qr" if channel_ref else "web"
-    from cluedesk.compliance.intake_rules import asked_fields
-
     asked = asked_fields()  # what the deployment profile does not ask for is not taken either
     fields: dict[str, Any] = {k: data.get(k, "") if k == "text" or k in asked else "" for k in REPORT_FIELDS}
     files = request.FILES.getlist("files") if "files" in asked else []

@@ -1,6 +1,6 @@
 """What the retention policy says: the periods in force, their limits, and which clues are due.
 
-The periods come from the deployment profile (``cluedesk.compliance.profiles``): days after a
+The periods come from the deployment profile (``cluedesk.deployment.profiles``): days after a
 clue is closed, per conclusion outcome, ``None`` meaning keep. A clue is *closed* when it is
 concluded or reviewed (measured from ``concluded_at``, outcome of its final conclusion), closed
 as invalid (outcome ``default``) or transferred (outcome ``transferred``), the last two measured
@@ -18,7 +18,7 @@ from django.db.models import Max, OuterRef, Subquery
 from django.utils.translation import gettext as _
 
 from cluedesk.clues.models import Clue, Conclusion, split_outcomes
-from cluedesk.compliance import profiles
+from cluedesk.deployment import profiles
 from cluedesk.ledger.models import Event
 
 # A conclusion may be reviewed and reopened, and a reporter may ask for feedback for up to six
@@ -32,8 +32,9 @@ CONCLUDED = (S.CONCLUDED, S.REVIEWED)
 CLOSING_VERBS = {S.INVALID: "clue.screen_invalid", S.TRANSFERRED: "clue.transfer"}
 
 
-class RetentionError(Exception):
-    """A refusal a person can act on; ``message`` is in their language."""
+class RetentionError(ValueError):
+    """A refusal a person can act on; ``message`` is in their language. A ValueError, as the
+    registry's ``profile_validators`` raise."""
 
     def __init__(self, message: Any, code: str = "invalid") -> None:
         super().__init__(str(message))
@@ -49,7 +50,7 @@ def outcome_label(key: str) -> str:
 
 def validate_periods(table: dict[str, Any]) -> dict[str, int | None]:
     """Check a retention table (outcome → days or None); raise RetentionError naming the first
-    impossible value. cluedesk.compliance may call this before storing an admin's overrides."""
+    impossible value."""
     clean: dict[str, int | None] = {}
     for key, value in table.items():
         if key not in OUTCOME_KEYS:
@@ -78,6 +79,12 @@ def validate_periods(table: dict[str, Any]) -> dict[str, int | None]:
                                                                       "max": MAX_RETENTION_DAYS}, "too_long")
         clean[key] = days
     return clean
+
+
+def check_profile(profile: profiles.Profile) -> None:
+    """The retention job's own rule (a legal minimum), checked before an admin's overrides are
+    stored: registered in the registry's ``profile_validators`` (RecordsConfig.ready)."""
+    validate_periods(dict(profile.retention_days))
 
 
 def periods_in_force() -> tuple[profiles.Profile, dict[str, int | None]]:

@@ -27,9 +27,12 @@ from django.utils import timezone
 from django.utils.translation import gettext as _
 
 from cluedesk.clues import search
+from cluedesk.clues import services as clue_services
 from cluedesk.clues.models import Clue, Evidence, Note
+from cluedesk.intake.attachments import path_for
 from cluedesk.intake.models import Attachment, Message, Report
 from cluedesk.ledger.services import Actor, record
+from cluedesk.triage.models import BandKey, ClueTriage, EntityKey, ReportIndex
 from cluedesk.vault import content
 
 from . import policy
@@ -80,23 +83,17 @@ def _relative(path: Path) -> str:
 
 
 def attachment_path(public_id: str) -> Path:
-    from cluedesk.intake.attachments import path_for
-
     return path_for(public_id)
 
 
 def evidence_path(file_id: str) -> Path:
-    from cluedesk.clues.services import evidence_path as path
-
-    return path(file_id)
+    return clue_services.evidence_path(file_id)
 
 
 # --- what a clue holds --------------------------------------------------------------------------
 
 def personal_data_counts(clue_ids: list[int]) -> dict[str, int]:
     """How much personal data these clues still hold, per kind (for the dry run)."""
-    from cluedesk.triage.models import ReportIndex
-
     reports = Report.objects.filter(clue_id__in=clue_ids)
     report_ids = list(reports.values_list("pk", flat=True))
     return {
@@ -124,8 +121,6 @@ def purge_clue(candidate: Candidate, *, now: dt.datetime, actor: Actor, run: Ret
     """Purge one due clue; None when it was already purged (a repeat is a no-op).
 
     Raises RetentionError when the clue is held, no longer closed or not yet due."""
-    from cluedesk.triage.models import BandKey, ClueTriage, EntityKey, ReportIndex
-
     paths: list[str] = []
     with transaction.atomic():
         clue = Clue.objects.select_for_update().filter(pk=candidate.clue_id).first()

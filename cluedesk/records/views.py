@@ -18,6 +18,7 @@ from django.utils.translation import gettext_lazy as _lazy
 from django.views.decorators.http import require_POST
 
 from cluedesk.clues.models import Clue
+from cluedesk.deployment import profiles
 from cluedesk.org.access import get_visible_or_404, roles_of, staff_required, sudo_required, visible_to
 from cluedesk.org.models import Division
 
@@ -73,8 +74,6 @@ def overview(request: HttpRequest) -> HttpResponse:
         profile, periods = policy.periods_in_force()
         policy_error = ""
     except RetentionError as exc:
-        from cluedesk.compliance import profiles
-
         profile, periods, policy_error = profiles.current(), {}, str(exc.message)
     table = [(policy.outcome_label(key), periods.get(key, "—")) for key in policy.OUTCOME_KEYS if key in periods]
     due, upcoming, error = _due_for(request)

@@ -13,7 +13,7 @@ T0 = dt.datetime(2026, 3, 2, 9, 0, tzinfo=dt.UTC)  # the receipt time of most re
 
 @pytest.fixture(autouse=True)
 def _fresh_profile() -> Any:
-    from cluedesk.compliance.models import Deployment
+    from cluedesk.deployment.models import Deployment
 
     Deployment.forget_cached()
     yield
@@ -42,8 +42,8 @@ def at(obj: Any, when: dt.datetime) -> Any:
 
 @pytest.fixture
 def national_profile(db: Any) -> Any:
-    from cluedesk.compliance import services
+    from cluedesk.deployment.services import set_profile
     from cluedesk.ledger.services import Actor
 
-    return services.set_profile("national_anti_gang", {}, actor=Actor.system("test"),
-                                now=T0 - dt.timedelta(days=30))
+    return set_profile("national_anti_gang", {}, actor=Actor.system("test"),
+                       now=T0 - dt.timedelta(days=30))

@@ -8,7 +8,9 @@ import datetime as dt
 import pytest
 
 from cluedesk.compliance import clocks, services
-from cluedesk.compliance.models import Deployment, ReportClock
+from cluedesk.compliance.models import ReportClock
+from cluedesk.deployment.models import Deployment
+from cluedesk.deployment.services import set_profile
 from cluedesk.intake import services as intake
 from cluedesk.intake.models import PublicStep
 from cluedesk.ledger.models import Event
@@ -42,8 +44,8 @@ def test_reports_received_before_the_clocks_took_effect_are_not_clocked(w):
 
 
 def test_a_profile_without_clocks_starts_none(w):
-    services.set_profile("custom", {"acknowledge_days": "", "feedback_days": "", "feedback_days_extended": ""},
-                         actor=Actor.system("t"), now=T0 - DAY)
+    set_profile("custom", {"acknowledge_days": "", "feedback_days": "", "feedback_days_extended": ""},
+                actor=Actor.system("t"), now=T0 - DAY)
     make_report(w.clue_in)
     assert clocks.run(T0 + DAY)["started"] == 0
 
@@ -142,7 +144,7 @@ def test_feedback_extension_moves_the_deadline_with_a_reason_on_record(w):
 
 
 def test_a_profile_without_an_extended_period_refuses_extensions(w):
-    services.set_profile("eu_internal", {}, actor=Actor.system("t"), now=T0 - DAY)
+    set_profile("eu_internal", {}, actor=Actor.system("t"), now=T0 - DAY)
     report = make_report(w.clue_in)
     clocks.run(T0 + DAY)
     with pytest.raises(services.ComplianceError, match="allows no extension"):

@@ -4,7 +4,7 @@ neither shown nor taken."""
 import pytest
 from django.test import Client
 
-from cluedesk.compliance import services
+from cluedesk.deployment import services
 from cluedesk.intake.models import Report
 from cluedesk.ledger.services import Actor
 

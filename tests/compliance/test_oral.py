@@ -4,14 +4,16 @@ minutes; the reporter checks the minutes with the tracking code; versions and le
 from __future__ import annotations
 
 import re
+from pathlib import Path
 
 import pytest
 from django.core.files.uploadedfile import SimpleUploadedFile
+from django.db import transaction
 from django.test import Client
 
 from cluedesk.compliance import services
 from cluedesk.compliance.models import MinutesVersion, OralRecord
-from cluedesk.intake.models import Report
+from cluedesk.intake.models import Attachment, Report
 from cluedesk.ledger.models import Event
 from cluedesk.ledger.services import verify
 
@@ -46,8 +48,12 @@ def test_a_meeting_with_minutes_is_kept_encrypted_and_ledgered(staff_client, rev
     assert record.kind == "minutes" and record.status == "awaiting" and report.channel == "meeting"
     v = record.versions.get()
     assert MINUTES.encode() not in bytes(v.sealed_text) and services.open_text(v.sealed_text) == MINUTES
-    ev = Event.objects.get(verb="compliance.oral_recorded")
-    assert ev.data["sha256"] == v.sha256 and MINUTES not in str(ev.data)
+    # one service, one event: the report's entry records the oral record made with it
+    ev = Event.objects.get(subject_type="report", subject_id=str(report.pk))
+    assert ev.verb == "report.submitted" and ev.actor_kind == "staff"
+    assert ev.data["oral"] == {"kind": "minutes", "version": 1, "sha256": v.sha256}
+    assert MINUTES not in str(ev.data)
+    assert not Event.objects.filter(verb="compliance.oral_recorded").exists()
 
 
 def test_a_recording_needs_consent_and_the_file(staff_client, reviewer):
@@ -71,6 +77,48 @@ def test_a_recording_with_consent_is_attached_to_the_report(staff_client, review
     assert record.kind == "recording" and record.consent_at is not None
     assert record.recording is not None and record.recording.report_id == record.report_id
     assert record.recording.mime.startswith("audio/")
+    ev = Event.objects.get(subject_type="report", subject_id=str(record.report_id))
+    assert ev.verb == "report.submitted"
+    assert ev.data["oral"] == {"kind": "recording", "recording": record.recording.public_id,
+                               "digest": record.recording.digest}
+    assert [f["id"] for f in ev.data["files"]] == [record.recording.public_id]
+
+
+def _stored_files(settings):
+    root = Path(settings.FILES_DIR)
+    return sorted(p for p in root.rglob("*") if p.is_file()) if root.exists() else []
+
+
+@pytest.mark.parametrize("kind", ["recording", "minutes"])
+def test_a_failure_keeping_the_oral_record_leaves_no_rows_no_event_and_no_files(staff_client, reviewer, settings,
+                                                                                monkeypatch, kind):
+    """Issue 21: the staff entry is one durable transaction; if its second step (the oral record)
+    fails, the report, its attachments and the files already encrypted to disk go too."""
+    def broken(*args, **kwargs):
+        raise RuntimeError("the disk holding the minutes is gone")
+
+    monkeypatch.setattr(OralRecord.objects, "create", broken)
+    before = (_census(), Attachment.objects.count())
+    post = {"channel": "phone", "text": "电话举报", "oral-kind": kind,
+            "files": SimpleUploadedFile("note.txt", "来电人补充的书面材料".encode(), "text/plain")}
+    if kind == "recording":
+        post |= {"oral-consent": "on", "oral-recording": SimpleUploadedFile("call.mp3", MP3, "audio/mpeg")}
+    else:
+        post |= {"oral-minutes": MINUTES}
+    client = staff_client(reviewer)
+    client.raise_request_exception = True
+    with pytest.raises(RuntimeError, match="disk holding the minutes"):
+        client.post("/staff/reports/new/", post)
+    assert (_census(), Attachment.objects.count()) == before
+    assert _stored_files(settings) == []
+
+
+def test_staff_entry_cannot_be_folded_into_a_larger_transaction(org_world, reviewer):
+    """``enter_report`` is durable: a caller cannot wrap it with another service in one transaction
+    (which would make two events and could leave files behind on rollback)."""
+    with pytest.raises(RuntimeError, match="durable"), transaction.atomic():
+        services.enter_report(text="电话举报", channel="phone", oral_kind="minutes", minutes=MINUTES,
+                              acting_user=reviewer)
 
 
 def test_a_meeting_must_say_how_it_is_kept_and_a_letter_is_not_minuted(staff_client, reviewer):
@@ -124,7 +172,7 @@ def test_the_reporter_reads_corrects_and_confirms_the_minutes(staff_client, revi
     record.refresh_from_db()
     assert record.status == "confirmed" and record.confirmed_at is not None
     verbs = list(Event.objects.filter(verb__startswith="compliance.").values_list("verb", flat=True))
-    assert verbs == ["compliance.oral_recorded", "compliance.minutes_corrected", "compliance.minutes_confirmed"]
+    assert verbs == ["compliance.minutes_corrected", "compliance.minutes_confirmed"]
     ev = Event.objects.get(verb="compliance.minutes_confirmed")
     assert ev.data["version"] == 2 and ev.actor_kind == "reporter"
     assert reporter.post("/track/minutes/", {"action": "confirm", "code": code}).status_code == 303

@@ -7,9 +7,9 @@ import re
 
 import pytest
 
-from cluedesk.compliance import profiles
 from cluedesk.compliance.forms import ProfileForm
-from cluedesk.compliance.models import Deployment
+from cluedesk.deployment import profiles
+from cluedesk.deployment.models import Deployment
 from cluedesk.ledger.models import Event
 from tests.org.factories import make_staff
 

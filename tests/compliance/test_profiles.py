@@ -7,11 +7,13 @@ import pytest
 from django.core.management import CommandError, call_command
 from django.utils import translation
 
-from cluedesk.compliance import profiles, services
-from cluedesk.compliance.models import Deployment
+from cluedesk.deployment import profiles, services
+from cluedesk.deployment.models import Deployment
 from cluedesk.intake import services as intake
 from cluedesk.ledger.models import Event
 from cluedesk.ledger.services import Actor, verify
+from cluedesk.platform.registry import registry
+from cluedesk.records.policy import check_profile
 
 pytestmark = pytest.mark.django_db
 SYS = Actor.system("test")
@@ -69,22 +71,46 @@ def test_keep_adds_to_the_stored_overrides():
     ({"form_fields": "text,shoe_size"}, "form_fields", "Unknown form fields"),
 ])
 def test_impossible_settings_are_refused_with_a_message_and_nothing_is_written(raw, field, words):
-    with pytest.raises(services.ComplianceError) as exc:
+    with pytest.raises(profiles.ProfileError) as exc:
         services.set_profile("eu_external", raw, actor=SYS)
     assert field in exc.value.errors and words in " ".join(str(m) for m in exc.value.errors[field])
     assert Deployment.objects.count() == 0 and not Event.objects.exists()
     assert profiles.current().key == "national_anti_gang"
 
 
+def test_the_apps_that_own_part_of_the_profile_check_it_through_the_registry():
+    """deployment knows no app above it: records registers its retention rule, deployment asks every
+    registered validator, override by override, and files each message under its field."""
+    validators = registry["profile_validators"]
+    assert check_profile in validators  # RecordsConfig.ready()
+    saved = list(validators)
+
+    def no_odd_days(profile):
+        if any(d is not None and d % 2 for d in profile.retention_days.values()):
+            raise ValueError("odd days are refused")
+
+    try:
+        validators.clear()
+        assert profiles.parse_overrides({"retention_days.no_action": "30"})  # nobody objects
+        validators.append(no_odd_days)
+        with pytest.raises(profiles.ProfileError) as exc:
+            profiles.parse_overrides({"retention_days.no_action": "201", "retention_days.discipline": "400",
+                                      "retention_days.transferred": "365"})
+        assert exc.value.errors == {"retention_days.no_action": ["odd days are refused"],
+                                    "retention_days.transferred": ["odd days are refused"]}
+    finally:
+        validators[:] = saved
+
+
 def test_refusals_speak_chinese_to_a_chinese_reader():
-    with translation.override("zh-hans"), pytest.raises(services.ComplianceError) as exc:
+    with translation.override("zh-hans"), pytest.raises(profiles.ProfileError) as exc:
         services.set_profile("eu_external", {"acknowledge_days": "20", "feedback_days": "10"}, actor=SYS)
     text = " ".join(str(m) for m in exc.value.errors["feedback_days"])
     assert "反馈" in text, text
 
 
 def test_an_unknown_profile_is_refused():
-    with pytest.raises(services.ComplianceError) as exc:
+    with pytest.raises(profiles.ProfileError) as exc:
         services.set_profile("martian", {}, actor=SYS)
     assert "profile" in exc.value.errors
 

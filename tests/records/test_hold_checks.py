@@ -12,7 +12,7 @@ import datetime as dt
 
 import pytest
 
-from cluedesk.compliance import profiles
+from cluedesk.deployment import profiles
 from cluedesk.ledger.models import Event
 from cluedesk.records import policy, services
 from cluedesk.records.models import Purge

@@ -15,7 +15,7 @@ from django.core.files.uploadedfile import SimpleUploadedFile
 
 from cluedesk.clues import services as clue_services
 from cluedesk.clues.models import Evidence
-from cluedesk.compliance import profiles
+from cluedesk.deployment import profiles
 from cluedesk.ledger.models import Event
 from cluedesk.records import services
 from cluedesk.vault.sealing import encrypt_stream

@@ -16,7 +16,7 @@ from django.core.management.base import CommandError
 
 from cluedesk.clues import search
 from cluedesk.clues.models import Note
-from cluedesk.compliance import profiles
+from cluedesk.deployment import profiles
 from cluedesk.intake.models import Attachment, Message, Report
 from cluedesk.ledger.models import Event
 from cluedesk.ledger.services import verify

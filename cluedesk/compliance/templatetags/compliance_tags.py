@@ -13,6 +13,11 @@ from django.utils.safestring import SafeString
 from django.utils.translation import gettext as _
 from django.utils.translation import pgettext
 
+from cluedesk.deployment import profiles
+from cluedesk.deployment.models import Deployment
+
+from ..models import OralRecord, ReportClock
+
 register = template.Library()
 
 
@@ -41,8 +46,6 @@ def clock_cell(due: dt.datetime | None, done: dt.datetime | None, now: dt.dateti
 
 @register.inclusion_tag("compliance/_status_minutes.html")
 def minutes_panel(report: Any) -> dict[str, Any]:
-    from ..models import OralRecord
-
     row = OralRecord.objects.filter(report=report).first() if report is not None else None
     return {"record": row}
 
@@ -51,9 +54,6 @@ def minutes_panel(report: Any) -> dict[str, Any]:
 def expect_panel(report: Any) -> dict[str, Any]:
     """When the reporter may expect to hear back, from the report's clock (or, before the clock
     job has started it, from the profile in force, as the job will)."""
-    from .. import profiles
-    from ..models import Deployment, ReportClock
-
     if report is None:
         return {"shown": False}
     clock = ReportClock.objects.filter(report=report).first()

@@ -1,11 +1,14 @@
 """Deployment profiles: the defaults a reporting line is held to (issue 11).
 
-This module is the contract between cluedesk.compliance (which owns the stored choice, the
-admin page and the clocks) and cluedesk.records (which reads the retention periods). A profile is
-a frozen dataclass; ``current()`` returns the profile in force with the admin's overrides
-applied. Retention periods are days after a clue is concluded, per conclusion outcome
-(``cluedesk.clues.models.Conclusion.Outcome`` values) plus ``"default"`` for any other closed
-clue; ``None`` means keep (no automatic deletion).
+Every app above reads the profile in force through ``current()``: the clocks
+(cluedesk.compliance), the retention periods (cluedesk.records), what the report form asks
+(``intake_rules``). A profile is a frozen dataclass; ``current()`` returns the profile in force
+with the admin's overrides applied. Retention periods are days after a clue is concluded, per
+conclusion outcome (``cluedesk.clues.models.Conclusion.Outcome`` values) plus ``"default"`` for any
+other closed clue; ``None`` means keep (no automatic deletion).
+
+An app that owns part of the profile checks it through the registry's ``profile_validators``
+(records: a retention period's legal minimum), so this module knows no app above it.
 """
 
 from __future__ import annotations
@@ -14,6 +17,10 @@ from dataclasses import dataclass, field, replace
 from typing import Any
 
 from django.utils.translation import gettext_lazy as _
+
+from cluedesk.platform.registry import registry
+
+from .models import Deployment
 
 
 @dataclass(frozen=True)
@@ -84,12 +91,16 @@ def get(key: str, overrides: dict[str, Any] | None = None) -> Profile:
     return replace(base, **(overrides or {})) if overrides else base
 
 
-def current() -> Profile:
-    """The profile in force. cluedesk.compliance stores the admin's choice and overrides; until a
-    choice is stored the default profile applies."""
-    from .models import Deployment  # models imports this module: read at call time
+def _in_force(row: Deployment | None) -> Profile:
+    if row is None or row.profile_key not in PROFILES:
+        return PROFILES[DEFAULT_PROFILE]
+    return get(row.profile_key, decode_overrides(row.overrides))
 
-    return Deployment.current_profile()
+
+def current() -> Profile:
+    """The profile in force: the admin's stored choice and overrides (``services.set_profile``),
+    the default profile until a choice is stored; read at most every PROFILE_TTL_SECONDS."""
+    return Deployment.cached(_in_force)
 
 
 def retention_days(outcome: str | None) -> int | None:
@@ -239,17 +250,27 @@ def parse_overrides(raw: dict[str, Any]) -> dict[str, Any]:
             errors.setdefault(key, []).append(_("“%(name)s” is not a setting a profile has; settings are: %(names)s.")
                                               % {"name": key, "names": ", ".join(OVERRIDABLE)})
     if retention:
-        from cluedesk.records.policy import RetentionError, validate_periods
-
-        for outcome, days in retention.items():  # the retention job's own rule (a legal minimum), checked here
-            try:
-                validate_periods({outcome: days})
-            except RetentionError as exc:
-                errors.setdefault(f"retention_days.{outcome}", []).append(exc.message)
+        for outcome, days in retention.items():
+            for message in _refused_by_apps(replace(PROFILES["custom"], retention_days={outcome: days})):
+                errors.setdefault(f"retention_days.{outcome}", []).append(message)
         out["retention_days"] = retention
     if errors:
         raise ProfileError(errors)
     return out
+
+
+def _refused_by_apps(probe: Profile) -> list[str]:
+    """What the apps that own part of the profile say against it (the registry's
+    ``profile_validators``, e.g. records: the retention job's own rule, a legal minimum). Each
+    override is checked on its own, in a profile holding just that value, so that every message
+    lands on the field it is about."""
+    messages = []
+    for validate in registry["profile_validators"]:
+        try:
+            validate(probe)
+        except ValueError as exc:
+            messages.append(str(exc))
+    return messages
 
 
 def resolve(key: str, overrides: dict[str, Any]) -> tuple[Profile, dict[str, Any]]:

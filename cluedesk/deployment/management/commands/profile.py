@@ -1,6 +1,6 @@
 """`cluedesk profile show|list|set KEY [--set field=value ...] [--keep]`: the deployment profile.
 
-A thin wrapper on ``cluedesk.compliance.services.set_profile`` (one ledger event per change).
+A thin wrapper on ``cluedesk.deployment.services.set_profile`` (one ledger event per change).
 """
 
 from __future__ import annotations
@@ -11,7 +11,7 @@ from typing import Any
 from django.core.management.base import BaseCommand, CommandError, CommandParser
 from django.utils import translation
 
-from cluedesk.compliance import profiles, services
+from cluedesk.deployment import profiles, services
 from cluedesk.ledger.services import Actor
 
 
@@ -47,7 +47,7 @@ class Command(BaseCommand):
             try:
                 services.set_profile(options["key"], raw, actor=Actor.system("cli"),
                                      replace_overrides=not options["keep"])
-            except services.ComplianceError as exc:
+            except profiles.ProfileError as exc:
                 raise CommandError("nothing was changed: " + "; ".join(
                     f"{k}: {' '.join(str(m) for m in v)}" for k, v in exc.errors.items())) from None
         p = profiles.current()
