@@ -14,6 +14,7 @@ bulk as imported history, then the facts table is rebuilt.
 from __future__ import annotations
 
 import time
+from collections.abc import Callable
 from typing import Any
 
 from django.core.management.base import BaseCommand, CommandError, CommandParser
@@ -27,7 +28,7 @@ BULK_FROM = 1000
 MAX_REPORTS = 5_000_000
 
 # Registers filled by --calibrated after the clues: each ``(seed, scale, end_month) -> str | None``.
-CALIBRATED_EXTRAS = [
+CALIBRATED_EXTRAS: list[Callable[..., str | None]] = [
     cases.seed_calibrated,
     rectify.seed_calibrated,
 ]
@@ -67,9 +68,9 @@ class Command(BaseCommand):
                                              with_reports=not options["no_reports"],
                                              progress=lambda m: self.stdout.write(f"  … {m}") if options["verbosity"] > 1 else None)
         for extra in CALIBRATED_EXTRAS:  # the registers, shaped like the seeds' published figures
-            line = extra(seed=options["seed"], scale=options["scale"], end_month=result.last_month)
-            if line:
-                self.stdout.write(line)
+            summary = extra(seed=options["seed"], scale=options["scale"], end_month=result.last_month)
+            if summary:
+                self.stdout.write(summary)
         t1 = time.perf_counter()
         rebuilt = stats.rebuild()
         t2 = time.perf_counter()
