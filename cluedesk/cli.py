@@ -8,6 +8,8 @@ from __future__ import annotations
 import os
 import sys
 
+from cluedesk.testrun import run as run_tests
+
 # Every command runs with this umask: what it writes (the SQLite database and its WAL, the file
 # store, keys, backup archives, uploads in progress) is readable by the service user only; the
 # processes `serve` starts (gunicorn, the workers) inherit it. Issue 19, finding 10.
@@ -20,9 +22,7 @@ def main(argv: list[str] | None = None) -> None:
     args = list(sys.argv if argv is None else argv)
     args[0] = "cluedesk"
     if len(args) > 1 and args[1] == "test":
-        from cluedesk.testrun import run
-
-        raise SystemExit(run(args[2:]))
+        raise SystemExit(run_tests(args[2:]))
     from django.core.management import execute_from_command_line
 
     execute_from_command_line(args)

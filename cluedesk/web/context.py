@@ -6,13 +6,13 @@ from typing import Any
 
 from django.http import HttpRequest
 
+from cluedesk.org.access import roles_for, roles_of
+
 
 def staff_nav(request: HttpRequest) -> dict[str, Any]:
     user = getattr(request, "user", None)
     if user is None or not user.is_authenticated or not request.path.startswith("/staff/"):
         return {}
-    from cluedesk.org.access import roles_for, roles_of
-
     roles = roles_of(user)
     return {"nav": {
         "intake": bool(roles & {"intake_reviewer", "dispatcher"}),
