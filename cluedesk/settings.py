@@ -2,13 +2,21 @@
 
 Every secret may come from ``<NAME>_FILE`` instead of ``<NAME>`` (Healthchecks' habit).
 Defaults make ``cluedesk serve`` work on a laptop: SQLite in WAL under ``./var``.
+
+Importing this module has no side effects: it computes paths and values only. The data folders
+are made, and the server secret generated once, when a process starts
+(``cluedesk.platform.datafolder``, run by ``django.setup()``). Code reads ``settings.X``, never
+``getattr(settings, "X", default)``: every setting is here, with its default, or in the
+deployment profile.
 """
 
 from __future__ import annotations
 
 import ipaddress
+import json
 import os
 import secrets
+import tempfile
 from pathlib import Path
 from urllib.parse import parse_qs, unquote, urlparse
 
@@ -38,7 +46,7 @@ def envbool(name: str, default: bool) -> bool:
     raise ImproperlyConfigured(f"{name}={value!r} is not a boolean (use 1/0, true/false, yes/no, on/off)")
 
 
-def envint(name: str, default: int, minimum: int = 0) -> int:
+def envint(name: str, default: int, minimum: int = 0, maximum: int | None = None) -> int:
     value = env(name)
     if value is None or value == "":
         return default
@@ -48,7 +56,48 @@ def envint(name: str, default: int, minimum: int = 0) -> int:
         raise ImproperlyConfigured(f"{name}={value!r} is not a whole number") from exc
     if number < minimum:
         raise ImproperlyConfigured(f"{name}={number} is below the minimum {minimum}")
+    if maximum is not None and number > maximum:
+        raise ImproperlyConfigured(f"{name}={number} is above the maximum {maximum}")
     return number
+
+
+def envchoices(name: str, default: tuple[str, ...], allowed: tuple[str, ...]) -> tuple[str, ...]:
+    """A comma-separated list of distinct names, each one of ``allowed``, in the order given."""
+    value = env(name)
+    if value is None or value.strip() == "":
+        return default
+    items = tuple(item.strip() for item in value.split(",") if item.strip())
+    wrong = [item for item in items if item not in allowed]
+    if wrong or not items or len(set(items)) != len(items):
+        raise ImproperlyConfigured(f"{name}={value!r}: give distinct names, comma-separated, each one of "
+                                   f"{', '.join(allowed)}")
+    return items
+
+
+def envtable(name: str, allowed: dict[str, tuple[str, ...]], minimum: int = 1) -> dict[str, dict[str, int]]:
+    """A JSON object of objects of whole numbers (``{"local": {"urgent": 5}}``): the outer names
+    from ``allowed``, the inner ones from its values, every number at least ``minimum``."""
+    value = env(name)
+    if value is None or value.strip() == "":
+        return {}
+    first = next(iter(allowed))
+    example = json.dumps({first: {allowed[first][-1]: max(minimum, 5)}})
+    inner_names = dict.fromkeys(n for names in allowed.values() for n in names)
+    rule = (f"{name} must be a JSON object of objects such as {example}: outer names {', '.join(allowed)}; "
+            f"inner names {', '.join(inner_names)}; whole numbers of at least {minimum}")
+    try:
+        table = json.loads(value)
+    except ValueError as exc:
+        raise ImproperlyConfigured(f"{rule} (not JSON: {exc})") from exc
+    if not isinstance(table, dict):
+        raise ImproperlyConfigured(rule)
+    for outer, inner in table.items():
+        if outer not in allowed or not isinstance(inner, dict):
+            raise ImproperlyConfigured(f"{rule} (wrong: {outer!r})")
+        for key, number in inner.items():
+            if key not in allowed[outer] or type(number) is not int or number < minimum:
+                raise ImproperlyConfigured(f"{rule} (wrong: {outer}.{key} = {number!r})")
+    return table
 
 
 def envnetworks(name: str) -> list[str]:
@@ -65,12 +114,10 @@ def envnetworks(name: str) -> list[str]:
 BASE_DIR = Path(__file__).resolve().parent
 _default_data = "var"
 if os.environ.get("PYTEST_VERSION") and not os.environ.get("CLUEDESK_DATA_DIR"):
-    # tests never touch a developer's ./var
-    import tempfile
-
-    _default_data = tempfile.mkdtemp(prefix="cluedesk-test-")
+    # tests never touch a developer's ./var: a fresh folder per process (made at start-up, like ./var)
+    _default_data = str(Path(tempfile.gettempdir()) / f"cluedesk-test-{os.getpid()}-{secrets.token_hex(4)}")
+# made when a process starts (cluedesk.platform.datafolder), with STATIC_ROOT and FILE_UPLOAD_TEMP_DIR
 DATA_DIR = Path(env("CLUEDESK_DATA_DIR", _default_data) or _default_data).resolve()
-DATA_DIR.mkdir(parents=True, exist_ok=True)
 FILES_DIR = Path(env("CLUEDESK_FILES_DIR", str(DATA_DIR / "files")) or "").resolve()
 KEYS_DIR = Path(env("CLUEDESK_KEYS_DIR", str(DATA_DIR / "keys")) or "").resolve()
 # the trained triage models: on shared storage in a multi-node deployment, so one training serves every
@@ -79,26 +126,13 @@ KEYS_DIR = Path(env("CLUEDESK_KEYS_DIR", str(DATA_DIR / "keys")) or "").resolve(
 TRIAGE_DIR = env("CLUEDESK_TRIAGE_DIR", "") or ""
 
 
-def _server_secret() -> str:
-    """SECRET_KEY from the environment, or one generated once into the data folder."""
-    value = env("CLUEDESK_SECRET_KEY")
-    if value:
-        if len(value) < 32:
-            raise ImproperlyConfigured("CLUEDESK_SECRET_KEY must be at least 32 characters")
-        return value
-    path = KEYS_DIR / "secret_key"
-    if not path.exists():
-        KEYS_DIR.mkdir(parents=True, exist_ok=True, mode=0o700)
-        fd = os.open(path, os.O_WRONLY | os.O_CREAT | os.O_EXCL, 0o600)
-        with os.fdopen(fd, "w") as fh:
-            fh.write(secrets.token_urlsafe(48))
-    return path.read_text().strip()
-
-
-try:
-    SECRET_KEY = _server_secret()
-except FileExistsError:  # another worker wrote it a moment ago
-    SECRET_KEY = (KEYS_DIR / "secret_key").read_text().strip()
+# The server secret (Django's SECRET_KEY, the tracking codes' HMAC key): CLUEDESK_SECRET_KEY or _FILE;
+# without one, the file SERVER_SECRET_PATH, generated once and read by every process at start-up
+# (cluedesk.platform.datafolder sets SECRET_KEY from it; until then it is empty).
+SECRET_KEY = env("CLUEDESK_SECRET_KEY") or ""
+if SECRET_KEY and len(SECRET_KEY) < 32:
+    raise ImproperlyConfigured("CLUEDESK_SECRET_KEY must be at least 32 characters")
+SERVER_SECRET_PATH: Path | None = None if SECRET_KEY else KEYS_DIR / "secret_key"
 
 DEBUG = envbool("CLUEDESK_DEBUG", False)
 ALLOWED_HOSTS = [h.strip() for h in (env("CLUEDESK_ALLOWED_HOSTS", "localhost,127.0.0.1,[::1],testserver") or "").split(",") if h.strip()]
@@ -107,6 +141,7 @@ SITE_URL = (env("CLUEDESK_SITE_URL", "http://127.0.0.1:8000") or "").rstrip("/")
 DEMO = envbool("CLUEDESK_DEMO", True)
 
 INSTALLED_APPS = [
+    "cluedesk.platform",  # first: its ready() makes the data folders and settles the server secret
     "django.contrib.auth",
     "django.contrib.contenttypes",
     "django.contrib.sessions",
@@ -324,7 +359,6 @@ TIME_ZONE = env("CLUEDESK_TIME_ZONE", "Asia/Shanghai") or "Asia/Shanghai"
 
 STATIC_URL = "/static/"
 STATIC_ROOT = DATA_DIR / "static"
-STATIC_ROOT.mkdir(exist_ok=True)
 STORAGES = {
     "default": {"BACKEND": "django.core.files.storage.FileSystemStorage"},
     "staticfiles": {"BACKEND": "whitenoise.storage.CompressedStaticFilesStorage"},
@@ -334,7 +368,6 @@ WHITENOISE_USE_FINDERS = True
 # Uploads: larger than 256 KiB go to a temporary file, never whole in memory.
 FILE_UPLOAD_MAX_MEMORY_SIZE = 256 * 1024
 FILE_UPLOAD_TEMP_DIR = str(Path(env("CLUEDESK_TMP_DIR", "") or DATA_DIR / "tmp").resolve())
-Path(FILE_UPLOAD_TEMP_DIR).mkdir(parents=True, exist_ok=True)
 DATA_UPLOAD_MAX_MEMORY_SIZE = 256 * 1024
 DATA_UPLOAD_MAX_NUMBER_FIELDS = 200
 CLUEDESK_MAX_FILE_BYTES = envint("CLUEDESK_MAX_FILE_BYTES", 20 * 1024 * 1024, minimum=1024)
@@ -351,6 +384,59 @@ CLUEDESK_TRUSTED_PROXIES = envnetworks("CLUEDESK_TRUSTED_PROXIES")
 CLUEDESK_TRUST_X_FORWARDED_FOR = envbool("CLUEDESK_TRUST_X_FORWARDED_FOR", False)
 # published statistics: counts below this are hidden (cluedesk.records.statistics); at least 3
 CLUEDESK_STATS_MIN_CELL = envint("CLUEDESK_STATS_MIN_CELL", 5, minimum=3)
+
+# The workflow (docs/workflow.md): the roles whose signatures make a conclusion final, in the order
+# the signing page lists them (a subset of the three signatory roles, e.g. two in a small office)
+SIGNATORY_ROLES = ("signatory_1", "signatory_2", "signatory_3")  # org.actions.Role's signatory values
+CLUEDESK_SIGNATORY_ROLES = envchoices("CLUEDESK_SIGNATORY_ROLES", SIGNATORY_ROLES, SIGNATORY_ROLES)
+# days to verify, per assignment mode and priority; the environment may change any of them
+# (JSON, e.g. {"local": {"urgent": 5}}), the rest keep these defaults
+CLUEDESK_DEADLINE_DAYS: dict[str, dict[str, int]] = {
+    "local": {"normal": 30, "high": 15, "urgent": 7},
+    "offsite": {"normal": 45, "high": 20, "urgent": 10},
+    "upgraded": {"normal": 60, "high": 30, "urgent": 15},
+}
+for _mode, _days in envtable("CLUEDESK_DEADLINE_DAYS", {m: ("normal", "high", "urgent")
+                                                         for m in CLUEDESK_DEADLINE_DAYS}).items():
+    CLUEDESK_DEADLINE_DAYS[_mode].update(_days)
+
+# Supervision (docs/supervision.md): the escalation scan's thresholds and the action per flag, over
+# cluedesk.supervision.services.DEFAULT_POLICY; JSON, e.g. {"long_open_days": 45,
+# "actions": {"repeated": "track"}}
+SUPERVISION_FLAGS = ("overdue", "long_open", "repeated", "repeat_after", "umbrella")  # SupervisionItem.Flag
+SUPERVISION_ACTIONS = ("upgrade", "offsite", "track", "watch")  # SupervisionItem.Action
+
+
+def supervision_policy(name: str) -> dict[str, object]:
+    value = env(name)
+    if value is None or value.strip() == "":
+        return {}
+    rule = (f"{name} must be a JSON object with any of long_open_days (whole number ≥ 1), repeat_reports "
+            f"(whole number ≥ 2) and actions (an object: flag → action; flags {', '.join(SUPERVISION_FLAGS)}; "
+            f"actions {', '.join(SUPERVISION_ACTIONS)})")
+    try:
+        policy = json.loads(value)
+    except ValueError as exc:
+        raise ImproperlyConfigured(f"{rule} (not JSON: {exc})") from exc
+    if not isinstance(policy, dict) or set(policy) - {"long_open_days", "repeat_reports", "actions"}:
+        raise ImproperlyConfigured(rule)
+    for key, least in (("long_open_days", 1), ("repeat_reports", 2)):
+        if key in policy and (type(policy[key]) is not int or policy[key] < least):
+            raise ImproperlyConfigured(f"{rule} (wrong: {key} = {policy[key]!r})")
+    actions = policy.get("actions", {})
+    if not isinstance(actions, dict) or any(flag not in SUPERVISION_FLAGS or action not in SUPERVISION_ACTIONS
+                                            for flag, action in actions.items()):
+        raise ImproperlyConfigured(f"{rule} (wrong: actions = {actions!r})")
+    return policy
+
+
+CLUEDESK_SUPERVISION_POLICY = supervision_policy("CLUEDESK_SUPERVISION_POLICY")
+# the monthly random check: clues drawn per group, grouped by division level (0 nation, 1 province,
+# 2 city, 3 county)
+CLUEDESK_SAMPLE_PER_DIVISION = envint("CLUEDESK_SAMPLE_PER_DIVISION", 3, minimum=1)
+CLUEDESK_SAMPLE_LEVEL = envint("CLUEDESK_SAMPLE_LEVEL", 1, minimum=0, maximum=3)
+# a division becomes a key region when it meets this many of the four indicators
+CLUEDESK_KEY_REGION_MIN_INDICATORS = envint("CLUEDESK_KEY_REGION_MIN_INDICATORS", 2, minimum=1, maximum=4)
 
 EMAIL_BACKEND = env("CLUEDESK_EMAIL_BACKEND", "django.core.mail.backends.console.EmailBackend")
 DEFAULT_FROM_EMAIL = env("CLUEDESK_FROM_EMAIL", "cluedesk@localhost")

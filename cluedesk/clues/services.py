@@ -412,7 +412,7 @@ def add_evidence(clue_ref: Clue | int | str, *, acting_user: Any, upload: Any, d
 
     if upload is None:
         raise InvalidInput(_("Choose a file."))
-    limit = int(getattr(settings, "CLUEDESK_MAX_FILE_BYTES", 20 * 1024 * 1024))
+    limit = settings.CLUEDESK_MAX_FILE_BYTES
     if getattr(upload, "size", 0) > limit:
         raise InvalidInput(_("The file is too large (at most %(mb)d MB).") % {"mb": limit // (1024 * 1024)})
     path: Path | None = None

@@ -31,7 +31,7 @@ S = Clue.State
 R = Role
 
 SIGNATORY_ROLES: tuple[str, ...] = tuple(
-    getattr(settings, "CLUEDESK_SIGNATORY_ROLES", (R.SIGNATORY_1, R.SIGNATORY_2, R.SIGNATORY_3)))
+    settings.CLUEDESK_SIGNATORY_ROLES)
 
 # Days to verify, per assignment mode and priority. Override with settings.CLUEDESK_DEADLINE_DAYS.
 DEFAULT_DEADLINE_DAYS: dict[str, dict[str, int]] = {
@@ -43,7 +43,7 @@ MAX_EXTENSION_DAYS = 60
 
 
 def deadline_days(mode: str, priority: str) -> int:
-    policy: dict[str, dict[str, int]] = getattr(settings, "CLUEDESK_DEADLINE_DAYS", DEFAULT_DEADLINE_DAYS)
+    policy: dict[str, dict[str, int]] = settings.CLUEDESK_DEADLINE_DAYS
     return int(policy[mode][priority])
 
 

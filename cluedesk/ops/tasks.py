@@ -37,7 +37,7 @@ log = logging.getLogger("cluedesk.tasks")
 
 def stale_seconds() -> float:
     """A worker silent this long is taken for dead (CLUEDESK_WORKER_STALE_SECONDS, default 60)."""
-    return float(getattr(settings, "CLUEDESK_WORKER_STALE_SECONDS", 60))
+    return float(settings.CLUEDESK_WORKER_STALE_SECONDS)
 
 
 def heartbeat_seconds() -> float:

@@ -275,7 +275,7 @@ def sudo_active(request: HttpRequest) -> bool:
 
 
 def grant_sudo(request: HttpRequest) -> None:
-    request.session[SUDO_SESSION_KEY] = time.time() + getattr(settings, "CLUEDESK_SUDO_SECONDS", 300)
+    request.session[SUDO_SESSION_KEY] = time.time() + settings.CLUEDESK_SUDO_SECONDS
 
 
 def sudo_required(view: Callable[..., HttpResponseBase]) -> Callable[..., HttpResponseBase]:

@@ -232,7 +232,7 @@ def reauthenticate(request: HttpRequest, password: str, code: str) -> StepResult
             return StepResult(False, locked=locked)
         grant_sudo(request)
         record("staff.sudo", actor=Actor.staff(user), subject_type="staff", subject_id=str(user.pk),
-               data={"seconds": int(getattr(settings, "CLUEDESK_SUDO_SECONDS", 300))})
+               data={"seconds": int(settings.CLUEDESK_SUDO_SECONDS)})
     return StepResult(True)
 
 

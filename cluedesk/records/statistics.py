@@ -66,7 +66,7 @@ if OUTCOMES != lattice.OUTCOMES:  # the lattice's columns are the conclusion out
 def min_cell() -> int:
     """The threshold k (setting ``CLUEDESK_STATS_MIN_CELL``, environment variable of the same name;
     default 5, at least 3)."""
-    value = getattr(settings, "CLUEDESK_STATS_MIN_CELL", None)
+    value = settings.CLUEDESK_STATS_MIN_CELL
     if value is None:
         raw = os.environ.get("CLUEDESK_STATS_MIN_CELL", "5")
         try:

@@ -83,7 +83,7 @@ def current() -> KeyRegionVersion | None:
 
 def _new_version(reason: str, user: Any, start: dt.date, end: dt.date, level: int) -> KeyRegionVersion:
     found = indicators(start, end, level)
-    needed = int(getattr(settings, "CLUEDESK_KEY_REGION_MIN_INDICATORS", 2))
+    needed = settings.CLUEDESK_KEY_REGION_MIN_INDICATORS
     computed = {code for code, met in found.items() if len(met) >= needed}
     overrides = {o.division_id: o.kind for o in KeyRegionOverride.objects.filter(active=True)}
     chosen = (computed | {c for c, k in overrides.items() if k == "add"}) - {c for c, k in overrides.items()

@@ -54,7 +54,7 @@ DEFAULT_POLICY: dict[str, Any] = {
 
 
 def policy() -> dict[str, Any]:
-    custom = getattr(settings, "CLUEDESK_SUPERVISION_POLICY", {}) or {}
+    custom = settings.CLUEDESK_SUPERVISION_POLICY
     merged = {**DEFAULT_POLICY, **custom}
     merged["actions"] = {**DEFAULT_POLICY["actions"], **custom.get("actions", {})}
     return merged
@@ -261,8 +261,8 @@ def commit_seed(month: dt.date, *, per_division: int | None = None, level: int |
         seed = secrets.token_hex(32)
         sample = SampleMonth.objects.create(
             month=month, seed=seed, seed_hash=seed_hash(seed), committed_at=timezone.now(),
-            per_division=per_division or int(getattr(settings, "CLUEDESK_SAMPLE_PER_DIVISION", 3)),
-            level=level if level is not None else int(getattr(settings, "CLUEDESK_SAMPLE_LEVEL", 1)))
+            per_division=per_division or settings.CLUEDESK_SAMPLE_PER_DIVISION,
+            level=level if level is not None else settings.CLUEDESK_SAMPLE_LEVEL)
         record("sample.commit", actor=Actor.system("sample"), subject_type="sample", subject_id=_month_key(month),
                data={"seed_hash": sample.seed_hash, "per_division": sample.per_division, "level": sample.level})
         return sample

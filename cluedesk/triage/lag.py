@@ -25,7 +25,7 @@ from .services import awaiting_triage
 
 
 def limit_seconds() -> int:
-    return int(getattr(settings, "CLUEDESK_TRIAGE_LAG_ALERT_SECONDS", 60))
+    return settings.CLUEDESK_TRIAGE_LAG_ALERT_SECONDS
 
 
 @dataclass(frozen=True)
