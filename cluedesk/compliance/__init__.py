@@ -1,1 +1,2 @@
-"""Deployment profiles, legal clocks (acknowledgment, feedback) and their compliance report; oral reports (issue 11)."""
+"""Legal clocks (acknowledgment, feedback) and their compliance report; oral reports and the staff
+entry of phone calls, meetings and letters (issue 11). (The deployment profile: cluedesk.deployment.)"""
