@@ -185,6 +185,22 @@ def test_umbrella_investigation_of_ones_own_unit_is_hidden(data, staff_client):
     assert data.inv_in.number not in client.get("/staff/cases/umbrella/").content.decode()
 
 
+def test_an_investigation_hidden_by_conflict_of_interest_is_not_found_even_to_a_writer_elsewhere(data, staff_client):
+    from tests.org.factories import make_staff
+
+    # reads the registers in 浏阳 (the investigation's county), keeps them in 芙蓉 (a write role elsewhere)
+    person = make_staff("liuyang-reader-furong-writer", data.county, "verifier")
+    make_staff("liuyang-reader-furong-writer", data.other_county, "dispatcher")
+    client = staff_client(person)
+    url = f"/staff/cases/umbrella/{data.inv_in.pk}/act/official/"
+    form = {"name": "郑某", "position": "科长", "organisation": "局"}
+    assert client.post(url, form).status_code == 403  # sees it, may not act on it
+    data.official.unit = data.county  # now it investigates an official of the person's own unit
+    data.official.save()
+    assert client.post(url, form).status_code == 404  # not told that it exists
+    assert client.get(f"/staff/cases/umbrella/{data.inv_in.pk}/").status_code == 404
+
+
 def test_umbrella_list_filters(data, staff_client):
     client = staff_client(data.staff["verifier"])
     assert data.inv_in.number in client.get("/staff/cases/umbrella/?outcome=pending").content.decode()

@@ -46,11 +46,9 @@ def umbrellas_for(user: Any, action: str = VIEW) -> QuerySet[UmbrellaCase]:
 
 
 def _umbrella_or_404(request: HttpRequest, pk: int, action: str) -> UmbrellaCase:
-    inv = get_visible_or_404(request.user, UmbrellaCase.objects.select_related("division", "handling_unit"),
-                             action, pk=pk)
-    if not umbrellas_for(request.user, VIEW).filter(pk=pk).exists():
-        raise Http404
-    return inv
+    """404 for an investigation the person may not see (conflict of interest included), 403 for one
+    they see but may not act on (the rule of ``get_visible_or_404``)."""
+    return get_visible_or_404(request.user, umbrellas_for(request.user, VIEW), action, pk=pk)
 
 
 def filtered_umbrellas(user: Any, form: f.UmbrellaFilterForm) -> QuerySet[UmbrellaCase]:
