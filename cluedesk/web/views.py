@@ -1,10 +1,12 @@
 from __future__ import annotations
 
-from django.db import connection
+from django.db import DEFAULT_DB_ALIAS, connections
 from django.http import HttpRequest, HttpResponse, HttpResponseServerError, JsonResponse
 from django.shortcuts import render
 from django.template import loader
 from django.utils.translation import gettext as _
+
+from cluedesk.platform.replica import REPLICA
 
 
 def csrf_failure(request: HttpRequest, reason: str = "") -> HttpResponse:
@@ -61,12 +63,28 @@ def healthz(request: HttpRequest) -> JsonResponse:
     return JsonResponse({"status": "ok"})
 
 
-def readyz(request: HttpRequest) -> JsonResponse:
+def _answers(alias: str) -> bool:
     try:
-        with connection.cursor() as cursor:
+        with connections[alias].cursor() as cursor:
             cursor.execute("SELECT 1")
-    except Exception:  # noqa: BLE001 - readiness reports any database failure as not ready
-        response = JsonResponse({"status": "unavailable", "database": "down"}, status=503)
+    except Exception:  # noqa: BLE001 - readiness reports any database failure as down
+        return False
+    return True
+
+
+def readyz(request: HttpRequest) -> JsonResponse:
+    """Ready when the primary database answers (503 with Retry-After when not). The read replica,
+    when one is configured, is reported but does not decide readiness: every write and every page
+    but the statistics ones read the primary, so a node with its replica down still serves
+    reporters and staff; the supervision dashboard and bulletins answer 503 until it is back."""
+    body: dict[str, str] = {"status": "ok", "database": "up"}
+    if REPLICA in connections.settings:
+        body["replica"] = "up" if _answers(REPLICA) else "down"
+    if not _answers(DEFAULT_DB_ALIAS):
+        body.update(status="unavailable", database="down")
+        response = JsonResponse(body, status=503)
         response["Retry-After"] = "5"
         return response
-    return JsonResponse({"status": "ok", "database": "up"})
+    if body.get("replica") == "down":
+        body["status"] = "degraded"
+    return JsonResponse(body)
