@@ -159,6 +159,7 @@ INSTALLED_APPS = [
     "cluedesk.intake",
     "cluedesk.clues",
     "cluedesk.triage",
+    "cluedesk.disclosure",
     "cluedesk.supervision",
     "cluedesk.cases",
     "cluedesk.rectify",

@@ -9,7 +9,7 @@ urlpatterns = [
     path("staff/", include("cluedesk.org.urls")),
     path("staff/", include("cluedesk.compliance.staff_urls")),
     path("staff/clues/", include("cluedesk.clues.urls")),
-    path("staff/vault/", include("cluedesk.vault.urls")),
+    path("staff/vault/", include("cluedesk.disclosure.urls")),
     path("staff/supervision/", include("cluedesk.supervision.urls")),
     path("staff/cases/", include("cluedesk.cases.urls")),
     path("staff/rectify/", include("cluedesk.rectify.urls")),

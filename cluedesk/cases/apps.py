@@ -1,5 +1,6 @@
 from django.apps import AppConfig
 
+from cluedesk.org.actions import define_action
 from cluedesk.platform.registry import registry
 
 # Who reads the registers and who keeps them (docs/cases.md): the people who handle clues and
@@ -16,8 +17,6 @@ class CasesConfig(AppConfig):
     label = "cases"
 
     def ready(self) -> None:
-        from cluedesk.org.access import define_action
-
         define_action("cases_view", *READ_ROLES)
         define_action("cases_edit", *WRITE_ROLES)
         # what this register shows on other apps' pages (they read the registry, never this app)

@@ -1,18 +1,22 @@
 from django.apps import AppConfig
 
+from cluedesk.platform.registry import registry
+
 
 class CluesConfig(AppConfig):
     name = "cluedesk.clues"
     label = "clues"
 
     def ready(self) -> None:
-        from cluedesk.org.access import register_implicated_clues
-        from cluedesk.org.views import register_home_panel
-
-        from .models import ImplicatedUnit
+        from .conflicts import implicated_clues
+        from .events import EVENT_LABELS
         from .workbench import home_panel
 
         # conflict of interest: org's scoping excludes clues implicating the person's units
-        register_implicated_clues(lambda units: ImplicatedUnit.objects.filter(unit_id__in=units).values("clue_id"))
+        if implicated_clues not in registry["implicated_clues"]:
+            registry["implicated_clues"].append(implicated_clues)
         # the workbench home: what waits for the person, each count a link to the filtered list
-        register_home_panel(home_panel)
+        if home_panel not in registry["home_panels"]:
+            registry["home_panels"].append(home_panel)
+        # the clue page's history names these events
+        registry["event_labels"].update(EVENT_LABELS)

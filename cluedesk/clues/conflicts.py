@@ -13,6 +13,8 @@ from django.db.models import Q
 
 from cluedesk.org.models import Unit
 
+from .models import ImplicatedUnit
+
 
 def subtree_ids(unit_ids: Iterable[int]) -> set[int]:
     """The given units and every unit below them."""
@@ -64,3 +66,9 @@ def barred_clue_filter(user: Any) -> Q | None:
     if not units:
         return None
     return Q(implicated__unit_id__in=ancestor_ids(units))
+
+
+def implicated_clues(unit_ids: set[int]) -> Any:
+    """The clues implicating any of ``unit_ids`` (a queryset of ``clue_id``): registered in the
+    registry store "implicated_clues", which ``org.access.visible_to`` excludes from every scope."""
+    return ImplicatedUnit.objects.filter(unit_id__in=unit_ids).values("clue_id")

@@ -11,8 +11,9 @@ from django.db.models import F, Q
 from django.db.models.expressions import OrderBy
 from django.utils.translation import gettext_lazy as _
 
-from cluedesk.org.models import Unit
+from cluedesk.org.models import Division, Membership, Unit
 
+from . import taxonomy
 from .models import Clue, Conclusion, Note
 from .services import assignment_options
 
@@ -70,8 +71,6 @@ class ScreenValidForm(VerbForm):
                                help_text=_("Leave empty to keep the division triage suggested."))
 
     def __init__(self, *args: Any, clue: Clue, **kwargs: Any) -> None:
-        from cluedesk.triage.labels import label
-
         super().__init__(*args, clue=clue, **kwargs)
         for kind in ("category", "industry"):
             field = self.fields[kind]
@@ -79,11 +78,12 @@ class ScreenValidForm(VerbForm):
             choices = taxonomy_choices(kind)
             current = getattr(clue, kind)
             if current and current not in dict(choices):
-                choices.append((current, label(kind, current)))
+                choices.append((current, taxonomy.label(kind, current)))
             field.choices = [("", _("— unchanged —")), *choices]  # empty keeps what triage set
             # triage's guess is offered, not chosen: "other" means it found nothing, so nothing is filled in
             if current and current != "other":
-                field.help_text = _("Suggested by triage: %(name)s. Check it.") % {"name": label(kind, current)}
+                field.help_text = (_("Suggested by triage: %(name)s. Check it.")
+                                   % {"name": taxonomy.label(kind, current)})
         if not self.is_bound:
             self.initial.update(title=clue.title, priority=clue.priority,
                                 category="" if clue.category == "other" else clue.category,
@@ -231,20 +231,13 @@ class MessageForm(forms.Form):
 
 def taxonomy_choices(kind: str) -> list[tuple[str, str]]:
     """Categories or industries as (code, name in the reader's language), in the taxonomy's order."""
-    from cluedesk.triage.labels import label
-    from cluedesk.triage.models import Category, Industry
-
-    model = Category if kind == "category" else Industry
-    codes = model.objects.filter(active=True).order_by("order", "code").values_list("code", flat=True)
-    return [(code, label(kind, code)) for code in codes]
+    return taxonomy.choices(kind)
 
 
 def division_choices(user: Any, extra: str = "") -> list[tuple[str, str]]:
     """The divisions of the person's units and two levels below them (a national office: the
     provinces and cities), indented by level; ``extra``, a code asked for in the address (a county
     from a link), is added as it is."""
-    from cluedesk.org.models import Division, Membership
-
     tops = list(Division.objects.filter(code__in=Membership.objects.filter(user=user, unit__active=True)
                                         .values("unit__division")).order_by("level"))
     kept: list[Division] = []

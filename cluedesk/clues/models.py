@@ -14,6 +14,8 @@ from django.db import models
 from django.db.models import Q
 from django.utils.translation import gettext_lazy as _
 
+from cluedesk.org.access import visible_to
+from cluedesk.org.actions import Role
 from cluedesk.vault.fields import EncryptedTextField
 
 
@@ -29,8 +31,6 @@ class ClueQuerySet(models.QuerySet["Clue"]):
     def visible_to(self, user: Any, action: str = "view") -> ClueQuerySet:
         """The one entry point for staff queries on clues: the organization's scoping (territory,
         the unit the clue is handed to, and the conflict-of-interest bar on implicated units)."""
-        from cluedesk.org.access import visible_to
-
         return cast(ClueQuerySet, visible_to(user, self, action))
 
 
@@ -312,8 +312,6 @@ class Signature(models.Model):
 
     @property
     def role_label(self) -> str:
-        from cluedesk.org.models import Role
-
         return str(dict(Role.choices).get(self.role, self.role))
 
 

@@ -16,75 +16,36 @@ from django.shortcuts import redirect, render
 from django.utils import timezone
 from django.utils.http import content_disposition_header
 from django.utils.translation import gettext as _
-from django.utils.translation import gettext_lazy, pgettext_lazy
+from django.utils.translation import pgettext_lazy
 from django.views.decorators.http import require_GET, require_POST
 
+from cluedesk.intake import services as intake
+from cluedesk.intake.models import Report
 from cluedesk.ledger.exports import export_list
 from cluedesk.ledger.services import timeline
 from cluedesk.org.access import get_visible_or_404, roles_of, staff_required, sudo_required
 from cluedesk.org.models import Division, Membership, Role, Unit
+from cluedesk.platform.registry import registry
+from cluedesk.vault.sealing import decrypt_stream
 
-from . import files, search, services, workbench, workflow
-from .conflicts import subtree_ids
+from . import files, search, services, taxonomy, workbench, workflow
 from .forms import FORMS, MessageForm, QueueFilterForm, VerbForm
-from .models import Assignment, Clue, Evidence, Signature
+from .models import Assignment, Clue, Evidence
 
 S = Clue.State
 OPEN_STATES = (S.ASSIGNED, S.VERIFYING, S.DRAFTED, S.SIGNED)
 PAGE_SIZE = 25
 EXPORT_LIMIT = 20000
 EXCERPT_CHARS = 60
+SIMILAR_LIMIT = 5
 
 
 # --- queues ------------------------------------------------------------------------------------
 
-def _units(user: Any, *roles: str) -> set[int]:
-    qs = Membership.objects.filter(user=user, unit__active=True)
-    if roles:
-        qs = qs.filter(role__in=roles)
-    return set(qs.values_list("unit_id", flat=True))
-
-
-def _awaiting_signature(user: Any) -> Q:
-    units = _units(user, *workflow.SIGNATORY_ROLES)
-    if not units:
-        return Q(pk__in=[])
-    signed = Signature.objects.filter(signer=user, voided=False, conclusion__superseded=False)
-    return Q(state=S.DRAFTED, unit__in=subtree_ids(units)) & ~Q(pk__in=signed.values("conclusion__clue_id"))
-
-
-def _waiting_for_me(user: Any) -> Q:
-    roles = roles_of(user)
-    q = Q(pk__in=[])
-    if Role.INTAKE_REVIEWER in roles:
-        q |= Q(state=S.NEW)
-    if Role.DISPATCHER in roles:
-        q |= Q(state__in=[S.SCREENED, S.SIGNED]) | Q(state=S.VERIFYING, extensions__status="pending")
-    if Role.VERIFIER in roles:
-        q |= Q(state__in=[S.ASSIGNED, S.VERIFYING], unit__in=_units(user, Role.VERIFIER))
-    if Role.SUPERVISOR in roles or Role.AUDITOR in roles:
-        q |= Q(state=S.CONCLUDED)
-    return q | _awaiting_signature(user)
-
-
-def queue_queryset(user: Any, qs: QuerySet[Clue], queue: str) -> QuerySet[Clue]:
-    """One named queue over an already scoped queryset (the list's tabs and the home's counts)."""
-    if queue == "mine":
-        return qs.filter(_waiting_for_me(user))
-    if queue == "unit":
-        return qs.filter(unit__in=_units(user))
-    if queue == "sign":
-        return qs.filter(_awaiting_signature(user))
-    if queue == "replies":
-        return qs.filter(workbench.unread_replies())
-    q = workbench.queue_filter(queue)
-    return qs.filter(q) if q is not None else qs
-
-
 def filtered_clues(user: Any, form: QueueFilterForm) -> QuerySet[Clue]:
     qs: QuerySet[Clue] = Clue.objects.visible_to(user).select_related("division", "unit")
     data = form.cleaned_data if form.is_valid() else {}
-    qs = queue_queryset(user, qs, data.get("queue") or "all")
+    qs = workbench.queue_queryset(user, qs, data.get("queue") or "all")
     if data.get("q"):
         qs = qs.filter(_search(data["q"]))
     for field in ("state", "priority", "category", "industry"):
@@ -117,8 +78,6 @@ def _search(text: str) -> Q:
 
 def _excerpts(clues: Sequence[Clue]) -> dict[int, str]:
     """The start of each clue's first report (texts are sealed: read for this page only)."""
-    from cluedesk.intake.models import Report
-
     first = (Report.objects.filter(clue=OuterRef("pk")).order_by("created_at", "pk").values("pk")[:1])
     ids = dict(Clue.objects.filter(pk__in=[c.pk for c in clues]).annotate(first=Subquery(first))
                .values_list("pk", "first"))
@@ -232,13 +191,12 @@ def export_columns() -> list[str]:
 
 def _export_rows(clues: QuerySet[Clue]) -> Iterator[list[str]]:
     """Labels, never codes, in the language of the person exporting (the same as the list)."""
-    from cluedesk.triage.labels import label
-
     now = timezone.now()
     yes = _("yes")
     for c in clues[:EXPORT_LIMIT].iterator(chunk_size=1000):
-        yield [c.public_id, c.title, c.get_state_display(), c.get_priority_display(), label("category", c.category),
-               label("industry", c.industry), c.division.name if c.division else "", c.unit.name if c.unit else "",
+        yield [c.public_id, c.title, c.get_state_display(), c.get_priority_display(),
+               taxonomy.label("category", c.category), taxonomy.label("industry", c.industry),
+               c.division.name if c.division else "", c.unit.name if c.unit else "",
                c.mode_label if c.mode else "",
                timezone.localtime(c.deadline).strftime("%Y-%m-%d %H:%M") if c.deadline else "",
                yes if c.deadline and c.deadline < now and c.state in OPEN_STATES else "",
@@ -260,37 +218,6 @@ def export(request: HttpRequest, fmt: str) -> HttpResponseBase:
 
 # --- the clue page -----------------------------------------------------------------------------
 
-EVENT_LABELS: dict[str, Any] = {
-    "report.submitted": gettext_lazy("Report received"),
-    "report.triaged": gettext_lazy("Report triaged: grouped onto a clue"),
-    "report.message_added": gettext_lazy("The reporter added information"),
-    "report.message_posted": gettext_lazy("Message sent to the reporter"),
-    "public_step.recorded": gettext_lazy("Public step shown to the reporter"),
-    "clue.file_opened": gettext_lazy("Opened a file the reporter sent"),
-    "clue.replies_read": gettext_lazy("Read the reporter's new messages"),
-    # other apps' events on a clue or its reports (their names only: clues imports none of them)
-    "compliance.clock_missed": gettext_lazy("Reporter deadline missed (acknowledgement or feedback)"),
-    "compliance.clock_reminded": gettext_lazy("Reminder: a reporter deadline is near"),
-    "compliance.feedback_extended": gettext_lazy("Feedback deadline extended"),
-    "compliance.oral_recorded": gettext_lazy("Oral report recorded"),
-    "compliance.minutes_confirmed": gettext_lazy("The reporter confirmed the minutes"),
-    "compliance.minutes_corrected": gettext_lazy("The reporter corrected the minutes"),
-    "records.purged": gettext_lazy("Personal data deleted under the retention rules"),
-    "records.hold_placed": gettext_lazy("Legal hold placed"),
-    "records.hold_released": gettext_lazy("Legal hold released"),
-    "supervision.escalate": gettext_lazy("Escalated by supervision"),
-    "supervision.close": gettext_lazy("Supervision flag closed"),
-    "sample.check": gettext_lazy("Checked in the monthly random sample"),
-    "round.handover": gettext_lazy("Handed over to an inspection round"),
-    "rectify.transfer_to": gettext_lazy("Transferred to an industry authority"),
-    "rectify.transfer_from": gettext_lazy("Received from an industry authority"),
-    "vault.disclosure_requested": gettext_lazy("Identity disclosure requested"),
-    "vault.disclosure_approved": gettext_lazy("Identity disclosure approved"),
-    "vault.disclosure_refused": gettext_lazy("Identity disclosure refused"),
-    "vault.identity_viewed": gettext_lazy("Reporter's identity viewed"),
-}
-
-
 def _timeline(clue: Clue, report_ids: list[int]) -> list[dict[str, Any]]:
     events = timeline("clue", clue.public_id)
     for rid in report_ids:
@@ -299,12 +226,13 @@ def _timeline(clue: Clue, report_ids: list[int]) -> list[dict[str, Any]]:
     staff_ids = {int(e.actor_id) for e in events if e.actor_kind == "staff" and e.actor_id.isdigit()}
     names = dict(get_user_model().objects.filter(pk__in=staff_ids).values_list("pk", "username"))
     states = dict(Clue.State.choices)
+    labels = registry["event_labels"]
     result = []
     for e in events:
         if e.verb == "clue.file_opened" and isinstance(e.data, dict) and e.data.get("how") == "thumbnail":
             continue  # in the ledger, not in the page's story: every page view draws the thumbnails
         verb = e.verb.removeprefix("clue.")
-        label = workflow.VERB_LABELS.get(verb) or EVENT_LABELS.get(e.verb) or e.verb
+        label = workflow.VERB_LABELS.get(verb) or labels.get(e.verb) or e.verb
         who = (names.get(int(e.actor_id), _("staff member")) if e.actor_kind == "staff" and e.actor_id.isdigit()
                else {"reporter": _("the reporter"), "channel": _("channel %(name)s") % {"name": e.actor_id},
                      "system": _("the system")}.get(e.actor_kind, e.actor_kind))
@@ -315,23 +243,17 @@ def _timeline(clue: Clue, report_ids: list[int]) -> list[dict[str, Any]]:
     return result
 
 
-# Other open clues that may be the same matter, best first with a probability: triage (above this
-# app) registers its finder in its AppConfig.ready(); without one the page shows none.
-_similar_finder: Callable[..., list[tuple[Clue, float]]] | None = None
-
-
-def register_similar_finder(finder: Callable[..., list[tuple[Clue, float]]]) -> None:
-    global _similar_finder
-    _similar_finder = finder
-
-
 def _similar(clue: Clue, user: Any) -> list[tuple[Clue, float]]:
-    if _similar_finder is None:
-        return []
-    try:
-        found = _similar_finder(clue, limit=5)
-    except Exception:  # noqa: BLE001 - suggestions are optional; the page must still open
-        return []
+    """Other open clues that may be the same matter, best first with a probability: triage (above
+    this app) registers its finder in the registry store "similar_finders"; without one the page
+    shows none."""
+    found: list[tuple[Clue, float]] = []
+    for finder in registry["similar_finders"]:
+        try:
+            found += finder(clue, limit=SIMILAR_LIMIT)
+        except Exception:  # noqa: BLE001, S112 - suggestions are optional; the page must still open
+            continue
+    found = sorted(found, key=lambda pair: -pair[1])[:SIMILAR_LIMIT]
     visible = set(Clue.objects.visible_to(user).filter(pk__in=[c.pk for c, _s in found]).values_list("pk", flat=True))
     return [(c, s) for c, s in found if c.pk in visible]
 
@@ -339,8 +261,6 @@ def _similar(clue: Clue, user: Any) -> list[tuple[Clue, float]]:
 def clue_page(request: HttpRequest, clue: Clue, *, status: int = 200, error: str = "",
               failed: tuple[str, VerbForm] | None = None, message_form: MessageForm | None = None,
               unread: set[int] | None = None) -> HttpResponse:
-    from cluedesk.intake.models import Report
-
     user = request.user
     reports = list(Report.objects.filter(clue=clue).prefetch_related("attachments", "messages")
                    .order_by("created_at"))
@@ -406,19 +326,6 @@ def _acc(data: dict[str, Any]) -> services.AccountabilityInput | None:
                                         data.get("acc_official", ""), data.get("acc_measure", ""))
 
 
-def _merge(clue: Clue, user: Any, data: dict[str, Any]) -> services.Outcome:
-    """Through triage when it is there, so its same-matter index follows the reports and the pair
-    becomes labelled data; triage calls the ``merge`` verb, which writes the one event."""
-    target = Clue.objects.visible_to(user).filter(public_id=(data["into"] or "").strip().upper()).first()
-    from cluedesk.triage.services import merge_clues
-
-    current = Clue.objects.filter(pk=clue.pk).values_list("version", flat=True).first()
-    if target is None or current != data["version"]:
-        return services.merge(clue, acting_user=user, version=data["version"], into=data["into"])
-    outcome: services.Outcome = merge_clues(target, clue, acting_user=user)
-    return outcome
-
-
 Call = Callable[[Clue, Any, dict[str, Any]], services.Outcome]
 
 CALLS: dict[str, Call] = {
@@ -429,7 +336,7 @@ CALLS: dict[str, Call] = {
                                                               reason=d["reason"]),
     "transfer": lambda c, u, d: services.transfer(c, acting_user=u, version=d["version"], body=d["body"],
                                                   reason=d["reason"]),
-    "merge": lambda c, u, d: _merge(c, u, d),
+    "merge": lambda c, u, d: services.merge(c, acting_user=u, version=d["version"], into=d["into"]),
     "flag_implicated": lambda c, u, d: services.flag_implicated(
         c, acting_user=u, version=d["version"], unit=d["unit"], official=d["official"], note=d["note"]),
     "assign": lambda c, u, d: services.assign(c, acting_user=u, version=d["version"], mode=d["unit_mode"][0],
@@ -504,9 +411,6 @@ def act(request: HttpRequest, public_id: str, verb: str) -> HttpResponse:
 @staff_required()
 def message(request: HttpRequest, public_id: str) -> HttpResponse:
     """Write to the reporter of one of the clue's reports (through intake's service)."""
-    from cluedesk.intake import services as intake
-    from cluedesk.intake.models import Report
-
     clue = _visible_clue(request, public_id)
     if not _may_message(clue, request.user):
         return clue_page(request, clue, status=403, error=_("Your role does not allow writing to the reporter."))
@@ -526,8 +430,6 @@ def message(request: HttpRequest, public_id: str) -> HttpResponse:
 @require_GET
 @staff_required()
 def evidence_file(request: HttpRequest, public_id: str, file_id: str) -> HttpResponseBase:
-    from cluedesk.vault.sealing import decrypt_stream
-
     clue = _visible_clue(request, public_id)
     ev = Evidence.objects.filter(clue=clue, file_id=file_id).first()
     if ev is None:

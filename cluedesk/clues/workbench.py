@@ -1,6 +1,6 @@
 """What waits for each person: the workbench home's counts and the unread mark of reporters'
 replies. Every count is a query over ``visible_to`` and links to the clue list filtered the same way
-(``views.filtered_clues`` applies the same queue names)."""
+(``queue_queryset``, which the list's tabs use too)."""
 
 from __future__ import annotations
 
@@ -14,8 +14,12 @@ from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
 
 from cluedesk.intake.models import Message
+from cluedesk.org.access import roles_of
+from cluedesk.org.models import Membership, Role
 
-from .models import Clue
+from . import workflow
+from .conflicts import subtree_ids
+from .models import Clue, Signature
 
 S = Clue.State
 OPEN_STATES = (S.ASSIGNED, S.VERIFYING, S.DRAFTED, S.SIGNED)
@@ -51,6 +55,51 @@ def queue_filter(queue: str) -> Q | None:
     return None
 
 
+# --- the queues, person-bound and not ------------------------------------------------------------
+
+def _units(user: Any, *roles: str) -> set[int]:
+    qs = Membership.objects.filter(user=user, unit__active=True)
+    if roles:
+        qs = qs.filter(role__in=roles)
+    return set(qs.values_list("unit_id", flat=True))
+
+
+def _awaiting_signature(user: Any) -> Q:
+    units = _units(user, *workflow.SIGNATORY_ROLES)
+    if not units:
+        return Q(pk__in=[])
+    signed = Signature.objects.filter(signer=user, voided=False, conclusion__superseded=False)
+    return Q(state=S.DRAFTED, unit__in=subtree_ids(units)) & ~Q(pk__in=signed.values("conclusion__clue_id"))
+
+
+def _waiting_for_me(user: Any) -> Q:
+    roles = roles_of(user)
+    q = Q(pk__in=[])
+    if Role.INTAKE_REVIEWER in roles:
+        q |= Q(state=S.NEW)
+    if Role.DISPATCHER in roles:
+        q |= Q(state__in=[S.SCREENED, S.SIGNED]) | Q(state=S.VERIFYING, extensions__status="pending")
+    if Role.VERIFIER in roles:
+        q |= Q(state__in=[S.ASSIGNED, S.VERIFYING], unit__in=_units(user, Role.VERIFIER))
+    if Role.SUPERVISOR in roles or Role.AUDITOR in roles:
+        q |= Q(state=S.CONCLUDED)
+    return q | _awaiting_signature(user)
+
+
+def queue_queryset(user: Any, qs: QuerySet[Clue], queue: str) -> QuerySet[Clue]:
+    """One named queue over an already scoped queryset (the list's tabs and the home's counts)."""
+    if queue == "mine":
+        return qs.filter(_waiting_for_me(user))
+    if queue == "unit":
+        return qs.filter(unit__in=_units(user))
+    if queue == "sign":
+        return qs.filter(_awaiting_signature(user))
+    if queue == "replies":
+        return qs.filter(unread_replies())
+    q = queue_filter(queue)
+    return qs.filter(q) if q is not None else qs
+
+
 TILES = [
     ("mine", _("Waiting for me")),
     ("new", _("New clues")),
@@ -63,8 +112,6 @@ TILES = [
 
 def home_panel(request: HttpRequest) -> tuple[str, dict[str, Any]] | None:
     """The counts on the workbench home, each a link to the list filtered the same way."""
-    from .views import queue_queryset
-
     user = request.user
     base = Clue.objects.visible_to(user)
     tiles = []

@@ -2,14 +2,14 @@
 entry of phone calls, meetings and letters (issue 11). (The deployment profile: cluedesk.deployment.)"""
 from django.apps import AppConfig
 
+from cluedesk.org.actions import define_action
+
 
 class ComplianceConfig(AppConfig):
     name = "cluedesk.compliance"
     label = "compliance"
 
     def ready(self) -> None:
-        from cluedesk.org.access import define_action
-
         from . import periodic  # noqa: F401  (registers this app's periodic jobs)
 
         # the compliance report and the clocks list: those who supervise, audit or run a unit, and

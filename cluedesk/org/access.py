@@ -9,11 +9,14 @@
   ``Membership``) set ``scope_field = None`` and ``scope_unit_field``. A row reached through a
   report's clue names where it lies before triage with ``scope_awaiting`` (e.g. ``("report__clue",
   "report__division")``: while the report has no clue, the report's own division).
-* ``action`` names what the person wants to do; ``ACTION_ROLES`` says which roles may do it.
-  Only the memberships holding such a role give scope for that action. Unknown actions fail
-  closed (ValueError). Apps add their actions with ``define_action("assign", "dispatcher")``.
+* ``action`` names what the person wants to do; ``org.actions.ACTION_ROLES`` says which roles
+  may do it. Only the memberships holding such a role give scope for that action. Unknown actions
+  fail closed (ValueError). Apps add their actions in ``AppConfig.ready()`` with
+  ``define_action("assign", "dispatcher")`` (``org.actions``, which imports no models).
 * Conflict of interest: rows about a clue that implicates one of the person's units, or a unit
-  above one of them, are never visible (``cluedesk.clues`` keeps the ``ImplicatedUnit`` table;
+  above one of them, are never visible (``cluedesk.clues`` keeps the ``ImplicatedUnit`` table and
+  registers its finder in the registry store "implicated_clues"; without one, clue rows are not
+  scoped at all: ImproperlyConfigured;
   a model reaching a clue declares ``scope_clue_field``, default derived from ``scope_field``).
 * ``get_visible_or_404(user, queryset, action, **lookup)``: outside the person's scope → 404;
   inside it but no role allowed for ``action`` → 403.
@@ -35,43 +38,15 @@ from django.core.exceptions import ImproperlyConfigured, PermissionDenied
 from django.db.models import Model, Q, QuerySet
 from django.http import Http404, HttpRequest, HttpResponse, HttpResponseRedirect
 from django.http.response import HttpResponseBase
+from django_otp.plugins.otp_totp.models import TOTPDevice
 from ninja.security import SessionAuth
 
-from .models import Division, Membership, Role
+from cluedesk.platform.registry import registry
 
-ALL_ROLES: frozenset[str] = frozenset(Role.values)
-
-ACTION_ROLES: dict[str, frozenset[str]] = {
-    "view": ALL_ROLES,
-    "screen": frozenset({Role.INTAKE_REVIEWER}),
-    "dispatch": frozenset({Role.DISPATCHER}),
-    "verify": frozenset({Role.VERIFIER}),
-    "sign": frozenset({Role.SIGNATORY_1, Role.SIGNATORY_2, Role.SIGNATORY_3}),
-    "supervise": frozenset({Role.SUPERVISOR}),
-    "audit": frozenset({Role.AUDITOR}),
-    "manage_members": frozenset({Role.ADMIN}),
-    "request_disclosure": frozenset({Role.VERIFIER}),
-    "decide_disclosure": frozenset({Role.CUSTODIAN}),
-    "manage_keys": frozenset({Role.CUSTODIAN}),
-    "liaise": frozenset({Role.INDUSTRY_LIAISON}),
-}
+from .actions import ALL_ROLES, roles_for
+from .models import ROOT_CODE, Division, Membership, Unit
 
 SUDO_SESSION_KEY = "cluedesk_sudo_until"
-
-
-def define_action(name: str, *roles: str) -> None:
-    """Declare (or widen) an action: which roles may perform it. Call at import time."""
-    unknown = set(roles) - ALL_ROLES
-    if unknown:
-        raise ValueError(f"unknown roles for action {name!r}: {sorted(unknown)}")
-    ACTION_ROLES[name] = ACTION_ROLES.get(name, frozenset()) | frozenset(roles)
-
-
-def roles_for(action: str) -> frozenset[str]:
-    try:
-        return ACTION_ROLES[action]
-    except KeyError:
-        raise ValueError(f"unknown action {action!r}: declare it with define_action()") from None
 
 
 @dataclass(frozen=True)
@@ -137,7 +112,7 @@ def _scope_q(model: type[Model], grants: Iterable[Grant]) -> Q | None:
     unit_field = getattr(model, "scope_unit_field", None)
     q = Q(pk__in=[])
     if scope_field:
-        if any(g.division_path == f"{_root_code()}/" for g in grants):
+        if any(g.division_path == f"{ROOT_CODE}/" for g in grants):
             return None
         # a subquery on the indexed path, not a join: keeps select_for_update() usable and lets
         # the database use the path index (one prefix range per unit)
@@ -155,12 +130,6 @@ def _scope_q(model: type[Model], grants: Iterable[Grant]) -> Q | None:
     return q
 
 
-def _root_code() -> str:
-    from .models import ROOT_CODE
-
-    return ROOT_CODE
-
-
 def _clue_field(model: type[Model]) -> str | None:
     explicit = getattr(model, "scope_clue_field", None)
     if explicit is not None:
@@ -173,25 +142,14 @@ def _clue_field(model: type[Model]) -> str | None:
     return None
 
 
-# Which clues implicate any of some units: a queryset of ``clue_id`` values. The clues app, which
-# sits above this one, registers it in its AppConfig.ready() (org never imports clues).
-_implicated_clues: Callable[[set[int]], QuerySet[Any]] | None = None
-
-
-def register_implicated_clues(finder: Callable[[set[int]], QuerySet[Any]]) -> None:
-    global _implicated_clues
-    _implicated_clues = finder
-
-
 def _barred(model: type[Model], user: Any) -> Q | None:
     """Rows about clues implicating one of the person's units or a unit above them."""
     clue_field = _clue_field(model)
     if clue_field is None:
         return None
-    if _implicated_clues is None:  # fail closed: never scope clue rows without the exclusion
+    finders = registry["implicated_clues"]
+    if not finders:  # fail closed: never scope clue rows without the exclusion
         raise ImproperlyConfigured("no implicated-clues finder registered (cluedesk.clues is not installed?)")
-    from .models import Unit
-
     units = {g.unit_id for g in _grants(user)}
     above = set(units)
     frontier = set(units)
@@ -199,7 +157,10 @@ def _barred(model: type[Model], user: Any) -> Q | None:
         parents = set(Unit.objects.filter(id__in=frontier, parent__isnull=False).values_list("parent_id", flat=True))
         frontier = parents - above
         above |= parents
-    return Q(**{f"{clue_field}__in": _implicated_clues(above)})
+    barred = Q(pk__in=[])
+    for finder in finders:
+        barred |= Q(**{f"{clue_field}__in": finder(above)})
+    return barred
 
 
 def visible_to(user: Any, queryset: QuerySet[Any], action: str = "view") -> QuerySet[Any]:
@@ -236,6 +197,13 @@ def get_visible_or_404(user: Any, queryset: QuerySet[Any], action: str = "view",
 
 # --- guarding views ---------------------------------------------------------------------------
 
+def next_sign_in_step(request: HttpRequest) -> str:
+    """Where a signed-in person whose second factor is not yet verified goes next."""
+    if TOTPDevice.objects.filter(user=request.user, confirmed=True).exists():
+        return "/staff/login/code/"
+    return "/staff/login/enrol/"
+
+
 def _login_redirect(request: HttpRequest) -> HttpResponse:
     return HttpResponseRedirect(f"{settings.LOGIN_URL}?{urlencode({'next': request.get_full_path()})}")
 
@@ -254,8 +222,6 @@ def staff_required(*roles: str) -> Callable[[Callable[..., HttpResponseBase]], C
             if not user.is_authenticated:
                 return _login_redirect(request)
             if not is_verified(user):
-                from .auth import next_sign_in_step
-
                 return HttpResponseRedirect(next_sign_in_step(request))
             if not is_staff_member(user):
                 raise PermissionDenied

@@ -39,7 +39,7 @@ from django_otp.plugins.otp_totp.models import TOTPDevice
 
 from cluedesk.ledger.services import Actor, record
 
-from .access import grant_sudo
+from .access import grant_sudo, next_sign_in_step
 from .clients import client_address
 from .models import SignInFailure
 
@@ -114,13 +114,6 @@ class StepResult:
     ok: bool
     locked: bool = False
     next_url: str = ""
-
-
-def next_sign_in_step(request: HttpRequest) -> str:
-    """Where a signed-in person whose second factor is not yet verified goes next."""
-    if TOTPDevice.objects.filter(user=request.user, confirmed=True).exists():
-        return "/staff/login/code/"
-    return "/staff/login/enrol/"
 
 
 def sign_in_password(request: HttpRequest, username: str, password: str) -> StepResult:

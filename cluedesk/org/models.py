@@ -6,6 +6,8 @@ from django.conf import settings
 from django.db import models
 from django.utils.translation import gettext_lazy as _
 
+from .actions import Role
+
 ROOT_CODE = "000000"
 
 
@@ -89,20 +91,6 @@ class Unit(models.Model):
 
     def __str__(self) -> str:
         return self.name
-
-
-class Role(models.TextChoices):
-    INTAKE_REVIEWER = "intake_reviewer", _("intake reviewer")
-    DISPATCHER = "dispatcher", _("dispatcher")
-    VERIFIER = "verifier", _("verifier")
-    SIGNATORY_1 = "signatory_1", _("signatory: head of the verifying team")
-    SIGNATORY_2 = "signatory_2", _("signatory: head of the office")
-    SIGNATORY_3 = "signatory_3", _("signatory: responsible leader")
-    SUPERVISOR = "supervisor", _("supervisor")
-    AUDITOR = "auditor", _("auditor")
-    CUSTODIAN = "custodian", _("custodian")
-    INDUSTRY_LIAISON = "industry_liaison", _("industry liaison")
-    ADMIN = "admin", _("unit admin")
 
 
 class Membership(models.Model):

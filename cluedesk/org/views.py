@@ -3,7 +3,6 @@
 from __future__ import annotations
 
 import base64
-from collections.abc import Callable
 from typing import Any
 
 import segno
@@ -16,10 +15,13 @@ from django.utils.http import url_has_allowed_host_and_scheme
 from django.utils.translation import gettext as _
 from django.views.decorators.http import require_http_methods, require_POST
 
+from cluedesk.platform.registry import registry
+
 from . import auth, services
 from .access import (
     get_visible_or_404,
     is_verified,
+    next_sign_in_step,
     roles_of,
     staff_required,
     sudo_active,
@@ -47,7 +49,7 @@ def login_view(request: HttpRequest) -> HttpResponse:
     if request.user.is_authenticated:
         if is_verified(request.user):
             return HttpResponseRedirect(_safe_next(request))
-        return HttpResponseRedirect(auth.next_sign_in_step(request))
+        return HttpResponseRedirect(next_sign_in_step(request))
     form = PasswordForm(request.POST or None)
     error = ""
     if request.session.pop(auth.SESSION_ENDED, False):
@@ -73,7 +75,7 @@ def code_view(request: HttpRequest) -> HttpResponse:
         return HttpResponseRedirect("/staff/login/")
     if is_verified(request.user):
         return HttpResponseRedirect("/staff/")
-    if auth.next_sign_in_step(request) != "/staff/login/code/":
+    if next_sign_in_step(request) != "/staff/login/code/":
         return HttpResponseRedirect("/staff/login/enrol/")
     form = CodeForm(request.POST or None)
     error = ""
@@ -104,7 +106,7 @@ def _codes_file(username: str, codes: list[str]) -> dict[str, str]:
 def enrol_view(request: HttpRequest) -> HttpResponse:
     if not request.user.is_authenticated:
         return HttpResponseRedirect("/staff/login/")
-    if auth.next_sign_in_step(request) != "/staff/login/enrol/":
+    if next_sign_in_step(request) != "/staff/login/enrol/":
         return HttpResponseRedirect("/staff/" if is_verified(request.user) else "/staff/login/code/")
     form = CodeForm(request.POST or None)
     error = ""
@@ -146,17 +148,6 @@ def logout_view(request: HttpRequest) -> HttpResponse:
     return HttpResponseRedirect("/staff/login/")
 
 
-# Apps above org put what waits for the person on the workbench home (clues: counts of new,
-# to sign, overdue, unread replies); each registers a panel function in its AppConfig.ready().
-HomePanel = Callable[[HttpRequest], "tuple[str, dict[str, Any]] | None"]
-_home_panels: list[HomePanel] = []
-
-
-def register_home_panel(panel: HomePanel) -> None:
-    if panel not in _home_panels:
-        _home_panels.append(panel)
-
-
 @staff_required()
 def home(request: HttpRequest) -> HttpResponse:
     user: Any = request.user
@@ -170,7 +161,8 @@ def home(request: HttpRequest) -> HttpResponse:
         "units": list(units.values()), "roles": roles_of(user),
         "admin_units": visible_to(user, Unit.objects.all(), "manage_members"),
         "is_custodian": Role.CUSTODIAN in roles_of(user),
-        "panels": [p for p in (panel(request) for panel in _home_panels) if p is not None],
+        # apps above org put what waits for the person here (registry store "home_panels")
+        "panels": [p for p in (panel(request) for panel in registry["home_panels"]) if p is not None],
     })
 
 

@@ -1,6 +1,7 @@
 """Retention with proof of deletion, legal holds, and safe published statistics (issue 11)."""
 from django.apps import AppConfig
 
+from cluedesk.org.actions import define_action
 from cluedesk.platform.registry import registry
 
 READ_ROLES = ("admin", "custodian", "auditor")
@@ -12,8 +13,6 @@ class RecordsConfig(AppConfig):
     label = "records"
 
     def ready(self) -> None:
-        from cluedesk.org.access import define_action
-
         from . import periodic  # noqa: F401  (registers this app's periodic jobs)
 
         define_action("records_view", *READ_ROLES)

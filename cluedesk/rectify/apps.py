@@ -3,6 +3,7 @@ from typing import Any
 
 from django.apps import AppConfig
 
+from cluedesk.org.actions import define_action
 from cluedesk.platform.registry import registry
 from cluedesk.triage.signals import report_triaged
 
@@ -21,8 +22,6 @@ class RectifyConfig(AppConfig):
     label = "rectify"
 
     def ready(self) -> None:
-        from cluedesk.org.access import define_action
-
         report_triaged.connect(clue_triaged, dispatch_uid="rectify.transfer_clue")
 
         # read the registers: the supervising side, auditors, unit admins, dispatchers and liaisons

@@ -1,13 +1,13 @@
 from django.apps import AppConfig
 
+from cluedesk.org.actions import define_action
+
 
 class SupervisionConfig(AppConfig):
     name = "cluedesk.supervision"
     label = "supervision"
 
     def ready(self) -> None:
-        from cluedesk.org.access import define_action
-
         from . import periodic  # noqa: F401  (registers this app's periodic jobs)
 
         # who may read the figures and lists: supervisors and auditors (and the national office

@@ -32,6 +32,13 @@ def label(kind: str, code: str) -> str:
     return name_zh if name_zh and (get_language() or "").startswith("zh") else name
 
 
+def choices(kind: str) -> list[tuple[str, str]]:
+    """Categories or industries as (code, name in the reader's language), in the taxonomy's order."""
+    model = Category if kind == "category" else Industry
+    codes = model.objects.filter(active=True).order_by("order", "code").values_list("code", flat=True)
+    return [(code, label(kind, code)) for code in codes]
+
+
 def forget() -> None:
     """Read the names again on next use (tests whose database was emptied, a restore)."""
     global _cache, _loaded_at

@@ -7,7 +7,8 @@ from typing import Any
 from django.utils.translation import gettext_lazy as _
 
 from cluedesk.analysis.taxonomy import ABSTAIN_SHARE
-from cluedesk.clues.models import Clue
+from cluedesk.clues.conflicts import subtree_ids
+from cluedesk.clues.models import Clue, ImplicatedUnit
 from cluedesk.intake.models import Report
 from cluedesk.org.models import Division
 
@@ -59,9 +60,6 @@ def _suggested(clue: Clue, info: ClueTriage | None) -> Any:
     rules it out: then the suggestion is made again, never offering an implicated unit."""
     if info is None:
         return None
-    from cluedesk.clues.conflicts import subtree_ids
-    from cluedesk.clues.models import ImplicatedUnit
-
     flagged = list(ImplicatedUnit.objects.filter(clue=clue).values_list("unit_id", flat=True))
     unit = info.suggested_unit
     if unit is not None and flagged and unit.pk in subtree_ids(flagged):

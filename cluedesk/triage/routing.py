@@ -5,6 +5,8 @@ from __future__ import annotations
 from collections.abc import Iterable
 from typing import Any
 
+from cluedesk.org.models import Unit
+
 
 def implicated_units(implicated: Iterable[Any]) -> list[str]:
     """The unit names in a clue's implicated list: an official's unit as named in the text
@@ -46,8 +48,6 @@ def _implicated_ids(units: list[Any], implicated: Iterable[str]) -> set[int]:
 def suggest_unit(division_code: str, implicated: Iterable[str] = ()) -> Any:
     """The anti-gang office (else any active unit) of the division, walking up to the city and
     the province when the county has none; ``None`` when nothing fits."""
-    from cluedesk.org.models import Unit
-
     if not division_code:
         return None
     chain = [division_code]

@@ -7,7 +7,8 @@ clue with ``attach_or_open`` in a transaction of its own and writes one ``report
 event with the decision. It is idempotent: a report that has its clue is left alone, and the
 index holds one entry per report (a unique ``report_id``), so a task re-run after a worker died
 neither duplicates index rows nor opens a second clue.
-The staff verbs (``merge_clues``, ``split_report``, ``correct_labels``) each run in one
+The staff verbs (``split_report``, ``correct_labels``; merging is the clue workflow's ``merge``,
+which triage follows with ``follow_merge``) each run in one
 transaction with one ledger event, and leave labelled data behind for retraining.
 """
 
@@ -34,8 +35,7 @@ from cluedesk.clues import search
 from cluedesk.clues.models import Clue
 from cluedesk.intake.models import Report
 from cluedesk.ledger.services import Actor, record
-from cluedesk.org.access import define_action
-from cluedesk.org.models import Role
+from cluedesk.org.models import Division
 from cluedesk.vault.content import keyed_label
 
 from . import engine
@@ -54,7 +54,6 @@ from .signals import report_triaged
 
 CONCLUDED = {"concluded", "reviewed"}
 CLOSED = {"merged", "invalid", "transferred"}
-define_action("triage", Role.INTAKE_REVIEWER, Role.DISPATCHER)
 
 KEY_ROWS = 4000
 # the reporter's choice on the public form (intake.models.Category) → the triage taxonomy
@@ -269,8 +268,6 @@ def refresh_labels(clue: Clue, info: ClueTriage, norm: str = "", added: dict[str
 
 
 def _division_obj(code: str) -> Any:
-    from cluedesk.org.models import Division
-
     return Division.objects.filter(pk=code).first() if code else None
 
 
@@ -494,28 +491,22 @@ def _label_pairs(left: list[int], right: list[int], same: bool, user: Any) -> No
                                    for a in left[:50] for b in right[:50]])
 
 
-def merge_clues(target: Clue, other: Clue, *, acting_user: Any) -> Any:
-    """Fold ``other`` into ``target``. The clue workflow's ``merge`` verb checks the actor and
-    writes the one ledger event; here the triage index follows the reports and the pair becomes
-    labelled data ("same matter")."""
-    from cluedesk.clues import services as clue_services
-
-    with transaction.atomic():
-        left = list(ReportIndex.objects.filter(clue=target).values_list("pk", flat=True))
-        right = list(ReportIndex.objects.filter(clue=other).values_list("pk", flat=True))
-        outcome = clue_services.merge(other, acting_user=acting_user, into=target)
-        if outcome.changed:
-            ReportIndex.objects.filter(clue=other).update(clue=target)
-            _label_pairs(left, right, True, acting_user)
-            target.refresh_from_db()
-            info, _c = ClueTriage.objects.get_or_create(clue=target)
-            refresh_labels(target, info)
-            target.save(update_fields=["category", "industry", "umbrella", "updated_at"])
-            info.save()
-        return outcome
+def follow_merge(sender: Any, clue: Clue, target: Clue, acting_user: Any, **kwargs: Any) -> None:
+    """``clues.signals.clue_merged`` receiver, inside the clue workflow's ``merge`` (which checks
+    the actor and writes the one ledger event): the triage index follows the reports and the pair
+    becomes labelled data ("same matter")."""
+    left = list(ReportIndex.objects.filter(clue=target).values_list("pk", flat=True))
+    right = list(ReportIndex.objects.filter(clue=clue).values_list("pk", flat=True))
+    ReportIndex.objects.filter(clue=clue).update(clue=target)
+    _label_pairs(left, right, True, acting_user)
+    target.refresh_from_db()
+    info, _c = ClueTriage.objects.get_or_create(clue=target)
+    refresh_labels(target, info)
+    target.save(update_fields=["category", "industry", "umbrella", "updated_at"])
+    info.save()
 
 
-def _lock_visible(user: Any, pk: int) -> Clue | None:
+def lock_for_triage(user: Any, pk: int) -> Clue | None:
     """The clue, locked, when ``user`` may triage it (scoping joins cannot be locked on PostgreSQL)."""
     if not Clue.objects.visible_to(user, "triage").filter(pk=pk).exists():
         return None
@@ -529,7 +520,7 @@ def split_report(report: Any, *, acting_user: Any) -> Clue:
         report = Report.objects.select_for_update().filter(pk=report.pk).first()
         if report is None or report.clue_id is None:
             raise TriageError(_("This report is not on a clue."))
-        old = _lock_visible(acting_user, report.clue_id)
+        old = lock_for_triage(acting_user, report.clue_id)
         if old is None:
             raise TriageError(_("This clue is not visible to you."))
         if old.report_count <= 1 or Report.objects.filter(clue=old).count() <= 1:
@@ -561,35 +552,45 @@ def split_report(report: Any, *, acting_user: Any) -> Clue:
 def correct_labels(clue: Clue, *, acting_user: Any, category: str | None = None, industry: str | None = None,
                    umbrella: bool | None = None) -> Clue:
     """Staff set a clue's category, industry or umbrella flag; triage stops overwriting them and
-    the correction is kept as labelled data."""
+    the correction is kept as labelled data. One ``triage.labels_corrected`` event."""
     with transaction.atomic():
-        locked = _lock_visible(acting_user, clue.pk)
+        locked = lock_for_triage(acting_user, clue.pk)
         if locked is None:
             raise TriageError(_("This clue is not visible to you."))
-        cats, inds = _taxonomy()
-        changes: dict[str, list[Any]] = {}
-        if category is not None:
-            if category not in {c[0] for c in cats}:
-                raise TriageError(_("Unknown category: %(code)s") % {"code": category})
-            if category != locked.category:
-                changes["category"] = [locked.category, category]
-        if industry is not None:
-            if industry not in {i[0] for i in inds}:
-                raise TriageError(_("Unknown industry: %(code)s") % {"code": industry})
-            if industry != locked.industry:
-                changes["industry"] = [locked.industry, industry]
-        if umbrella is not None and bool(umbrella) != locked.umbrella:
-            changes["umbrella"] = [locked.umbrella, bool(umbrella)]
-        if not changes:
-            return locked  # a repeated request is a no-op
-        for name, (old, new) in changes.items():
-            setattr(locked, name, new)
-            LabelCorrection.objects.create(clue=locked, field=name, old=str(old), new=str(new), created_by=acting_user)
-        locked.save()
-        ClueTriage.objects.update_or_create(clue=locked, defaults={"corrected": True})
-        record("triage.labels_corrected", actor=Actor.staff(acting_user), subject_type="clue",
-               subject_id=locked.public_id, data={k: v for k, v in changes.items()})
+        changes = apply_labels(locked, acting_user=acting_user, category=category, industry=industry,
+                               umbrella=umbrella)
+        if changes:
+            record("triage.labels_corrected", actor=Actor.staff(acting_user), subject_type="clue",
+                   subject_id=locked.public_id, data=changes)
         return locked
+
+
+def apply_labels(locked: Clue, *, acting_user: Any, category: str | None = None, industry: str | None = None,
+                 umbrella: bool | None = None) -> dict[str, list[Any]]:
+    """The rows of a label correction on a locked clue, without its event (the caller writes the
+    one event of its verb): returns what changed, ``{field: [old, new]}`` (empty: nothing)."""
+    cats, inds = _taxonomy()
+    changes: dict[str, list[Any]] = {}
+    if category is not None:
+        if category not in {c[0] for c in cats}:
+            raise TriageError(_("Unknown category: %(code)s") % {"code": category})
+        if category != locked.category:
+            changes["category"] = [locked.category, category]
+    if industry is not None:
+        if industry not in {i[0] for i in inds}:
+            raise TriageError(_("Unknown industry: %(code)s") % {"code": industry})
+        if industry != locked.industry:
+            changes["industry"] = [locked.industry, industry]
+    if umbrella is not None and bool(umbrella) != locked.umbrella:
+        changes["umbrella"] = [locked.umbrella, bool(umbrella)]
+    if not changes:
+        return changes  # a repeated request is a no-op
+    for name, (old, new) in changes.items():
+        setattr(locked, name, new)
+        LabelCorrection.objects.create(clue=locked, field=name, old=str(old), new=str(new), created_by=acting_user)
+    locked.save()
+    ClueTriage.objects.update_or_create(clue=locked, defaults={"corrected": True})
+    return changes
 
 
 def reindex(batch: int = 500) -> int:

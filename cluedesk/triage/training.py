@@ -6,9 +6,12 @@ from typing import Any
 
 import numpy as np
 
+from cluedesk.analysis import text as text_features
 from cluedesk.analysis.charges import ChargeModel
+from cluedesk.analysis.evaluation import load_tips
 from cluedesk.analysis.grouping import training_pairs
 from cluedesk.analysis.matching import Analysis, NameCounts, PairModel, analyze, pair_vector
+from cluedesk.analysis.umbrella import UmbrellaModel
 
 # chosen by cross-validation inside the training part of the dev split (docs/triage.md)
 THRESHOLD = 0.3
@@ -67,7 +70,6 @@ def train_models(tips: list[dict[str, Any]], staff_pairs: list[tuple[Analysis, A
 
     With ``stop_shingles`` the set of too-common shingles is learned from these tips first
     (the evaluation does this; the product keeps the shipped set, which its index was built with)."""
-    from cluedesk.analysis import text as text_features
 
     texts = [t["text"] for t in tips]
     if stop_shingles:
@@ -127,14 +129,12 @@ def umbrella_tips(path: Any = None) -> list[dict[str, Any]]:
     if path is None:
         with gzip.open(engine.UMBRELLA_TIPS, "rt", encoding="utf-8") as fh:
             return [json.loads(line) for line in fh if line.strip()]
-    from cluedesk.analysis.evaluation import load_tips
 
     return load_tips(path, need=("id", "text", "umbrella"))
 
 
 def train_umbrella(tips: list[dict[str, Any]] | None = None) -> Any:
     """The umbrella model from labelled umbrella tips (a few seconds on the shipped 400)."""
-    from cluedesk.analysis.umbrella import UmbrellaModel
 
     tips = tips if tips is not None else umbrella_tips()
     return UmbrellaModel.fit([t["text"] for t in tips], [bool(t["umbrella"]) for t in tips])

@@ -17,11 +17,10 @@ from django.core.paginator import Paginator
 from django.http import Http404, HttpRequest, HttpResponse
 from django.shortcuts import redirect, render
 from django.utils.translation import gettext as _
-from django.utils.translation import gettext_lazy
 from django.views.decorators.http import require_GET, require_POST
 
 from cluedesk.clues.models import Clue
-from cluedesk.clues.views import EVENT_LABELS, clue_page
+from cluedesk.clues.views import clue_page
 from cluedesk.intake.models import Report
 from cluedesk.org.access import get_visible_or_404, roles_for, staff_required, visible_to
 from cluedesk.platform.ages import age_text
@@ -31,11 +30,6 @@ from .corrections import correct
 from .forms import CorrectionForm
 from .panel import card_context
 from .services import TriageError, awaiting_triage, split_report
-
-# the clue page's timeline names these events
-EVENT_LABELS.setdefault("triage.labels_corrected", gettext_lazy("Triage labels corrected by staff"))
-EVENT_LABELS.setdefault("triage.place_corrected", gettext_lazy("Place corrected by staff"))
-EVENT_LABELS.setdefault("triage.report_split", gettext_lazy("A report was split off into a new clue"))
 
 FAILED_FORM_ATTR = "_triage_failed_form"  # read by the card's template tag on a refused POST
 TRIAGE_ROLES = tuple(sorted(roles_for("triage")))

@@ -7,6 +7,7 @@ from typing import Any
 
 import pytest
 
+from cluedesk.clues import services as clue_services
 from cluedesk.clues.models import Clue
 from cluedesk.intake.models import Report
 from cluedesk.ledger.models import Event
@@ -17,7 +18,6 @@ from cluedesk.triage.services import (
     TriageError,
     attach_or_open,
     correct_labels,
-    merge_clues,
     similar_clues,
     split_report,
 )
@@ -110,7 +110,7 @@ def test_similar_clues_ranks_the_same_matter_first() -> None:
     assert all(p <= ranked[0][1] for _c, p in ranked)
 
 
-def test_merge_clues_moves_the_index_and_keeps_a_same_matter_label(org_world: Any) -> None:
+def test_the_clue_merge_moves_the_index_and_keeps_a_same_matter_label(org_world: Any) -> None:
     reviewer = org_world.staff["intake_reviewer"]
     _r, first, _ = submit(ORIGINAL)
     pair = engine.pair_model()
@@ -118,7 +118,7 @@ def test_merge_clues_moves_the_index_and_keeps_a_same_matter_label(org_world: An
     _r2, second, _ = submit(RE_REPORT)
     assert first.division_id == "430181" and second.pk != first.pk
     before = Event.objects.order_by("-seq").values_list("seq", flat=True).first() or 0
-    merge_clues(first, second, acting_user=reviewer)
+    clue_services.merge(second, acting_user=reviewer, into=first)  # the one merge, in clues
     # the clue workflow's merge verb writes the merge event; triage adds none of its own
     new = Event.objects.filter(seq__gt=before)
     assert new.filter(verb="clue.merge").count() == 1

@@ -210,14 +210,23 @@ def test_a_corrected_place_never_suggests_a_unit_the_clue_implicates(org_world: 
     assert info.suggested_unit == org_world.city
 
 
-def test_labels_and_place_in_one_form_are_one_transaction(org_world: Any, city_reviewer: Any) -> None:
+def test_labels_and_place_in_one_form_are_one_transaction_and_one_event(org_world: Any,
+                                                                         city_reviewer: Any) -> None:
     _r, clue = submit(ORIGINAL)
-    before = Event.objects.count()
+    before = Event.objects.order_by("-seq").values_list("seq", flat=True).first() or 0
     as_(city_reviewer).post(correct_url(clue), form_data(clue, category="gambling", division="430102"))
     clue.refresh_from_db()
     assert (clue.category, clue.division_id) == ("gambling", "430102")
-    verbs = list(Event.objects.filter(seq__gt=before).values_list("verb", flat=True))
-    assert sorted(verbs) == ["triage.labels_corrected", "triage.place_corrected"]
+    events = list(Event.objects.filter(seq__gt=before))
+    assert [e.verb for e in events] == ["triage.labels_corrected"]  # one correction, one event
+    data = events[0].data
+    assert data["category"][1] == "gambling" and data["division"] == ["430181", "430102"]
+    assert "suggested_unit" in data
+    assert sorted(LabelCorrection.objects.filter(clue=clue).values_list("field", flat=True)) == [
+        "category", "division"]
+    # the same form again: nothing changed, nothing written
+    as_(city_reviewer).post(correct_url(clue), form_data(clue, category="gambling", division="430102"))
+    assert Event.objects.filter(seq__gt=before).count() == 1
 
 
 def test_an_htmx_correction_gets_the_card_back(org_world: Any) -> None:

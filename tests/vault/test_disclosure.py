@@ -202,6 +202,11 @@ def test_a_custodian_out_of_scope_cannot_see_or_decide(case):
     assert req.state == "requested"
 
 
+# the custodian workflow's pages (cluedesk.disclosure, above clues) open an identity only through
+# the vault's one service for it, after its checks; nothing else outside the vault opens anything
+ALLOWED_OPENERS = {"disclosure/views.py: view_identity"}
+
+
 def test_no_other_module_opens_sealed_values():
     root = Path(__file__).resolve().parents[2] / "cluedesk"
     offenders = []
@@ -212,4 +217,5 @@ def test_no_other_module_opens_sealed_values():
         for needle in ("unseal", "unlock", "decrypt_private_key", "SealedBox", "view_identity", "Keyring"):
             if re.search(rf"\b{needle}\(", text):
                 offenders.append(f"{path.relative_to(root)}: {needle}")
-    assert offenders == []
+    assert set(offenders) - ALLOWED_OPENERS == set()
+    assert "disclosure/views.py: view_identity" in offenders  # the guard still sees the one it allows

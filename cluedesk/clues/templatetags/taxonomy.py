@@ -1,8 +1,11 @@
 from __future__ import annotations
 
 from django import template
+from django.utils.translation import gettext as _
 
-from cluedesk.triage.labels import label
+from cluedesk.clues.taxonomy import label
+from cluedesk.intake.models import Channel
+from cluedesk.org.models import Unit
 
 register = template.Library()
 
@@ -21,10 +24,6 @@ def industry_label(code: str) -> str:
 def channel_label(value: str) -> str:
     """A report's channel in the reader's language: the fixed ones by name, ``api:<name>`` and
     ``industry:<unit id>`` (clues received from an industry authority) with what they point at."""
-    from django.utils.translation import gettext as _
-
-    from cluedesk.intake.models import Channel
-
     value = value or ""
     if value in Channel.values:
         return str(Channel(value).label)
@@ -32,8 +31,6 @@ def channel_label(value: str) -> str:
     if kind == "api" and rest:
         return _("channel API: %(name)s") % {"name": rest}
     if kind == "industry" and rest.isdigit():
-        from cluedesk.org.models import Unit
-
         unit = Unit.objects.filter(pk=int(rest)).values_list("name", flat=True).first()
         return _("transferred by industry authority %(name)s") % {"name": unit or rest}
     return value

@@ -21,7 +21,9 @@ from typing import Any
 from django.core.management.base import BaseCommand, CommandError
 from django.db import connection, transaction
 
-from cluedesk.analysis.evaluation import BadTips, load_tips, score
+from cluedesk.analysis import umbrella
+from cluedesk.analysis.evaluation import BadTips, calibration, load_tips, score
+from cluedesk.analysis.taxonomy import ABSTAIN_SHARE
 from cluedesk.triage import training
 
 
@@ -63,8 +65,6 @@ class Command(BaseCommand):
             connection.creation.destroy_test_db(old_name, verbosity=0)
         result = score(test, train, preds)
         # per tip, before grouping: how far the charge shares can be trusted, and the abstain line
-        from cluedesk.analysis.evaluation import calibration
-        from cluedesk.analysis.taxonomy import ABSTAIN_SHARE
 
         tops = charge.top([t["text"] for t in test])
         result["charge_calibration"] = calibration([max(s.values()) for _c, s in tops],
@@ -80,8 +80,6 @@ class Command(BaseCommand):
         self.stdout.write(json.dumps(result, ensure_ascii=False))
 
     def _umbrella(self, options: dict[str, Any]) -> None:
-        from cluedesk.analysis import umbrella
-
         need = ("id", "text", "umbrella")
         try:
             dev = load_tips(options["umbrella_train"], need=need)

@@ -13,6 +13,7 @@ from typing import Any
 
 from django.core.management.base import BaseCommand, CommandError
 
+from cluedesk.analysis import text as text_features
 from cluedesk.analysis.evaluation import BadTips, load_tips
 from cluedesk.triage import engine, training
 
@@ -39,7 +40,6 @@ class Command(BaseCommand):
         except (BadTips, OSError) as exc:
             raise CommandError(str(exc)) from None
         if options["ship"]:
-            from cluedesk.analysis import text as text_features
 
             stop = text_features.stop_shingles_from(t["text"] for t in tips)
             text_features.STOP_FILE.write_text("\n".join(map(str, stop)) + "\n")

@@ -1,4 +1,6 @@
-"""Disclosure requests and custodian keys. Thin: parse, authorize (org.access), call a service, render."""
+"""Disclosure requests and custodian keys: the custodian workflow's pages, above clues (a request
+names a clue). Thin: parse, authorize (org.access), call the vault's service, render. The pages
+keep the "vault" URL namespace and the ``vault/`` templates they have always had."""
 
 from __future__ import annotations
 
@@ -16,11 +18,11 @@ from django.views.decorators.http import require_http_methods, require_POST
 from cluedesk.clues.models import Clue
 from cluedesk.ledger.services import Actor
 from cluedesk.org.access import get_visible_or_404, staff_required, sudo_active, sudo_required, visible_to
-from cluedesk.org.models import Role
+from cluedesk.org.actions import Role
+from cluedesk.vault import sealing, services
+from cluedesk.vault.models import DisclosureRequest
 
-from . import sealing, services
 from .forms import AddPassphraseForm, DecisionForm, DisclosureRequestForm, PassphraseForm
-from .models import DisclosureRequest
 
 COOKIE_PATH = "/staff/vault/"
 COOKIE_AGE = 14 * 24 * 3600
