@@ -132,7 +132,7 @@ def _wait(env: dict[str, str], task_id: str, status: str, timeout: float = 180) 
 
 
 def _enqueue(env: dict[str, str], *calls: str) -> list[str]:
-    code = "from cluedesk.web import tasks\n" + "\n".join(f"print(tasks.sleep_then_mark.enqueue{c}.id)" for c in calls)
+    code = "from cluedesk.ops import tasks\n" + "\n".join(f"print(tasks.sleep_then_mark.enqueue{c}.id)" for c in calls)
     return run(env, "shell", "-c", code).stdout.split()[-len(calls):]
 
 

@@ -47,7 +47,9 @@ def test_serve_runs_gunicorn_and_the_workers_and_sigterm_stops_them_all(tmp_path
             kids = wait_for(lambda: len(k := {p: cmdline(p) for p in children(proc.pid)}) == 3 and k, 30)
             assert kids, [cmdline(p) for p in children(proc.pid)]
             master = next(p for p, argv in kids.items() if "gunicorn" in " ".join(argv))
-            assert "--preload" in kids[master]
+            # the master's own command line, or, once setproctitle renames it ("gunicorn: master
+            # [...]"), the supervisor's spec that started it
+            assert "--preload" in kids[master] or "--preload" in " ".join(cmdline(proc.pid))
             workers = [argv[argv.index("worker"):] for argv in kids.values() if "worker" in argv]
             assert sorted(w[1] for w in workers) == ["--no-jobs", "--no-tasks"], kids
             assert all("--max-memory" in w for w in workers)
