@@ -213,7 +213,7 @@ def sign(now: dt.datetime | None = None, *, force: bool = False) -> Signed | Non
 
 
 def job(now: dt.datetime) -> dict[str, Any]:
-    """The worker's periodic job (cluedesk/supervision/jobs.py)."""
+    """The worker's periodic job (registered in cluedesk/ledger/periodic.py)."""
     signed = sign(now)
     return {"signed": None if signed is None else f"{signed.seq}:{signed.hash}"}
 

@@ -7,7 +7,7 @@ SQLite), so any number of workers on any number of nodes take each task once.
 
 **At-least-once.** A claimed task is RUNNING with the claiming worker's id. Each worker writes a
 heartbeat into the shared cache (Redis or the database cache) every few seconds. The
-periodic job ``requeue_stalled`` (cluedesk/supervision/jobs.py) puts a RUNNING task back to READY
+periodic job ``requeue_stalled`` (cluedesk/ops/periodic.py) puts a RUNNING task back to READY
 when its worker's heartbeat is gone (kill -9, power loss), so another worker runs it again; after
 ``CLUEDESK_TASK_MAX_ATTEMPTS`` claims it is marked FAILED instead. A task may therefore run twice,
 never zero times: every task here is idempotent (it checks what is already done first, and
