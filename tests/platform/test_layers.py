@@ -171,3 +171,24 @@ def test_registry_stores_exist(store: str) -> None:
     from cluedesk.platform.registry import registry
 
     assert store in registry
+
+
+def _views_that_write_events() -> list[str]:
+    found = []
+    for path in sorted(PACKAGE.rglob("*.py")):
+        if not (path.stem == "views" or path.parent.name == "views" or path.stem.endswith("_views")):
+            continue
+        tree = ast.parse(path.read_text(encoding="utf-8"))
+        for node in ast.walk(tree):
+            if isinstance(node, ast.ImportFrom) and (node.module or "").startswith("cluedesk.ledger.services"):
+                if any(alias.name == "record" for alias in node.names):
+                    found.append(f"{path.relative_to(ROOT)}:{node.lineno}")
+            if isinstance(node, ast.Attribute) and node.attr == "record" and isinstance(node.value, ast.Name) \
+                    and node.value.id in {"ledger", "ledger_services"}:
+                found.append(f"{path.relative_to(ROOT)}:{node.lineno}")
+    return found
+
+
+def test_views_write_no_ledger_event() -> None:
+    """Every state change is one service writing one event; a view calls the service (issue 21, item 3)."""
+    assert _views_that_write_events() == []
