@@ -35,8 +35,4 @@ EVENT_LABELS: dict[str, Any] = {
     "round.handover": gettext_lazy("Handed over to an inspection round"),
     "rectify.transfer_to": gettext_lazy("Transferred to an industry authority"),
     "rectify.transfer_from": gettext_lazy("Received from an industry authority"),
-    "vault.disclosure_requested": gettext_lazy("Identity disclosure requested"),
-    "vault.disclosure_approved": gettext_lazy("Identity disclosure approved"),
-    "vault.disclosure_refused": gettext_lazy("Identity disclosure refused"),
-    "vault.identity_viewed": gettext_lazy("Reporter's identity viewed"),
 }
