@@ -217,8 +217,8 @@ def test_the_clue_page_names_the_triage_event(w):
 # --- the triage card while the charge model is not there yet --------------------------------------
 
 def test_the_card_says_the_charge_model_is_training_or_missing(w):
-    from cluedesk.triage import tasks as triage_tasks
     from cluedesk.ops import tasks
+    from cluedesk.triage import tasks as triage_tasks
 
     report = submit(text="某村村霸强占土地，殴打村民。")
     run_queue()
