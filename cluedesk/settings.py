@@ -151,6 +151,8 @@ INSTALLED_APPS = [
     "django_otp",
     "django_otp.plugins.otp_totp",
     "django_otp.plugins.otp_static",
+    "django_tables2",
+    "django_filters",
     "cluedesk.web",
     "cluedesk.ledger",
     "cluedesk.org",
