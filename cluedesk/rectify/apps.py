@@ -2,10 +2,17 @@
 from typing import Any
 
 from django.apps import AppConfig
+from django.utils.translation import gettext_lazy
 
 from cluedesk.org.actions import define_action
 from cluedesk.platform.registry import registry
 from cluedesk.triage.signals import report_triaged
+
+# the clue page's history names this app's events on a clue (registry store "event_labels")
+EVENT_LABELS = {
+    "rectify.transfer_to": gettext_lazy("Transferred to an industry authority"),
+    "rectify.transfer_from": gettext_lazy("Received from an industry authority"),
+}
 
 
 def clue_triaged(sender: Any, report: Any, clue: Any, **kwargs: Any) -> None:
@@ -22,6 +29,7 @@ class RectifyConfig(AppConfig):
     label = "rectify"
 
     def ready(self) -> None:
+        registry["event_labels"].update(EVENT_LABELS)
         report_triaged.connect(clue_triaged, dispatch_uid="rectify.transfer_clue")
 
         # read the registers: the supervising side, auditors, unit admins, dispatchers and liaisons

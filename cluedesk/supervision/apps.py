@@ -1,6 +1,16 @@
 from django.apps import AppConfig
+from django.utils.translation import gettext_lazy
 
 from cluedesk.org.actions import define_action
+from cluedesk.platform.registry import registry
+
+# the clue page's history names this app's events on a clue (registry store "event_labels")
+EVENT_LABELS = {
+    "supervision.escalate": gettext_lazy("Escalated by supervision"),
+    "supervision.close": gettext_lazy("Supervision flag closed"),
+    "sample.check": gettext_lazy("Checked in the monthly random sample"),
+    "round.handover": gettext_lazy("Handed over to an inspection round"),
+}
 
 
 class SupervisionConfig(AppConfig):
@@ -8,6 +18,7 @@ class SupervisionConfig(AppConfig):
     label = "supervision"
 
     def ready(self) -> None:
+        registry["event_labels"].update(EVENT_LABELS)
         from . import periodic  # noqa: F401  (registers this app's periodic jobs)
 
         # who may read the figures and lists: supervisors and auditors (and the national office
