@@ -24,6 +24,11 @@ class ComplianceConfig(AppConfig):
     def ready(self) -> None:
         registry["event_labels"].update(EVENT_LABELS)
         from . import periodic  # noqa: F401  (registers this app's periodic jobs)
+        from .status_panels import PANELS
+
+        for entry in PANELS:  # one entry each, however often ready() runs
+            if entry not in registry["status_panels"]:
+                registry["status_panels"].append(entry)
 
         # the compliance report and the clocks list: those who supervise, audit or run a unit, and
         # the dispatcher who can act on a clock; extending a feedback deadline is an act of

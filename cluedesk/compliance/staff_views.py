@@ -24,7 +24,7 @@ CHANNEL_LABELS = dict(Channel.choices)
 
 def _page(request: HttpRequest, form: StaffReportForm, *, status: int = 200,
           errors: list[str] | None = None, oral: object = None) -> HttpResponse:
-    return render(request, "intake/staff_report_new.html",
+    return render(request, "compliance/staff_report_new.html",
                   {"form": form, "top_errors": errors or [], "limits": limits(),
                    "oral": oral or oral_entry.form(request)}, status=status)
 

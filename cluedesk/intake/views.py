@@ -17,6 +17,7 @@ from django.core.exceptions import RequestDataTooBig, TooManyFieldsSent, TooMany
 from django.http import HttpRequest, HttpResponse, HttpResponseRedirect
 from django.http.multipartparser import MultiPartParserError
 from django.shortcuts import render
+from django.utils.safestring import SafeString, mark_safe
 from django.utils.translation import gettext as _
 from django.utils.translation import gettext_lazy as _lazy
 from django.views.decorators.csrf import csrf_exempt, csrf_protect
@@ -24,6 +25,7 @@ from django.views.decorators.http import require_http_methods, require_POST
 
 from cluedesk.deployment.intake_rules import asked_fields
 from cluedesk.ledger.services import Actor
+from cluedesk.platform.registry import registry
 
 from . import attachments, public_wording, services, throttle, tracking, uploads
 from .forms import NONCE_PATTERN, MessageForm, ReportForm, TrackForm, clean_ref
@@ -256,9 +258,12 @@ def _status_page(request: HttpRequest, found: Report, *, form: MessageForm | Non
         step.wording = public_wording.localize(step.outcome)  # type: ignore[attr-defined]
     for sent_file in seen.files:
         sent_file.kind = FILE_KINDS[attachments.family(sent_file.mime)]  # type: ignore[attr-defined]
+    panels: dict[str, list[SafeString]] = {"after_progress": [], "after_messages": []}
+    for slot, panel in registry["status_panels"]:  # what apps above add (compliance: clocks, minutes)
+        panels[slot].append(mark_safe(panel(request, found)))  # noqa: S308 - rendered templates
     return render(request, "intake/status.html", {
         "status": seen, "form": form or MessageForm(), "errors": errors or [],
-        "sent": sent, "limits": limits(),
+        "sent": sent, "limits": limits(), "panels": panels,
     }, status=status)
 
 

@@ -28,6 +28,10 @@ The stores (what an entry is, who fills it, who reads it):
 ``profile_validators``
     callables ``(profile) -> None`` raising ``ValueError`` with what to fix; each app checks the
     part of the deployment profile it owns (records: retention periods).
+``status_panels``
+    ``(slot, panel)`` pairs: ``panel(request, report) -> HTML or ""`` shown on the reporter's status
+    page at ``slot`` (``"after_progress"`` or ``"after_messages"``); compliance adds when to expect
+    an answer and the minutes of an oral report.
 ``taxonomy``
     ``"label"`` -> ``(kind, code) -> name in the reader's language`` and ``"choices"`` ->
     ``(kind) -> [(code, name)]``; filled by triage, which owns the taxonomy, read by the clue
@@ -84,6 +88,7 @@ registry = Registry(
         "jobs": {},
         "profile_validators": [],
         "similar_finders": [],
+        "status_panels": [],
         "taxonomy": {},
     }
 )
