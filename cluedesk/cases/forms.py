@@ -124,7 +124,7 @@ class CaseForm(_ScopedForm):
     opened_on = forms.DateField(label=_("Opened on"), widget=DATE)
     level = forms.ChoiceField(label=_("Supervising level"), choices=MajorCase.Level.choices,
                               initial=MajorCase.Level.CITY)
-    listed = forms.BooleanField(label=_("Listed for supervision (挂牌督办)"), required=False)
+    listed = forms.BooleanField(label=_("Listed for supervision"), required=False)
     listed_on = forms.DateField(label=_("Listed on (blank: the opening date)"), required=False, widget=DATE)
     units = UnitChoice(label=_("Responsible units"), queryset=Unit.objects.none(), required=False,
                        widget=forms.SelectMultiple(attrs={"size": 6}))
@@ -136,7 +136,7 @@ class CaseForm(_ScopedForm):
 
 class ListingForm(forms.Form):
     level = forms.ChoiceField(label=_("Supervising level"), choices=MajorCase.Level.choices)
-    listed = forms.BooleanField(label=_("Listed for supervision (挂牌督办)"), required=False)
+    listed = forms.BooleanField(label=_("Listed for supervision"), required=False)
     listed_on = forms.DateField(label=_("Listed on (blank: today)"), required=False, widget=DATE)
 
 

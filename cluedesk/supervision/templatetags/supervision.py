@@ -3,7 +3,15 @@ from __future__ import annotations
 from django import template
 from django.utils.html import format_html
 
+from cluedesk.supervision import notice_wording
+
 register = template.Library()
+
+
+@register.filter
+def notice(text: str) -> str:
+    """A stored notice's subject or body in the reader's language (supervision/notice_wording.py)."""
+    return notice_wording.localize(text)
 
 
 @register.filter
