@@ -7,11 +7,9 @@ import secrets
 from typing import Any
 
 from django import forms
-from django.db.models import F, Q
-from django.db.models.expressions import OrderBy
 from django.utils.translation import gettext_lazy as _
 
-from cluedesk.org.models import Division, Membership, Unit
+from cluedesk.org.models import Unit
 
 from . import taxonomy
 from .models import Clue, Conclusion, Note
@@ -233,93 +231,3 @@ def taxonomy_choices(kind: str) -> list[tuple[str, str]]:
     """Categories or industries as (code, name in the reader's language), in the taxonomy's order."""
     return taxonomy.choices(kind)
 
-
-def division_choices(user: Any, extra: str = "") -> list[tuple[str, str]]:
-    """The divisions of the person's units and two levels below them (a national office: the
-    provinces and cities), indented by level; ``extra``, a code asked for in the address (a county
-    from a link), is added as it is."""
-    tops = list(Division.objects.filter(code__in=Membership.objects.filter(user=user, unit__active=True)
-                                        .values("unit__division")).order_by("level"))
-    kept: list[Division] = []
-    for d in tops:
-        if not any(d.path.startswith(k.path) for k in kept):
-            kept.append(d)
-    if not kept:
-        return []
-    q = Q(pk__in=[])
-    for d in kept:
-        q |= Q(path__prefix=d.path, level__lte=d.level + 2)
-    base = min(d.level for d in kept)
-    choices = [(d.code, "— " * (d.level - base) + d.name) for d in Division.objects.filter(q).order_by("path")[:1000]]
-    if extra and len(extra) <= 12 and extra not in dict(choices):
-        # kept as asked (a link to one county): the list is scoped anyway, and an unknown code finds nothing
-        name = Division.objects.filter(code=extra).values_list("name", flat=True).first()
-        choices.append((extra, name or extra))
-    return choices
-
-
-SORTS = {  # sort key → ordering; a leading "-" reverses
-    "received": ["created_at"], "deadline": ["deadline", "created_at"], "state": ["state", "-created_at"],
-    "division": ["division__path", "-created_at"], "unit": ["unit__name", "-created_at"],
-    "category": ["category", "-created_at"], "reports": ["report_count", "-created_at"],
-}
-PAGE_SIZES = (25, 50, 100, 200)
-
-
-class QueueFilterForm(forms.Form):
-    QUEUES = [("all", _("All I can see")), ("mine", _("Waiting for me")), ("new", _("New")),
-              ("unit", _("My unit's")), ("sign", _("Awaiting my signature")), ("overdue", _("Overdue")),
-              ("due_soon", _("Due within 3 days")), ("replies", _("Unread replies"))]
-    queue = forms.ChoiceField(label=_("Queue"), choices=QUEUES, required=False)
-    q = forms.CharField(label=_("Search"), required=False, max_length=100)
-    state = forms.ChoiceField(label=_("State"), required=False, choices=[("", _("any")), *Clue.State.choices])
-    priority = forms.ChoiceField(label=_("Priority"), required=False,
-                                 choices=[("", _("any")), *Clue.Priority.choices])
-    category = forms.ChoiceField(label=_("Category"), required=False)
-    industry = forms.ChoiceField(label=_("Industry"), required=False)
-    division = forms.ChoiceField(label=_("Division"), required=False)
-    due_before = forms.DateField(label=_("Due before"), required=False,
-                                 widget=forms.DateInput(attrs={"type": "date"}))
-    umbrella = forms.BooleanField(label=_("Officials implicated"), required=False)
-    sort = forms.ChoiceField(label=_("Order"), required=False, choices=[
-        ("-received", _("Newest first")), ("received", _("Oldest first")), ("deadline", _("Deadline first")),
-        ("-deadline", _("Deadline last")), ("state", _("State")), ("division", _("Division")),
-        ("unit", _("Unit")), ("category", _("Category")), ("-reports", _("Most reports")),
-        ("reports", _("Fewest reports")), ("-state", _("State, reversed")), ("-division", _("Division, reversed")),
-        ("-unit", _("Unit, reversed")), ("-category", _("Category, reversed")),
-        # older addresses
-        ("new", _("Newest first")), ("old", _("Oldest first"))])
-    per_page = forms.TypedChoiceField(label=_("Per page"), required=False, coerce=int,
-                                      empty_value=PAGE_SIZES[0],  # type: ignore[arg-type]
-                                      choices=[(n, str(n)) for n in PAGE_SIZES])
-
-    def __init__(self, *args: Any, user: Any = None, **kwargs: Any) -> None:
-        super().__init__(*args, **kwargs)
-        any_: list[tuple[str, Any]] = [("", _("any"))]
-        self._set_choices("category", any_ + taxonomy_choices("category"))
-        self._set_choices("industry", any_ + taxonomy_choices("industry"))
-        asked = str(self.data.get("division", "")) if self.is_bound else ""
-        self._set_choices("division", any_ + (division_choices(user, asked) if user is not None else []))
-        # the visible sort menu lists each key once; the reversed and old keys stay accepted
-        self.sort_menu = [c for c in self.fields["sort"].choices  # type: ignore[attr-defined]
-                          if not (c[0] in ("new", "old") or (c[0].startswith("-") and c[0][1:] in
-                                                              ("state", "division", "unit", "category")))]
-
-    def _set_choices(self, name: str, choices: list[tuple[str, Any]]) -> None:
-        field = self.fields[name]
-        assert isinstance(field, forms.ChoiceField)
-        field.choices = choices
-
-    def sort_key(self) -> str:
-        key = (self.cleaned_data.get("sort") if self.is_valid() else "") or "-received"
-        return {"new": "-received", "old": "received"}.get(key, key)
-
-    def ordering(self) -> list[OrderBy]:
-        """The chosen column first (reversed with "-"; empty values last either way), then the tie-breaks."""
-        key = self.sort_key()
-        fields = SORTS.get(key.lstrip("-"), SORTS["received"])
-        first = F(fields[0])
-        order = [first.desc(nulls_last=True) if key.startswith("-") else first.asc(nulls_last=True)]
-        for f in fields[1:]:
-            order.append(F(f[1:]).desc() if f.startswith("-") else F(f).asc())
-        return [*order, F("pk").desc()]

@@ -2,19 +2,18 @@
 
 from __future__ import annotations
 
-import re
 from collections.abc import Callable, Iterator, Sequence
 from typing import Any
 
 from django.contrib import messages
 from django.contrib.auth import get_user_model
-from django.core.paginator import Paginator
 from django.db.models import OuterRef, Q, QuerySet, Subquery
 from django.http import Http404, HttpRequest, HttpResponse, StreamingHttpResponse
 from django.http.response import HttpResponseBase
 from django.shortcuts import redirect, render
 from django.utils import timezone
 from django.utils.http import content_disposition_header
+from django.utils.safestring import mark_safe
 from django.utils.translation import gettext as _
 from django.utils.translation import pgettext_lazy
 from django.views.decorators.http import require_GET, require_POST
@@ -24,12 +23,14 @@ from cluedesk.intake.models import Report
 from cluedesk.ledger.exports import export_list
 from cluedesk.ledger.services import timeline
 from cluedesk.org.access import get_visible_or_404, roles_of, staff_required, sudo_required
-from cluedesk.org.models import Division, Membership, Role, Unit
+from cluedesk.org.lists import order_key, page_size
+from cluedesk.org.models import Membership, Role, Unit
 from cluedesk.platform.registry import registry
 from cluedesk.vault.sealing import decrypt_stream
 
-from . import files, search, services, taxonomy, workbench, workflow
-from .forms import FORMS, MessageForm, QueueFilterForm, VerbForm
+from . import files, services, tables, taxonomy, workbench, workflow
+from .filtersets import QUEUES, ClueFilterSet
+from .forms import FORMS, MessageForm, VerbForm
 from .models import Assignment, Clue, Evidence
 
 S = Clue.State
@@ -42,38 +43,10 @@ SIMILAR_LIMIT = 5
 
 # --- queues ------------------------------------------------------------------------------------
 
-def filtered_clues(user: Any, form: QueueFilterForm) -> QuerySet[Clue]:
-    qs: QuerySet[Clue] = Clue.objects.visible_to(user).select_related("division", "unit")
-    data = form.cleaned_data if form.is_valid() else {}
-    qs = workbench.queue_queryset(user, qs, data.get("queue") or "all")
-    if data.get("q"):
-        qs = qs.filter(_search(data["q"]))
-    for field in ("state", "priority", "category", "industry"):
-        if data.get(field):
-            qs = qs.filter(**{field: data[field]})
-    if data.get("division"):
-        division = Division.objects.filter(code=data["division"]).first()
-        qs = qs.filter(division__path__prefix=division.path) if division else qs.none()
-    if data.get("due_before"):
-        qs = qs.filter(deadline__date__lt=data["due_before"], state__in=OPEN_STATES)
-    if data.get("umbrella"):
-        qs = qs.filter(umbrella=True)
-    return qs.order_by(*form.ordering()).distinct()
-
-
-_NUMBER_PART = re.compile(r"C?[0-9A-F]{3,12}")
-
-
-def _search(text: str) -> Q:
-    """Each word matches a clue number or a part of one (three or more of its characters), or the
-    blind index of the clue's title and reports."""
-    q = Q()
-    for word in text.split()[:5]:
-        found = search.matching(word)
-        if _NUMBER_PART.fullmatch(word.upper()):
-            found |= Q(public_id__contains=word.upper())
-        q &= found
-    return q
+def filtered_clues(request: HttpRequest) -> tuple[ClueFilterSet, QuerySet[Clue]]:
+    """The queue's filters over the person's visible clues, in the list's order."""
+    filterset = ClueFilterSet(request.GET, request=request)
+    return filterset, tables.sort(filterset.qs, order_key(request, tables.DEFAULT_SORT, tables.LEGACY_SORTS))
 
 
 def _excerpts(clues: Sequence[Clue]) -> dict[int, str]:
@@ -89,44 +62,33 @@ def _excerpts(clues: Sequence[Clue]) -> dict[int, str]:
     return result
 
 
-COLUMNS = [  # (sort key or "", header)
-    ("received", pgettext_lazy("clue list column", "Received")), ("", pgettext_lazy("clue list column", "Clue")),
-    ("state", pgettext_lazy("clue list column", "State")), ("deadline", pgettext_lazy("clue list column", "Deadline")),
-    ("division", pgettext_lazy("clue list column", "Division")), ("unit", pgettext_lazy("clue list column", "Unit")),
-    ("category", pgettext_lazy("clue list column", "Category")),
-    ("reports", pgettext_lazy("clue list column", "Reports")),
+SORT_MENU = [  # the order picker beside the filters (the column headers sort too)
+    ("-received", pgettext_lazy("clue list order", "Newest first")),
+    ("received", pgettext_lazy("clue list order", "Oldest first")),
+    ("deadline", pgettext_lazy("clue list order", "Deadline first")),
+    ("-deadline", pgettext_lazy("clue list order", "Deadline last")),
+    ("state", pgettext_lazy("clue list order", "State")), ("division", pgettext_lazy("clue list order", "Division")),
+    ("unit", pgettext_lazy("clue list order", "Unit")), ("category", pgettext_lazy("clue list order", "Category")),
+    ("-reports", pgettext_lazy("clue list order", "Most reports")),
+    ("reports", pgettext_lazy("clue list order", "Fewest reports")),
 ]
 
 
 @require_GET
 @staff_required()
 def queue(request: HttpRequest) -> HttpResponse:
-    form = QueueFilterForm(request.GET or None, user=request.user)
-    clues = filtered_clues(request.user, form).annotate(unread=workbench.unread_replies())
-    per_page = (form.cleaned_data.get("per_page") if form.is_valid() else None) or PAGE_SIZE
-    page = Paginator(clues, per_page).get_page(request.GET.get("page"))
-    now = timezone.now()
-    shown = list(page.object_list)
-    excerpts = _excerpts(shown)
-    rows = [{"clue": c, "overdue": bool(c.deadline and c.deadline < now and c.state in OPEN_STATES),
-             "excerpt": excerpts.get(c.pk, "")} for c in shown]
+    filterset = ClueFilterSet(request.GET, request=request)
+    sort_key = order_key(request, tables.DEFAULT_SORT, tables.LEGACY_SORTS)
+    bulk_units = _bulk_units(request.user) if Role.DISPATCHER in roles_of(request.user) else []
+    table = tables.ClueTable(filterset.qs.annotate(unread=workbench.unread_replies()), bulk=bool(bulk_units),
+                             order_by=sort_key)
+    table.paginate(page=request.GET.get("page", 1), per_page=page_size(request))
+    table.excerpts = _excerpts([row.record for row in table.page.object_list])
     query = request.GET.copy()
     query.pop("page", None)
-    sort_now = form.sort_key()
-    headers = []
-    for key, label in COLUMNS:
-        link = None
-        if key:
-            q = query.copy()
-            q["sort"] = f"-{key}" if sort_now == key else key
-            link = q.urlencode()
-        headers.append({"label": label, "link": link,
-                        "sorted": "ascending" if sort_now == key else "descending" if sort_now == f"-{key}" else ""})
-    bulk_units = _bulk_units(request.user) if Role.DISPATCHER in roles_of(request.user) else []
-    context = {"form": form, "page": page, "rows": rows, "query": query.urlencode(), "bulk_units": bulk_units,
-               "modes": Assignment.Mode.choices, "headers": headers,
-               "queue": (form.cleaned_data.get("queue") if form.is_valid() else "") or "all",
-               "queues": QueueFilterForm.QUEUES}
+    context = {"form": filterset.form, "filterset": filterset, "table": table, "query": query.urlencode(),
+               "bulk_units": bulk_units, "modes": Assignment.Mode.choices, "queue": filterset.queue_key(),
+               "queues": QUEUES, "sort_menu": SORT_MENU, "sort_key": sort_key}
     template = "clues/_queue_list.html" if request.headers.get("HX-Request") else "clues/queue.html"
     return render(request, template, context)
 
@@ -209,10 +171,11 @@ def _export_rows(clues: QuerySet[Clue]) -> Iterator[list[str]]:
 @sudo_required
 def export(request: HttpRequest, fmt: str) -> HttpResponseBase:
     """The current list (same filters as the queue) as CSV or XLSX. No reporter data is in it."""
-    form = QueueFilterForm(request.GET or None, user=request.user)
-    clues = filtered_clues(request.user, form)
+    filterset, clues = filtered_clues(request)
+    filters = {k: v for k, v in filterset.form.cleaned_data.items() if v not in (None, "", False)} \
+        if filterset.form.is_valid() else {}
     return export_list(request.user, fmt=fmt, verb="clues.exported", subject_type="clue_list",
-                       filters=form.cleaned_data if form.is_valid() else {}, count=clues.count(), name="clues",
+                       filters=filters, count=clues.count(), name="clues",
                        columns=export_columns(), rows=_export_rows(clues), sheet=_("Clues")[:31])
 
 
@@ -295,6 +258,9 @@ def clue_page(request: HttpRequest, clue: Clue, *, status: int = 200, error: str
         "may_message": _may_message(clue, user),
         "message_form": message_form,
         "overdue": bool(clue.deadline and clue.deadline < now and clue.state in OPEN_STATES),
+        # what apps above add (cases: cases opened from the clue; triage: the triage card)
+        "panels": [mark_safe(panel(request, clue))  # noqa: S308 - rendered templates
+                   for _order, panel in sorted(registry["clue_panels"], key=lambda entry: entry[0])],
     }
     return render(request, "clues/clue.html", context, status=status)
 

@@ -11,6 +11,7 @@ urlpatterns = [
     path("login/enrol/", views.enrol_view, name="login_enrol"),
     path("sudo/", views.sudo_view, name="sudo"),
     path("logout/", views.logout_view, name="logout"),
+    path("divisions/search/", views.division_search, name="division_search"),
     path("units/", views.unit_list, name="units"),
     path("units/<int:unit_id>/", views.unit_members, name="unit_members"),
     path("units/<int:unit_id>/members/add/", views.member_add, name="member_add"),

@@ -13,11 +13,11 @@ from django.shortcuts import render
 from django.utils import timezone
 from django.utils.http import url_has_allowed_host_and_scheme
 from django.utils.translation import gettext as _
-from django.views.decorators.http import require_http_methods, require_POST
+from django.views.decorators.http import require_GET, require_http_methods, require_POST
 
 from cluedesk.platform.registry import registry
 
-from . import auth, services
+from . import auth, lists, services
 from .access import (
     get_visible_or_404,
     is_verified,
@@ -261,3 +261,15 @@ def member_remove(request: HttpRequest, unit_id: int, user_id: int) -> HttpRespo
         return HttpResponseRedirect(f"/staff/units/{unit.pk}/")
     messages.success(request, _("%(username)s was removed from the unit.") % {"username": member.username})
     return HttpResponseRedirect(f"/staff/units/{unit.pk}/")
+
+
+@require_GET
+@staff_required()
+def division_search(request: HttpRequest) -> HttpResponse:
+    """The division picker's answers: ``<option>``s of the divisions in the person's territory whose
+    name contains the text or whose code starts with it (``q``, or the picker's own field name)."""
+    text = request.GET.get("q") or request.GET.get("division") or ""
+    divisions = lists.search_divisions(request.user, text)
+    for d in divisions:
+        d.picker_value = lists.picker_value(d)  # type: ignore[attr-defined]
+    return render(request, "org/_division_options.html", {"divisions": divisions})
