@@ -16,6 +16,7 @@ def _member(w, inside):
 ROWS = [
     Row("staff/", roles=ANY_STAFF),
     Row("staff/sudo/", roles=ANY_STAFF),
+    Row("staff/divisions/search/", roles=ANY_STAFF),
     Row("staff/units/", roles={"admin"}),
     Row("staff/units/<int:unit_id>/", roles={"admin"}, url=lambda w, i: f"/staff/units/{_unit(w, i).pk}/"),
     Row("staff/units/<int:unit_id>/members/add/", method="POST", roles={"admin"},

@@ -5,6 +5,7 @@ from __future__ import annotations
 
 from typing import Any
 
+import django_tables2 as tables
 from django.contrib.auth import get_user_model
 from django.db.models import QuerySet
 from django.http import HttpRequest, HttpResponse
@@ -14,13 +15,12 @@ from django.utils.translation import gettext_lazy
 
 from cluedesk.ledger.services import timeline
 from cluedesk.org.access import visible_to
-from cluedesk.org.models import Division
+from cluedesk.org.lists import page_size
 
 from .. import forms as f
 from ..models import Fugitive, Stage
 
 VIEW, EDIT = "cases_view", "cases_edit"
-PAGE_SIZE = 25
 
 
 def is_htmx(request: HttpRequest) -> bool:
@@ -37,13 +37,26 @@ def list_query(request: HttpRequest) -> str:
     return query.urlencode()
 
 
-def in_division(qs: QuerySet[Any], code: str, field: str = "division") -> QuerySet[Any]:
-    """Rows in the division's subtree; an unknown code matches nothing."""
-    code = (code or "").strip()
-    if not code:
-        return qs
-    division = Division.objects.filter(code=code).first()
-    return qs.filter(**{f"{field}__path__startswith": division.path}) if division else qs.none()
+def register_table(request: HttpRequest, table_class: type[tables.Table], qs: QuerySet[Any],
+                   default_sort: str) -> tables.Table:
+    """The register's table over the filtered rows, in the address's order (``sort``) and page size."""
+    table = table_class(qs, order_by=request.GET.get("sort") or default_sort)
+    table.paginate(page=request.GET.get("page", 1), per_page=page_size(request))
+    return table
+
+
+def export_rows(table_class: type[tables.Table], qs: QuerySet[Any], request: HttpRequest,
+                default_sort: str) -> QuerySet[Any]:
+    """The rows of an export: the filtered list in the order it is shown (the table orders it)."""
+    table = table_class(qs, order_by=request.GET.get("sort") or default_sort)
+    return table.data.data  # type: ignore[no-any-return]
+
+
+def filters_of(filterset: Any) -> dict[str, Any]:
+    """The filters a person applied, for the export's ledger event."""
+    if not filterset.form.is_valid():
+        return {}
+    return {k: v for k, v in filterset.form.cleaned_data.items() if v not in (None, "", False)}
 
 
 def iso(value: Any) -> str:

@@ -6,8 +6,7 @@ from __future__ import annotations
 from collections.abc import Callable, Iterator
 from typing import Any
 
-from django.core.paginator import Paginator
-from django.db.models import OuterRef, Q, QuerySet, Subquery
+from django.db.models import OuterRef, Subquery
 from django.http import Http404, HttpRequest, HttpResponse
 from django.http.response import HttpResponseBase
 from django.shortcuts import redirect, render
@@ -22,8 +21,22 @@ from cluedesk.org.access import _grants, get_visible_or_404, staff_required, sud
 from .. import forms as f
 from .. import services
 from ..apps import READ_ROLES, WRITE_ROLES
-from ..models import CaseStage, MajorCase, Stage
-from .base import EDIT, PAGE_SIZE, VIEW, answer, can_edit, history, in_division, is_htmx, iso, list_query
+from ..filtersets import CaseFilterSet
+from ..models import CaseStage, MajorCase
+from ..tables import CaseTable
+from .base import (
+    EDIT,
+    VIEW,
+    answer,
+    can_edit,
+    export_rows,
+    filters_of,
+    history,
+    is_htmx,
+    iso,
+    list_query,
+    register_table,
+)
 
 # --- major cases: list and export -------------------------------------------------------------
 
@@ -31,37 +44,20 @@ def _current_stage() -> Subquery:
     return Subquery(CaseStage.objects.filter(case=OuterRef("pk")).order_by("-position").values("stage")[:1])
 
 
-def filtered_cases(user: Any, form: f.CaseFilterForm) -> QuerySet[MajorCase]:
-    qs = visible_to(user, MajorCase.objects.select_related("division"), VIEW).annotate(current=_current_stage())
-    data = form.cleaned_data if form.is_valid() else {}
-    if data.get("q"):
-        for word in data["q"].split()[:5]:
-            qs = qs.filter(Q(number__icontains=word) | Q(title__icontains=word) | Q(summary__icontains=word)
-                           | Q(suspects__name__icontains=word) | Q(clues__public_id__iexact=word))
-        qs = qs.distinct()
-    qs = in_division(qs, data.get("division", ""))
-    if data.get("level"):
-        qs = qs.filter(level=data["level"])
-    if data.get("listed"):
-        qs = qs.filter(listed=data["listed"] == "yes")
-    if data.get("stage") == "none":
-        qs = qs.filter(current__isnull=True)
-    elif data.get("stage"):
-        qs = qs.filter(current=data["stage"])
-    if data.get("no_umbrella"):
-        qs = qs.filter(no_umbrella=True)
-    return qs.order_by("-opened_on", "-id")
+def filtered_cases(request: HttpRequest) -> CaseFilterSet:
+    qs = visible_to(request.user, MajorCase.objects.select_related("division"), VIEW).annotate(current=_current_stage())
+    return CaseFilterSet(request.GET, queryset=qs, request=request)
+
+
+CASE_SORT = "-opened_on"
 
 
 @require_GET
 @staff_required(*READ_ROLES)
 def case_list(request: HttpRequest) -> HttpResponse:
-    form = f.CaseFilterForm(request.GET or None, user=request.user)
-    page = Paginator(filtered_cases(request.user, form), PAGE_SIZE).get_page(request.GET.get("page"))
-    labels = dict(Stage.choices)
-    for c in page.object_list:
-        c.current_label = labels.get(c.current, "")  # type: ignore[attr-defined]
-    ctx = {"form": form, "page": page, "query": list_query(request), "tab": "cases",
+    filterset = filtered_cases(request)
+    table = register_table(request, CaseTable, filterset.qs, CASE_SORT)
+    ctx = {"form": filterset.form, "table": table, "query": list_query(request), "tab": "cases",
            "may_write": bool(set(WRITE_ROLES) & {g.role for g in _grants(request.user)})}
     return render(request, "cases/_case_rows.html" if is_htmx(request) else "cases/case_list.html", ctx)
 
@@ -74,8 +70,8 @@ CASE_COLUMNS = ["number", "title", "division", "opened_on", "level", "listed", "
 @staff_required(*READ_ROLES)
 @sudo_required
 def case_export(request: HttpRequest, fmt: str) -> HttpResponseBase:
-    form = f.CaseFilterForm(request.GET or None, user=request.user)
-    qs = filtered_cases(request.user, form).prefetch_related("clues", "units")
+    filterset = filtered_cases(request)
+    qs = export_rows(CaseTable, filterset.qs, request, CASE_SORT).prefetch_related("clues", "units")
 
     def rows() -> Iterator[list[Any]]:
         for c in qs[:EXPORT_LIMIT]:
@@ -84,7 +80,7 @@ def case_export(request: HttpRequest, fmt: str) -> HttpResponseBase:
                    iso(c.escalated_on), " ".join(x.public_id for x in c.clues.all()),
                    "; ".join(u.name for u in c.units.all())]
     return export_list(request.user, fmt=fmt, verb="cases.exported", subject_type="cases_list",
-                       filters=form.cleaned_data if form.is_valid() else {}, count=qs.count(), name="cases",
+                       filters=filters_of(filterset), count=qs.count(), name="cases",
                        columns=CASE_COLUMNS, rows=rows())
 
 

@@ -5,8 +5,6 @@ from __future__ import annotations
 from collections.abc import Iterator
 from typing import Any
 
-from django.core.paginator import Paginator
-from django.db.models import Q, QuerySet
 from django.http import HttpRequest, HttpResponse
 from django.http.response import HttpResponseBase
 from django.shortcuts import redirect, render
@@ -20,32 +18,39 @@ from cluedesk.org.access import _grants, get_visible_or_404, staff_required, sud
 from .. import forms as f
 from .. import services
 from ..apps import READ_ROLES, WRITE_ROLES
+from ..filtersets import FugitiveFilterSet
 from ..models import Fugitive, MajorCase
-from .base import EDIT, PAGE_SIZE, VIEW, answer, can_edit, history, in_division, is_htmx, iso, list_query
+from ..tables import FugitiveTable
+from .base import (
+    EDIT,
+    VIEW,
+    answer,
+    can_edit,
+    export_rows,
+    filters_of,
+    history,
+    is_htmx,
+    iso,
+    list_query,
+    register_table,
+)
 
 # --- fugitives --------------------------------------------------------------------------------
 
-def filtered_fugitives(user: Any, form: f.FugitiveFilterForm) -> QuerySet[Fugitive]:
-    qs = visible_to(user, Fugitive.objects.select_related("division", "case"), VIEW)
-    data = form.cleaned_data if form.is_valid() else {}
-    if data.get("q"):
-        for word in data["q"].split()[:5]:
-            qs = qs.filter(Q(number__icontains=word) | Q(name__icontains=word) | Q(case__number__icontains=word)
-                           | Q(residence__icontains=word) | Q(household__icontains=word) | Q(id_hint__iexact=word))
-    qs = in_division(qs, data.get("division", ""))
-    if data.get("status"):
-        qs = qs.filter(status=data["status"])
-    if data.get("abroad"):
-        qs = qs.filter(abroad=data["abroad"] == "yes")
-    return qs.order_by("-listed_on", "-id")
+def filtered_fugitives(request: HttpRequest) -> FugitiveFilterSet:
+    qs = visible_to(request.user, Fugitive.objects.select_related("division", "case"), VIEW)
+    return FugitiveFilterSet(request.GET, queryset=qs, request=request)
+
+
+FUGITIVE_SORT = "-listed_on"
 
 
 @require_GET
 @staff_required(*READ_ROLES)
 def fugitive_list(request: HttpRequest) -> HttpResponse:
-    form = f.FugitiveFilterForm(request.GET or None, user=request.user)
-    page = Paginator(filtered_fugitives(request.user, form), PAGE_SIZE).get_page(request.GET.get("page"))
-    ctx = {"form": form, "page": page, "query": list_query(request), "tab": "fugitives",
+    filterset = filtered_fugitives(request)
+    table = register_table(request, FugitiveTable, filterset.qs, FUGITIVE_SORT)
+    ctx = {"form": filterset.form, "table": table, "query": list_query(request), "tab": "fugitives",
            "may_write": bool(set(WRITE_ROLES) & {g.role for g in _grants(request.user)})}
     return render(request, "cases/_fugitive_rows.html" if is_htmx(request) else "cases/fugitive_list.html", ctx)
 
@@ -58,8 +63,8 @@ FUGITIVE_COLUMNS = ["number", "name", "sex", "birth_year", "id_last4", "case", "
 @staff_required(*READ_ROLES)
 @sudo_required
 def fugitive_export(request: HttpRequest, fmt: str) -> HttpResponseBase:
-    form = f.FugitiveFilterForm(request.GET or None, user=request.user)
-    qs = filtered_fugitives(request.user, form)
+    filterset = filtered_fugitives(request)
+    qs = export_rows(FugitiveTable, filterset.qs, request, FUGITIVE_SORT)
 
     def rows() -> Iterator[list[Any]]:
         for p in qs[:EXPORT_LIMIT]:
@@ -67,7 +72,7 @@ def fugitive_export(request: HttpRequest, fmt: str) -> HttpResponseBase:
                    iso(p.at_large_since), iso(p.listed_on), p.residence, p.household, "yes" if p.abroad else "",
                    p.get_status_display(), iso(p.status_on)]
     return export_list(request.user, fmt=fmt, verb="fugitives.exported", subject_type="fugitives_list",
-                       filters=form.cleaned_data if form.is_valid() else {}, count=qs.count(), name="fugitives",
+                       filters=filters_of(filterset), count=qs.count(), name="fugitives",
                        columns=FUGITIVE_COLUMNS, rows=rows())
 
 

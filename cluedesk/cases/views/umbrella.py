@@ -6,8 +6,7 @@ from __future__ import annotations
 from collections.abc import Iterator
 from typing import Any
 
-from django.core.paginator import Paginator
-from django.db.models import Q, QuerySet
+from django.db.models import Count, QuerySet
 from django.http import Http404, HttpRequest, HttpResponse
 from django.http.response import HttpResponseBase
 from django.shortcuts import redirect, render
@@ -23,8 +22,22 @@ from cluedesk.org.models import Unit
 from .. import forms as f
 from .. import services
 from ..apps import READ_ROLES, WRITE_ROLES
+from ..filtersets import UmbrellaFilterSet
 from ..models import Official, UmbrellaCase
-from .base import EDIT, PAGE_SIZE, VIEW, answer, can_edit, history, in_division, is_htmx, iso, list_query
+from ..tables import UmbrellaTable
+from .base import (
+    EDIT,
+    VIEW,
+    answer,
+    can_edit,
+    export_rows,
+    filters_of,
+    history,
+    is_htmx,
+    iso,
+    list_query,
+    register_table,
+)
 
 # --- umbrella investigations ------------------------------------------------------------------
 
@@ -51,39 +64,20 @@ def _umbrella_or_404(request: HttpRequest, pk: int, action: str) -> UmbrellaCase
     return get_visible_or_404(request.user, umbrellas_for(request.user, VIEW), action, pk=pk)
 
 
-def filtered_umbrellas(user: Any, form: f.UmbrellaFilterForm) -> QuerySet[UmbrellaCase]:
-    qs = umbrellas_for(user)
-    data = form.cleaned_data if form.is_valid() else {}
-    if data.get("q"):
-        for word in data["q"].split()[:5]:
-            qs = qs.filter(Q(number__icontains=word) | Q(title__icontains=word) | Q(officials__name__icontains=word)
-                           | Q(officials__organisation__icontains=word) | Q(officials__position__icontains=word))
-        qs = qs.distinct()
-    qs = in_division(qs, data.get("division", ""))
-    outcome = data.get("outcome")
-    if outcome == "discipline":
-        qs = qs.filter(officials__discipline_on__isnull=False).distinct()
-    elif outcome == "sanction":
-        qs = qs.filter(officials__sanction_on__isnull=False).distinct()
-    elif outcome == "transfer":
-        qs = qs.filter(officials__transferred_on__isnull=False).distinct()
-    elif outcome == "pending":
-        qs = qs.exclude(officials__discipline_on__isnull=False).exclude(officials__sanction_on__isnull=False) \
-            .exclude(officials__transferred_on__isnull=False)
-    if data.get("opened_from"):
-        qs = qs.filter(opened_on__gte=data["opened_from"])
-    if data.get("opened_to"):
-        qs = qs.filter(opened_on__lte=data["opened_to"])
-    return qs.order_by("-opened_on", "-id")
+def filtered_umbrellas(request: HttpRequest) -> UmbrellaFilterSet:
+    qs = umbrellas_for(request.user).annotate(official_count=Count("officials", distinct=True))
+    return UmbrellaFilterSet(request.GET, queryset=qs, request=request)
+
+
+UMBRELLA_SORT = "-opened_on"
 
 
 @require_GET
 @staff_required(*READ_ROLES)
 def umbrella_list(request: HttpRequest) -> HttpResponse:
-    form = f.UmbrellaFilterForm(request.GET or None, user=request.user)
-    qs = filtered_umbrellas(request.user, form).prefetch_related("officials")
-    page = Paginator(qs, PAGE_SIZE).get_page(request.GET.get("page"))
-    ctx = {"form": form, "page": page, "query": list_query(request), "tab": "umbrella",
+    filterset = filtered_umbrellas(request)
+    table = register_table(request, UmbrellaTable, filterset.qs, UMBRELLA_SORT)
+    ctx = {"form": filterset.form, "table": table, "query": list_query(request), "tab": "umbrella",
            "may_write": bool(set(WRITE_ROLES) & {g.role for g in _grants(request.user)})}
     return render(request, "cases/_umbrella_rows.html" if is_htmx(request) else "cases/umbrella_list.html", ctx)
 
@@ -97,8 +91,8 @@ UMBRELLA_COLUMNS = ["number", "title", "division", "opened_on", "handling_unit",
 @staff_required(*READ_ROLES)
 @sudo_required
 def umbrella_export(request: HttpRequest, fmt: str) -> HttpResponseBase:
-    form = f.UmbrellaFilterForm(request.GET or None, user=request.user)
-    qs = filtered_umbrellas(request.user, form).prefetch_related("officials", "cases")
+    filterset = filtered_umbrellas(request)
+    qs = export_rows(UmbrellaTable, filterset.qs, request, UMBRELLA_SORT).prefetch_related("officials", "cases")
 
     def rows() -> Iterator[list[Any]]:
         for inv in qs[:EXPORT_LIMIT]:
@@ -110,7 +104,7 @@ def umbrella_export(request: HttpRequest, fmt: str) -> HttpResponseBase:
                 yield head + ([o.name, o.position, o.organisation, o.discipline, iso(o.discipline_on), o.sanction,
                                iso(o.sanction_on), iso(o.transferred_on)] if o else [""] * 8) + [cases]
     return export_list(request.user, fmt=fmt, verb="umbrella.exported", subject_type="umbrella_list",
-                       filters=form.cleaned_data if form.is_valid() else {}, count=qs.count(), name="umbrella",
+                       filters=filters_of(filterset), count=qs.count(), name="umbrella",
                        columns=UMBRELLA_COLUMNS, rows=rows())
 
 
