@@ -6,8 +6,8 @@ from __future__ import annotations
 from collections.abc import Callable, Iterable
 from typing import Any
 
+import django_tables2 as tables
 from django.contrib import messages
-from django.core.paginator import Paginator
 from django.db.models import Q, QuerySet
 from django.http import HttpRequest, HttpResponse, HttpResponseRedirect
 from django.http.response import HttpResponseBase
@@ -16,6 +16,7 @@ from django.utils.translation import gettext as _
 
 from cluedesk.ledger.exports import export_list
 from cluedesk.org.access import _grants, roles_for
+from cluedesk.org.lists import page_size
 from cluedesk.org.models import Unit
 
 from ..services import RectifyError
@@ -25,7 +26,6 @@ MANAGE = ("supervisor", "admin")
 SUBMIT = ("supervisor", "admin", "dispatcher", "industry_liaison")
 VERIFY = ("supervisor",)
 ANSWER = ("industry_liaison", "admin")
-PAGE_SIZE = 25
 BASE = "/staff/rectify/"
 
 
@@ -64,11 +64,21 @@ def done(request: HttpRequest, back: str, ok: str, error: str = "",
     return HttpResponseRedirect(back)
 
 
-def page_of(request: HttpRequest, qs: QuerySet[Any]) -> tuple[Any, str]:
-    page = Paginator(qs, PAGE_SIZE).get_page(request.GET.get("page"))
+def table_of(request: HttpRequest, table_class: type[tables.Table], qs: QuerySet[Any],
+             default_sort: str) -> tuple[tables.Table, str]:
+    """The list's table over the filtered rows, in the address's order and page size, and the
+    address's query without its page (for the export links)."""
+    table = table_class(qs, order_by=request.GET.get("sort") or default_sort)
+    table.paginate(page=request.GET.get("page", 1), per_page=page_size(request))
     query = request.GET.copy()
     query.pop("page", None)
-    return page, query.urlencode()
+    return table, query.urlencode()
+
+
+def in_table_order(request: HttpRequest, table_class: type[tables.Table], qs: QuerySet[Any],
+                   default_sort: str) -> QuerySet[Any]:
+    """The rows of an export: the filtered list in the order it is shown."""
+    return table_class(qs, order_by=request.GET.get("sort") or default_sort).data.data  # type: ignore[no-any-return]
 
 
 def render_list(request: HttpRequest, full: str, partial: str, context: dict[str, Any]) -> HttpResponse:

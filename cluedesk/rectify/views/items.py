@@ -6,14 +6,13 @@ from __future__ import annotations
 from collections.abc import Callable, Iterable
 from typing import Any
 
-from django.db.models import Q, QuerySet
+from django.db.models import QuerySet
 from django.http import Http404, HttpRequest, HttpResponse, StreamingHttpResponse
 from django.http.response import HttpResponseBase
 from django.shortcuts import render
 from django.utils import timezone
 from django.utils.http import content_disposition_header
 from django.utils.translation import gettext as _
-from django.utils.translation import gettext_lazy
 from django.views.decorators.http import require_GET, require_POST
 
 from cluedesk.intake.attachments import open_decrypted
@@ -24,8 +23,10 @@ from cluedesk.org.models import Membership, Unit
 from cluedesk.supervision.models import InspectionRound
 
 from .. import figures, services
+from ..filtersets import ItemFilterSet
 from ..models import ItemEvidence, ProblemItem
 from ..services import RectifyError
+from ..tables import ItemTable
 from .base import (
     BASE,
     MANAGE,
@@ -34,36 +35,23 @@ from .base import (
     VIEW,
     done,
     export,
+    in_table_order,
     my_roles,
-    page_of,
     render_list,
+    table_of,
     unit_from,
     units_in_scope,
 )
 
 # --- special supervision lists -------------------------------------------------------------------
 
-ITEM_STATUS_FILTERS = [("", gettext_lazy("every status")), *ProblemItem.Status.choices,
-                       ("overdue", gettext_lazy("past the time limit"))]
+ITEM_SORT = "item"
 
 
-def filtered_items(request: HttpRequest) -> QuerySet[ProblemItem]:
+def filtered_items(request: HttpRequest) -> ItemFilterSet:
     qs = visible_to(request.user, ProblemItem.objects.select_related("round", "owner", "owner__division"),
                     "rectify_view")
-    g = request.GET
-    status = g.get("status", "")
-    if status == "overdue":
-        qs = qs.exclude(status=ProblemItem.Status.VERIFIED).filter(time_limit__lt=timezone.localdate())
-    elif status in ProblemItem.Status.values:
-        qs = qs.filter(status=status)
-    if (g.get("round") or "").isdigit():
-        qs = qs.filter(round_id=int(g["round"]))
-    if (g.get("owner") or "").isdigit():
-        qs = qs.filter(owner_id=int(g["owner"]))
-    for word in (g.get("q") or "").split()[:5]:
-        qs = qs.filter(Q(problem__icontains=word) | Q(measures__icontains=word) | Q(owner__name__icontains=word)
-                       | Q(round__name__icontains=word))
-    return qs.order_by("-round__starts", "round_id", "number")
+    return ItemFilterSet(request.GET, queryset=qs, request=request)
 
 
 def _rounds(user: Any, action: str = "rectify_view") -> QuerySet[InspectionRound]:
@@ -73,8 +61,8 @@ def _rounds(user: Any, action: str = "rectify_view") -> QuerySet[InspectionRound
 @require_GET
 @staff_required(*VIEW)
 def items_list(request: HttpRequest) -> HttpResponse:
-    qs = filtered_items(request)
-    page, query = page_of(request, qs)
+    filterset = filtered_items(request)
+    table, query = table_of(request, ItemTable, filterset.qs, ITEM_SORT)
     rounds = list(_rounds(request.user)[:200])
     chosen = next((r for r in rounds if str(r.pk) == request.GET.get("round")), None)
     summary = None
@@ -82,7 +70,7 @@ def items_list(request: HttpRequest) -> HttpResponse:
         summary = figures.items(chosen.division, chosen.starts, chosen.starts)
     can_manage = bool(set(roles_for("rectify_manage")) & my_roles(request))
     return render_list(request, "rectify/items.html", "rectify/_items_list.html", {
-        "page": page, "query": query, "statuses": ITEM_STATUS_FILTERS, "rounds": rounds, "chosen": chosen,
+        "table": table, "form": filterset.form, "query": query, "rounds": rounds, "chosen": chosen,
         "summary": summary, "today": timezone.localdate(), "g": request.GET,
         "owners": units_in_scope(request.user, "rectify_view")[:300],
         "can_manage": can_manage,
@@ -215,7 +203,7 @@ def evidence_file(request: HttpRequest, item_id: int, evidence_id: int) -> HttpR
 @require_GET
 @staff_required(*VIEW)
 def items_export(request: HttpRequest, fmt: str) -> HttpResponseBase:
-    qs = filtered_items(request)
+    qs = in_table_order(request, ItemTable, filtered_items(request).qs, ITEM_SORT)
     header = [_("Round"), _("No."), _("Owner unit"), _("Division"), _("Problem"), _("Measures"), _("Time limit"),
               _("Status"), _("Submitted"), _("Verified")]
 

@@ -5,7 +5,6 @@ from __future__ import annotations
 from collections.abc import Callable, Iterable
 from typing import Any
 
-from django.db.models import Q, QuerySet
 from django.http import Http404, HttpRequest, HttpResponse
 from django.http.response import HttpResponseBase
 from django.shortcuts import render
@@ -18,35 +17,45 @@ from cluedesk.ledger.services import timeline
 from cluedesk.org.access import get_visible_or_404, roles_for, staff_required, visible_to
 
 from .. import services, tasks
+from ..filtersets import TaskFilterSet
 from ..models import KeyTask, Milestone
 from ..services import RectifyError
-from .base import BASE, MANAGE, VIEW, done, export, my_roles, page_of, render_list, unit_from, units_in_scope
+from ..tables import TaskTable
+from .base import (
+    BASE,
+    MANAGE,
+    VIEW,
+    done,
+    export,
+    in_table_order,
+    my_roles,
+    render_list,
+    table_of,
+    unit_from,
+    units_in_scope,
+)
 
 # --- key tasks ------------------------------------------------------------------------------------
 
-def filtered_tasks(request: HttpRequest) -> tuple[QuerySet[KeyTask], int]:
-    year = timezone.localdate().year
-    if (request.GET.get("year") or "").isdigit():
-        year = int(request.GET["year"])
-    qs = visible_to(request.user, KeyTask.objects.filter(year=year).select_related("owner", "owner__division"),
-                    "rectify_view")
-    if (request.GET.get("owner") or "").isdigit():
-        qs = qs.filter(owner_id=int(request.GET["owner"]))
-    for word in (request.GET.get("q") or "").split()[:5]:
-        qs = qs.filter(Q(title__icontains=word) | Q(description__icontains=word) | Q(owner__name__icontains=word))
-    return qs.prefetch_related("milestones", "indicators").order_by("owner__division__path", "number"), year
+TASK_SORT = "owner"
+
+
+def filtered_tasks(request: HttpRequest) -> TaskFilterSet:
+    qs = visible_to(request.user, KeyTask.objects.select_related("owner", "owner__division"), "rectify_view")
+    return TaskFilterSet(request.GET, queryset=qs.prefetch_related("milestones", "indicators"), request=request)
 
 
 @require_GET
 @staff_required(*VIEW)
 def tasks_list(request: HttpRequest) -> HttpResponse:
-    qs, year = filtered_tasks(request)
-    page, query = page_of(request, qs)
-    rows = [(t, tasks.progress(t)) for t in page.object_list]
+    filterset = filtered_tasks(request)
+    table, query = table_of(request, TaskTable, filterset.qs, TASK_SORT)
+    table.empty_text = _("No key task for %(year)s matches.") % {"year": filterset.year()}
     can_manage = bool(set(roles_for("rectify_manage")) & my_roles(request))
     this = timezone.localdate().year
     return render_list(request, "rectify/tasks.html", "rectify/_tasks_list.html", {
-        "page": page, "rows": rows, "query": query, "year": year, "years": list(range(this + 1, 2017, -1)),
+        "table": table, "form": filterset.form, "query": query, "year": filterset.year(),
+        "years": list(range(this + 1, 2017, -1)),
         "g": request.GET, "owners": units_in_scope(request.user, "rectify_view")[:300], "can_manage": can_manage,
         "manage_units": units_in_scope(request.user, "rectify_manage")[:300] if can_manage else []})
 
@@ -130,7 +139,7 @@ def task_indicator(request: HttpRequest, task_id: int) -> HttpResponse:
 @require_GET
 @staff_required(*VIEW)
 def tasks_export(request: HttpRequest, fmt: str) -> HttpResponseBase:
-    qs, _year = filtered_tasks(request)
+    qs = in_table_order(request, TaskTable, filtered_tasks(request).qs, TASK_SORT)
     header = [_("Year"), _("No."), _("Task"), _("Owner unit"), _("Milestones done"), _("Indicators met"),
               _("Progress %")]
 

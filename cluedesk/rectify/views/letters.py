@@ -5,13 +5,11 @@ from __future__ import annotations
 from collections.abc import Iterable
 from typing import Any
 
-from django.db.models import Q, QuerySet
 from django.http import HttpRequest, HttpResponse
 from django.http.response import HttpResponseBase
 from django.shortcuts import render
 from django.utils import timezone
 from django.utils.translation import gettext as _
-from django.utils.translation import gettext_lazy
 from django.views.decorators.http import require_GET, require_POST
 
 from cluedesk.ledger.exports import EXPORT_LIMIT
@@ -20,9 +18,11 @@ from cluedesk.org.access import get_visible_or_404, roles_for, staff_required, v
 from cluedesk.org.models import Membership, Unit
 
 from .. import industry
+from ..filtersets import LetterFilterSet
 from ..industry import industry_choices, industry_name
 from ..models import Feedback, Letter
 from ..services import RectifyError
+from ..tables import LetterTable
 from .base import (
     ANSWER,
     BASE,
@@ -30,48 +30,33 @@ from .base import (
     VIEW,
     done,
     export,
+    in_table_order,
     my_roles,
-    page_of,
     render_list,
+    table_of,
     unit_from,
     units_in_scope,
 )
 
 # --- letters --------------------------------------------------------------------------------------
 
-LETTER_STATUS_FILTERS = [("", gettext_lazy("every status")), *Letter.Status.choices,
-                         ("overdue", gettext_lazy("feedback overdue"))]
+LETTER_SORT = "-issued_on"
 
 
-def filtered_letters(request: HttpRequest) -> QuerySet[Letter]:
+def filtered_letters(request: HttpRequest) -> LetterFilterSet:
     qs = visible_to(request.user, Letter.objects.select_related("issuer", "recipient", "recipient__division"),
                     "rectify_view")
-    g = request.GET
-    status = g.get("status", "")
-    if status == "overdue":
-        qs = qs.filter(status=Letter.Status.ISSUED, deadline__lt=timezone.localdate())
-    elif status in Letter.Status.values:
-        qs = qs.filter(status=status)
-    if g.get("kind") in Letter.Kind.values:
-        qs = qs.filter(kind=g["kind"])
-    if g.get("industry"):
-        qs = qs.filter(industry=g["industry"])
-    if (g.get("year") or "").isdigit():
-        qs = qs.filter(issued_on__year=int(g["year"]))
-    for word in (g.get("q") or "").split()[:5]:
-        qs = qs.filter(Q(number__icontains=word) | Q(issue__icontains=word) | Q(recipient__name__icontains=word)
-                       | Q(issuer__name__icontains=word))
-    return qs.order_by("-issued_on", "-id")
+    return LetterFilterSet(request.GET, queryset=qs, request=request)
 
 
 @require_GET
 @staff_required(*VIEW)
 def letters_list(request: HttpRequest) -> HttpResponse:
-    qs = filtered_letters(request)
-    page, query = page_of(request, qs)
+    filterset = filtered_letters(request)
+    table, query = table_of(request, LetterTable, filterset.qs, LETTER_SORT)
     can_manage = bool(set(roles_for("rectify_manage")) & my_roles(request))
     return render_list(request, "rectify/letters.html", "rectify/_letters_list.html", {
-        "page": page, "query": query, "statuses": LETTER_STATUS_FILTERS, "kinds": Letter.Kind.choices,
+        "table": table, "form": filterset.form, "query": query, "kinds": Letter.Kind.choices,
         "industries": industry_choices(), "g": request.GET, "today": timezone.localdate(),
         "can_manage": can_manage,
         "issuers": units_in_scope(request.user, "rectify_manage").exclude(type=Unit.Type.INDUSTRY)[:300]
@@ -143,7 +128,7 @@ def letter_answer(request: HttpRequest, letter_id: int) -> HttpResponse:
 @require_GET
 @staff_required(*VIEW)
 def letters_export(request: HttpRequest, fmt: str) -> HttpResponseBase:
-    qs = filtered_letters(request)
+    qs = in_table_order(request, LetterTable, filtered_letters(request).qs, LETTER_SORT)
     header = [_("Number"), _("Kind"), _("Issuer"), _("Recipient"), _("Industry"), _("Issue"), _("Issued"),
               _("Feedback due"), _("Status"), _("Answered"), _("Rectified")]
 
