@@ -22,20 +22,22 @@ from django.conf import settings
 from django.utils.translation import gettext, trans_real
 
 _PLACEHOLDER = re.compile(r"%\((\w+)\)s")
-MIN_LITERAL = 8  # a pattern must pin down at least this much text around its names
+MIN_LITERAL = 8  # bytes of UTF-8 a pattern must pin down around its names (a Chinese character is 3)
 
 
-def _catalog(lang: str) -> dict[str, str]:
-    """msgid → msgstr of the singular, context-free, translated entries of one language."""
+def _catalog(lang: str) -> list[tuple[str, str]]:
+    """(msgid, msgstr) of the singular, context-free, translated entries of one language: every
+    pair, from every app's catalogue (two apps may word one msgid differently; either is read back)."""
     catalog = trans_real.translation(lang)._catalog  # type: ignore[attr-defined]  # no public accessor
-    return {k: v for k, v in catalog.items() if isinstance(k, str) and "\x04" not in k and v and k != v}
+    return [(k, v) for k, v in catalog.items() if isinstance(k, str) and "\x04" not in k and v and k != v]
 
 
 def _pattern(sentence: str) -> re.Pattern[str] | None:
     """``sentence`` with its %(name)s slots as named groups, or None when it pins down too little."""
     names = _PLACEHOLDER.findall(sentence)
     literal = _PLACEHOLDER.sub("", sentence)
-    if not names or "%" in literal.replace("%%", "") or len(literal) < MIN_LITERAL or len(set(names)) != len(names):
+    if (not names or "%" in literal.replace("%%", "") or len(literal.encode()) < MIN_LITERAL
+            or len(set(names)) != len(names)):
         return None
     parts = _PLACEHOLDER.split(sentence)  # literal, name, literal, name, ...
     regex = "".join(re.escape(p.replace("%%", "%")) if i % 2 == 0 else f"(?P<{p}>.+?)" for i, p in enumerate(parts))
@@ -48,7 +50,9 @@ def _sentences(lang: str) -> tuple[dict[str, str], list[tuple[re.Pattern[str], s
     ``lang`` — back to its msgid: whole sentences, and sentences with names as patterns."""
     exact: dict[str, str] = {}
     patterns: list[tuple[re.Pattern[str], str]] = []
-    for msgid, msgstr in _catalog(lang).items():
+    # a wording shared by several msgids ("已超期": "overdue", "Overdue") reads back as the lower-case
+    # one: the names filled into a sentence are lower-case labels
+    for msgid, msgstr in sorted(_catalog(lang), key=lambda pair: pair[0] != pair[0].lower()):
         for wording in (msgid, msgstr):
             if "%(" not in wording:
                 exact.setdefault(wording, msgid)
