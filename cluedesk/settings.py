@@ -205,7 +205,7 @@ TEMPLATES = [
                 "django.template.context_processors.i18n",
                 "django.contrib.auth.context_processors.auth",
                 "django.contrib.messages.context_processors.messages",
-                "cluedesk.web.context.staff_nav",
+                "cluedesk.org.context.staff_nav",
             ],
         },
     }

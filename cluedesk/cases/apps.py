@@ -22,6 +22,7 @@ class CasesConfig(AppConfig):
         # what this register shows on other apps' pages (they read the registry, never this app)
         from . import links, panels
 
-        for store, entry in (("dashboard_panels", panels.dashboard_panel), ("industry_cases", links.industry_cases)):
+        for store, entry in (("dashboard_panels", panels.dashboard_panel), ("industry_cases", links.industry_cases),
+                             ("clue_panels", (10, links.clue_panel))):
             if entry not in registry[store]:  # one entry each, however often ready() runs
                 registry[store].append(entry)

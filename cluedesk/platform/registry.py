@@ -11,6 +11,9 @@ The stores (what an entry is, who fills it, who reads it):
 ``jobs``
     name -> :class:`Job`: periodic work the worker runs when due (``cluedesk.ops.jobs``). Filled
     with :func:`system_job` by every app that has periodic work.
+``clue_panels``
+    ``(order, panel)`` pairs: ``panel(request, clue) -> HTML or ""`` shown on a clue's page in
+    ``order`` (cases: the major cases opened from it; triage: the triage card).
 ``dashboard_panels``
     callables ``(request, division, start, end) -> (template, context) | None`` shown under the
     supervision dashboard's own figures (the registers add their figures here).
@@ -80,6 +83,7 @@ class Job:
 
 registry = Registry(
     {
+        "clue_panels": [],
         "dashboard_panels": [],
         "event_labels": {},
         "home_panels": [],

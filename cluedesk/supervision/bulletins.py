@@ -18,13 +18,10 @@ from django.utils.translation import pgettext
 
 from cluedesk.ledger.services import Actor, record
 from cluedesk.org.models import Division
+from cluedesk.platform.fonts import cjk_font
 
 from . import stats
 from .models import Bulletin, JobState
-
-CJK_FONT_FILES = ("/usr/share/fonts/truetype/wqy/wqy-microhei.ttc", "/usr/share/fonts/truetype/wqy/wqy-zenhei.ttc",
-                  "/usr/share/fonts/opentype/noto/NotoSansCJK-Regular.ttc")
-
 
 @dataclass
 class BulletinData:
@@ -70,15 +67,6 @@ def context(data: BulletinData) -> dict[str, Any]:
 
 def html(data: BulletinData, request: Any = None) -> str:
     return render_to_string("supervision/bulletin_print.html", context(data), request=request)
-
-
-def cjk_font() -> str | None:
-    from pathlib import Path
-
-    for path in CJK_FONT_FILES:
-        if Path(path).exists():
-            return path
-    return None
 
 
 def pdf(data: BulletinData) -> bytes:

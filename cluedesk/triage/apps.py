@@ -21,6 +21,7 @@ class TriageConfig(AppConfig):
     def ready(self) -> None:
         from . import (
             labels,
+            panel,
             periodic,  # noqa: F401  (registers this app's periodic jobs)
             services,
             tasks,
@@ -32,5 +33,7 @@ class TriageConfig(AppConfig):
         clue_merged.connect(services.follow_merge, dispatch_uid="triage.follow_merge")
         if services.similar_clues not in registry["similar_finders"]:
             registry["similar_finders"].append(services.similar_clues)
+        if (20, panel.clue_panel) not in registry["clue_panels"]:
+            registry["clue_panels"].append((20, panel.clue_panel))
         registry["event_labels"].update(EVENT_LABELS)
         registry["taxonomy"].update({"label": labels.label, "choices": labels.choices})

@@ -1,9 +1,11 @@
-"""What the triage card on the clue page shows (``{% load triage_panel %}{% triage_card clue %}``)."""
+"""What the triage card on the clue page shows (registered in the registry store ``clue_panels``)."""
 
 from __future__ import annotations
 
 from typing import Any
 
+from django.http import HttpRequest
+from django.template.loader import render_to_string
 from django.utils.translation import gettext_lazy as _
 
 from cluedesk.analysis.taxonomy import ABSTAIN_SHARE
@@ -111,3 +113,15 @@ def card_context(user: Any, clue: Clue, *, form: Any = None, error: str = "", do
         "corrected_fields": [FIELD_LABELS.get(f, f) for f in corrected],
         "form": form if may_correct else None, "split_reports": reports, "error": error, "done": done,
     }
+
+
+def clue_panel(request: HttpRequest, clue: Any) -> str:
+    """The triage card on a clue's page: what triage found and, for staff allowed to triage it,
+    the form to correct it (shown again with its error after a failed correction)."""
+    failed = getattr(request, "_triage_failed_form", None)
+    if failed is not None:
+        form, error = failed
+        context = card_context(request.user, clue, form=form, error=error)
+    else:
+        context = card_context(request.user, clue)
+    return render_to_string("triage/_card.html", context, request=request)

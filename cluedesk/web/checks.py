@@ -24,7 +24,7 @@ from urllib.parse import urlparse
 from django.conf import settings
 from django.core.checks import Tags, Warning, register
 
-from cluedesk.supervision.bulletins import CJK_FONT_FILES
+from cluedesk.platform.fonts import CJK_FONT_FILES
 
 LOCAL_HOSTS = {"localhost", "127.0.0.1", "[::1]", "testserver"}
 

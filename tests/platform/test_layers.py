@@ -9,6 +9,7 @@ package, adds one upward import, and watches the contract refuse it.
 from __future__ import annotations
 
 import ast
+import re
 import os
 import shutil
 import subprocess
@@ -192,3 +193,41 @@ def _views_that_write_events() -> list[str]:
 def test_views_write_no_ledger_event() -> None:
     """Every state change is one service writing one event; a view calls the service (issue 21, item 3)."""
     assert _views_that_write_events() == []
+
+
+def _layer_of() -> dict[str, int]:
+    """App -> its layer's index (0 = the top) from the import-linter contract."""
+    import tomllib
+
+    contract = tomllib.loads((ROOT / "pyproject.toml").read_text())["tool"]["importlinter"]["contracts"][0]
+    out = {}
+    for index, line in enumerate(contract["layers"]):
+        for name in line.replace(":", "|").split("|"):
+            out[name.strip().split(".")[-1]] = index
+    return out
+
+
+def _template_reach() -> list[str]:
+    """Templates that load a tag library of, or include/extend a template of, an app above their own."""
+    layer = _layer_of()
+    owner_of_template = {}
+    for path in PACKAGE.glob("*/templates/**/*.html"):
+        owner_of_template[str(path.relative_to(path.parents[len(path.relative_to(PACKAGE).parts) - 3]))] = \
+            path.relative_to(PACKAGE).parts[0]
+    owner_of_library = {p.stem: p.relative_to(PACKAGE).parts[0] for p in PACKAGE.glob("*/templatetags/*.py")}
+    found = []
+    for path in sorted(PACKAGE.glob("*/templates/**/*.html")):
+        app = path.relative_to(PACKAGE).parts[0]
+        text = path.read_text(encoding="utf-8")
+        used = [owner_of_library.get(lib) for load in re.findall(r"{%\s*load\s+([^%]+?)\s*%}", text)
+                for lib in load.split()]
+        used += [owner_of_template.get(name) for name in
+                 re.findall(r"""{%\s*(?:include|extends)\s+["']([^"']+)["']""", text)]
+        for other in used:
+            if other and other != app and layer.get(other, 99) <= layer.get(app, 99):
+                found.append(f"{path.relative_to(ROOT)} uses {other}'s templates or tags")
+    return found
+
+
+def test_templates_reach_only_downward() -> None:
+    assert _template_reach() == []
