@@ -12,7 +12,8 @@ page that shows it (a province's row on the nation's page is the province's own 
 **Depth.** Months are published down to provinces, quarters and years down to cities
 (``DEPTH``); a published region's table lists its smaller regions one level further down.
 
-**Lines.** Every sum that holds between cells is a line: outcomes → concluded; categories → all;
+**Lines.** Every sum that holds between cells is a line: outcomes → concluded (with a conclusion's
+further outcomes counted too: outcomes → their sum ← concluded + further, see ``solve``); categories → all;
 smaller regions (and what is placed at the region itself) → region; months → quarter; quarters →
 year. Suppression runs over all of them at once, so no combination of figures — across tables,
 regions or periods — yields a hidden one.
@@ -45,6 +46,7 @@ from .suppression import Line, Suppressor
 ALL = "*"
 OUTCOMES = ["criminal_case", "admin_penalty", "discipline", "transferred", "no_action"]  # Conclusion.Outcome
 COLUMNS = ["reports", "clues", "concluded", *OUTCOMES]
+OUTCOMES_SUM, FURTHER = "_outcomes", "_further"  # internal columns of the outcome line, on no page
 CATEGORY_COLUMNS = ["clues", "concluded", *OUTCOMES]
 DEPTH = {"month": 1, "quarter": 2, "year": 2}  # the deepest region level with a page, per kind of period
 
@@ -138,6 +140,15 @@ def month_cells(atoms: dict[str, Any], tree: Tree) -> dict[tuple[str, str, str],
                     for c in (ALL, cat):
                         out[(node, c, outcome)] += n
                         out[(node, c, "concluded")] += n
+    # a conclusion's further outcomes (a criminal case and a discipline referral): counted under
+    # each outcome, not again as a verification concluded
+    for pos, by_cat in atoms.get("further", {}).items():
+        chain = tree.chain(pos)
+        for cat, by_outcome in by_cat.items():
+            for outcome, n in by_outcome.items():
+                for node in chain:
+                    for c in (ALL, cat):
+                        out[(node, c, outcome)] += n
     return out
 
 
@@ -248,6 +259,8 @@ def solve(months: dict[dt.date, dict[str, Any]], tree: Tree, *, k: int, min_scop
                         values[(p, n, c, col)] = src.get((n, c, col), 0)
 
     lines: list[Line] = []
+    internal: dict[Cell, int] = {}  # cells of no page: T (the outcomes' sum) and M (further outcomes)
+    internal_lines: list[Line] = []
 
     def add(members: list[Cell], total: Cell) -> None:
         if members and total in values and all(m in values for m in members):
@@ -255,7 +268,15 @@ def solve(months: dict[dt.date, dict[str, Any]], tree: Tree, *, k: int, min_scop
 
     for (p, n, c, col) in list(values):
         if col == "concluded":
-            add([(p, n, c, o) for o in OUTCOMES], (p, n, c, col))
+            # outcomes → their sum T, and concluded + M → T, where M (further outcomes beyond the
+            # first) is taken as known to a reader and T is not published: the same protection as
+            # "outcomes → concluded" when every conclusion has one outcome (then M = 0)
+            t, m = (p, n, c, OUTCOMES_SUM), (p, n, c, FURTHER)
+            internal[t] = sum(values.get((p, n, c, o), 0) for o in OUTCOMES)
+            internal[m] = internal[t] - values[(p, n, c, col)]
+            if all((p, n, c, o) in values for o in OUTCOMES):
+                internal_lines.append(Line(tuple((p, n, c, o) for o in OUTCOMES), t))
+                internal_lines.append(Line(((p, n, c, col), m), t))
         if c == ALL and col != "reports" and has_categories(p, n) and categories.get(n):
             add([(p, n, x, col) for x in categories[n]], (p, n, c, col))
         if not n.startswith("~") and children.get(n) and level[n] <= depth(p) and (c == ALL or level[n] < depth(p)):
@@ -345,7 +366,11 @@ def solve(months: dict[dt.date, dict[str, Any]], tree: Tree, *, k: int, min_scop
         return not (n.startswith("~") and c != ALL and scopes.get((p, n)) == "published")
 
     forced = (set(values) - published) | (fixed.hidden & set(values))
-    cell_pass = Suppressor(values, lines, k, forced=forced, fixed=set(fixed.shown), sensitive=sensitive)
+    sums = {cell for cell in internal if cell[3] == OUTCOMES_SUM}
+    cell_pass = Suppressor({**values, **internal}, lines + internal_lines, k, forced=forced | sums,
+                           fixed=set(fixed.shown) | (set(internal) - sums),
+                           sensitive=lambda cell: cell not in internal and sensitive(cell))
+    cell_pass.hidden -= set(internal) - sums  # M is known to a reader, however small (rule 1 would hide it)
     node_ups = {n: [n, *up_nodes(n)] for n in active}
     outcomes = set(OUTCOMES)
 
@@ -363,7 +388,7 @@ def solve(months: dict[dt.date, dict[str, Any]], tree: Tree, *, k: int, min_scop
                                 yield a, b
 
     pairs_b = cell_pass.separate_nested(cell_pairs())
-    hidden = cell_pass.run(exact=True)
+    hidden = cell_pass.run(exact=True) - set(internal)
     result = Result(periods=periods, values=values, lines=lines, hidden=hidden, published_cells=published,
                     scopes=scopes, scope_reports=scope_reports, children=dict(children), categories=categories)
     result.stats = {"cells": len(values), "lines": len(lines), "hidden": len(hidden & published),

@@ -20,8 +20,9 @@ How it works (docs/records.md, "Published statistics"):
 
 Definitions: a report counts in the month it was received and the region it names; a clue in the
 month it was opened (unless it had been merged into another when the month was frozen) and the
-region and category it was placed in; a verification in the month its conclusion was issued,
-with the clue's final outcome.
+region and category it was placed in; a verification in the month its conclusion was issued, once
+as concluded and under each outcome of the clue's final conclusion (a criminal case and a
+discipline referral: under both).
 """
 
 from __future__ import annotations
@@ -42,7 +43,7 @@ from django.utils import timezone
 from django.utils.translation import gettext as _
 from django.utils.translation import gettext_lazy
 
-from cluedesk.clues.models import Clue, Conclusion
+from cluedesk.clues.models import Clue, Conclusion, split_outcomes
 from cluedesk.intake.models import Report
 from cluedesk.ledger.services import Actor, record
 from cluedesk.org.models import ROOT_CODE, Division
@@ -161,11 +162,34 @@ def month_counts(month: dt.date) -> dict[str, Any]:
     concluded = list(Clue.objects.filter(concluded_at__gte=start, concluded_at__lt=end, state__in=CONCLUDED)
                      .values_list("pk", "division__path", "category"))
     finals = final_outcomes([pk for pk, _p, _c in concluded])
+    further = further_outcomes([pk for pk, _p, _c in concluded])
     outcomes: dict[str, dict[str, dict[str, int]]] = defaultdict(lambda: defaultdict(lambda: defaultdict(int)))
+    also: dict[str, dict[str, dict[str, int]]] = defaultdict(lambda: defaultdict(lambda: defaultdict(int)))
     for pk, path, category in concluded:
-        outcomes[_position(path)][category or ""][finals.get(pk, Conclusion.Outcome.NO_ACTION)] += 1
-    return {"reports": dict(reports), "clues": {p: dict(c) for p, c in clues.items()},
-            "outcomes": {p: {c: dict(o) for c, o in by.items()} for p, by in outcomes.items()}}
+        main = finals.get(pk, Conclusion.Outcome.NO_ACTION)
+        outcomes[_position(path)][category or ""][main] += 1
+        for outcome in further.get(pk, []):
+            if outcome != main:
+                also[_position(path)][category or ""][outcome] += 1
+    counts = {"reports": dict(reports), "clues": {p: dict(c) for p, c in clues.items()},
+              "outcomes": {p: {c: dict(o) for c, o in by.items()} for p, by in outcomes.items()}}
+    if also:  # months frozen before a conclusion could carry several outcomes have no such key
+        counts["further"] = {p: {c: dict(o) for c, o in by.items()} for p, by in also.items()}
+    return counts
+
+
+def further_outcomes(clue_ids: list[int]) -> dict[int, list[str]]:
+    """Each clue's final conclusion's further outcomes (beside its main one), known ones only: a
+    verification counts once as concluded and under each of its outcomes."""
+    latest: dict[int, tuple[int, str]] = {}
+    for start in range(0, len(clue_ids), 2000):
+        for clue_id, pk, also in Conclusion.objects.filter(
+                clue_id__in=clue_ids[start:start + 2000], final=True, superseded=False).values_list(
+                "clue_id", "pk", "also_outcomes"):
+            if clue_id not in latest or pk > latest[clue_id][0]:
+                latest[clue_id] = (pk, also)
+    return {cid: list(dict.fromkeys(o for o in split_outcomes(also) if o in OUTCOMES))
+            for cid, (_pk, also) in latest.items() if also}
 
 
 def freeze_month(month: dt.date, *, now: dt.datetime | None = None) -> StatisticsMonth:
@@ -223,16 +247,18 @@ def _counts_in_tree(counts: dict[str, Any], tree: lattice.Tree) -> dict[str, Any
         return pos if pos in tree.level else ROOT_CODE
 
     out: dict[str, Any] = {"reports": defaultdict(int), "clues": defaultdict(lambda: defaultdict(int)),
-                           "outcomes": defaultdict(lambda: defaultdict(lambda: defaultdict(int)))}
+                           "outcomes": defaultdict(lambda: defaultdict(lambda: defaultdict(int))),
+                           "further": defaultdict(lambda: defaultdict(lambda: defaultdict(int)))}
     for pos, n in counts.get("reports", {}).items():
         out["reports"][fix(pos)] += n
     for pos, by in counts.get("clues", {}).items():
         for cat, n in by.items():
             out["clues"][fix(pos)][cat] += n
-    for pos, by in counts.get("outcomes", {}).items():
-        for cat, by_o in by.items():
-            for o, n in by_o.items():
-                out["outcomes"][fix(pos)][cat][o] += n
+    for kind in ("outcomes", "further"):
+        for pos, by in counts.get(kind, {}).items():
+            for cat, by_o in by.items():
+                for o, n in by_o.items():
+                    out[kind][fix(pos)][cat][o] += n
     return out
 
 
@@ -279,7 +305,7 @@ def compute_edition(year: int, *, now: dt.datetime | None = None, k: int | None 
         return None
     positions: set[str] = set()
     for counts in frozen.values():
-        for kind in ("reports", "clues", "outcomes"):
+        for kind in ("reports", "clues", "outcomes", "further"):
             positions.update(counts.get(kind, {}))
     tree = region_tree(positions)
     months = {m: _counts_in_tree(c, tree) for m, c in sorted(frozen.items())}
