@@ -18,10 +18,10 @@ from django.utils.translation import pgettext
 
 from cluedesk.ledger.services import Actor, record
 from cluedesk.org.models import Division
-from cluedesk.platform.fonts import cjk_font
 
 from . import stats
 from .models import Bulletin, JobState
+
 
 @dataclass
 class BulletinData:

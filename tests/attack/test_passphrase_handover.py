@@ -20,9 +20,9 @@ import pytest
 from django.core.management import call_command
 from django.core.management.base import CommandError
 
+from cluedesk.ops.bootstrap import first_start
 from cluedesk.org.models import Division
 from cluedesk.vault import handover, sealing, services
-from cluedesk.ops.bootstrap import first_start
 
 pytestmark = pytest.mark.django_db
 PASSPHRASE = re.compile(r"[a-z0-9]{5}(?:-[a-z0-9]{5}){7}")  # services.new_passphrase()
