@@ -6,4 +6,4 @@ class OpsConfig(AppConfig):
     label = "ops"
 
     def ready(self) -> None:
-        from . import periodic  # noqa: F401  (registers this app's periodic jobs)
+        from . import keycheck, periodic  # noqa: F401  (this app's periodic jobs; the key record follows rotations)

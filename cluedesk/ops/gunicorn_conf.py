@@ -67,6 +67,23 @@ def _headers_without_banner(self: gunicorn_wsgi.Response) -> list[str]:
 gunicorn_wsgi.Response.default_headers = _headers_without_banner  # type: ignore[method-assign]
 
 
+def check_keys() -> None:
+    """The master, after the preload and before any fork: the same keys as every other instance
+    (cluedesk/ops/keycheck.py), or gunicorn exits before serving a request."""
+    from django.db import connections
+
+    from .keycheck import KeyMismatch, check
+
+    try:
+        check()
+    except KeyMismatch as exc:
+        log.error("%s", exc, extra={"event": "key_mismatch"})
+        raise SystemExit(3) from None
+    finally:
+        connections.close_all()
+
+
 def on_starting(server: Any) -> None:
+    check_keys()
     loaded = warm()
     log.info("application preloaded", extra={"event": "preloaded", **loaded})

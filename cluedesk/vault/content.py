@@ -30,6 +30,7 @@ from pathlib import Path
 
 import nacl.utils
 from django.conf import settings
+from django.dispatch import Signal
 from nacl import bindings as sodium
 from nacl.exceptions import CryptoError
 
@@ -38,6 +39,12 @@ CONTENT_KEYS_FILE = "content.keys"
 INDEX_KEY_FILE = "index.key"
 KEY_BYTES = 32
 NONCE_BYTES = sodium.crypto_aead_xchacha20poly1305_ietf_NPUBBYTES
+
+
+# Sent (no arguments) after this process changed a key every instance shares — a content key
+# rotation, a custodian key rotation — so that the record of the deployment's key fingerprints
+# (cluedesk/ops/keycheck.py) follows a legitimate change at once.
+keys_changed = Signal()
 
 
 class KeyProblem(RuntimeError):
@@ -223,6 +230,7 @@ def add_content_key() -> str:
     ring = keyring()
     new = nacl.utils.random(KEY_BYTES)
     _replace(path, [new, *ring.keys])
+    keys_changed.send(sender=None)
     return key_id_of(new).hex()
 
 

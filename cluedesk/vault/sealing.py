@@ -25,7 +25,7 @@ from django.conf import settings
 from nacl import bindings as sodium
 from nacl.public import PrivateKey, PublicKey, SealedBox
 
-from .content import secret_from_env
+from .content import keys_changed, secret_from_env
 
 CHUNK = 64 * 1024
 PUBLIC_KEY_FILE = "custodian.pub"
@@ -246,6 +246,7 @@ def start_rotation(passphrase: str) -> tuple[Keyring, PrivateKey]:
                            "box": nacl.secret.SecretBox(ring.kek).encrypt(bytes(new)).hex()})
     _write_doc(doc)
     _write_public(new.public_key)
+    keys_changed.send(sender=None)
     return Keyring(ring.kek, [new, *ring.privates]), new
 
 

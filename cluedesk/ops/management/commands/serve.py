@@ -39,7 +39,7 @@ from django.core.management.base import BaseCommand, CommandError, CommandParser
 from django.db import connections
 
 from cluedesk.clues import search
-from cluedesk.ops import filemodes
+from cluedesk.ops import filemodes, keycheck
 from cluedesk.ops.bootstrap import first_start
 from cluedesk.ops.supervisor import Program
 from cluedesk.vault import handover, reencrypt
@@ -95,6 +95,9 @@ class Command(BaseCommand):
             out.write(f"File modes: {line}")
         call_command("createcachetable", verbosity=0)
         call_command("collectstatic", interactive=False, verbosity=0)
+        # the keys every instance shares, against the fingerprints the database records (the first
+        # instance records them): refuse before this instance writes anything under keys of its own
+        self._check_keys()
         # rows from before encryption at rest (or under a retired content key), and clues not
         # yet in the blind index: a resumable pass, quick when there is nothing to do
         sealed = reencrypt.run()
@@ -105,6 +108,7 @@ class Command(BaseCommand):
             lines = first_start(demo=settings.DEMO and not options["no_demo"], output=out)
         except handover.HandoverPending as exc:
             raise CommandError(str(exc)) from None
+        self._check_keys()  # records the custodian public key a first start has just made
         host, port = options["host"], options["port"]
         shown = "127.0.0.1" if host in {"0.0.0.0", "::"} else host  # noqa: S104
         base = f"http://{shown}:{port}"
@@ -165,3 +169,10 @@ class Command(BaseCommand):
         sys.stdout.flush()
         # replace this process by the supervisor: none of the preparation's memory stays behind
         os.execv(sys.executable, [sys.executable, "-m", "cluedesk.ops.supervisor", spec])  # noqa: S606
+
+    def _check_keys(self) -> None:
+        try:
+            for line in keycheck.check():
+                self.stdout.write(f"Keys: {line}")
+        except keycheck.KeyMismatch as exc:
+            raise CommandError(str(exc)) from None

@@ -23,14 +23,14 @@ import time
 from types import FrameType
 from typing import Any
 
-from django.core.management.base import BaseCommand, CommandParser
+from django.core.management.base import BaseCommand, CommandError, CommandParser
 from django.db import close_old_connections, connection
 from django.db.utils import OperationalError
 from django_tasks_db.management.commands.db_worker import Worker as DbWorker
 from django_tasks_db.models import DBTaskResult
 from django_tasks_db.utils import exclusive_transaction, is_locked_database_exception
 
-from cluedesk.ops import jobs, tasks
+from cluedesk.ops import jobs, keycheck, tasks
 
 
 def resident_mb() -> int:
@@ -80,6 +80,10 @@ class Command(BaseCommand):
         in_test = connection.in_atomic_block  # a test's transaction: no signals, no threads
         heartbeat = None
         if not in_test:
+            try:  # the same keys as every other instance, or no task is run (cluedesk/ops/keycheck.py)
+                keycheck.check()
+            except keycheck.KeyMismatch as exc:
+                raise CommandError(str(exc)) from None
             signal.signal(signal.SIGTERM, self._stop)
             signal.signal(signal.SIGINT, self._stop)
             heartbeat = tasks.Heartbeat(self.worker_id)
