@@ -69,7 +69,7 @@ def test_exports(data, staff_client):
     assert data.case_in.number in csv_text and data.case_out.number not in csv_text
     xlsx = client.get("/staff/cases/fugitives/export/xlsx/")
     rows = list(load_workbook(io.BytesIO(xlsx.content)).active.iter_rows(values_only=True))
-    assert rows[0][0] == "number" and [r[0] for r in rows[1:]] == [data.fug_in.number]
+    assert rows[0][0] == "Number" and [r[0] for r in rows[1:]] == [data.fug_in.number]  # headers in the reader's language
     umbrella = b"".join(client.get("/staff/cases/umbrella/export/csv/").streaming_content).decode("utf-8-sig")
     assert "赵某" in umbrella
     assert Event.objects.filter(verb__in=["cases.exported", "fugitives.exported", "umbrella.exported"]).count() == 3

@@ -22,7 +22,7 @@ from .. import forms as f
 from .. import services
 from ..apps import READ_ROLES, WRITE_ROLES
 from ..filtersets import CaseFilterSet
-from ..models import CaseStage, MajorCase
+from ..models import CaseStage, MajorCase, Stage
 from ..tables import CaseTable
 from .base import (
     EDIT,
@@ -62,8 +62,11 @@ def case_list(request: HttpRequest) -> HttpResponse:
     return render(request, "cases/_case_rows.html" if is_htmx(request) else "cases/case_list.html", ctx)
 
 
-CASE_COLUMNS = ["number", "title", "division", "opened_on", "level", "listed", "listed_on", "current_stage",
-                "no_umbrella", "escalated_on", "clues", "units"]
+def case_columns() -> list[str]:
+    """The export's header row in the reader's language."""
+    return [_("Number"), _("Title"), _("Division"), _("Opened on"), _("Supervising level"),
+            _("Listed for supervision"), _("Listed on"), _("Current stage"), _("Gang without umbrella found"),
+            _("Escalated on"), _("Clues"), _("Responsible units")]
 
 
 @require_GET
@@ -73,15 +76,18 @@ def case_export(request: HttpRequest, fmt: str) -> HttpResponseBase:
     filterset = filtered_cases(request)
     qs = export_rows(CaseTable, filterset.qs, request, CASE_SORT).prefetch_related("clues", "units")
 
+    yes, stages = _("yes"), {code: str(label) for code, label in Stage.choices}
+
     def rows() -> Iterator[list[Any]]:
         for c in qs[:EXPORT_LIMIT]:
             yield [c.number, c.title, c.division.name, iso(c.opened_on), c.get_level_display(),
-                   "yes" if c.listed else "", iso(c.listed_on), getattr(c, "current", "") or "", "yes" if c.no_umbrella else "",
+                   yes if c.listed else "", iso(c.listed_on), stages.get(getattr(c, "current", "") or "", ""),
+                   yes if c.no_umbrella else "",
                    iso(c.escalated_on), " ".join(x.public_id for x in c.clues.all()),
                    "; ".join(u.name for u in c.units.all())]
     return export_list(request.user, fmt=fmt, verb="cases.exported", subject_type="cases_list",
                        filters=filters_of(filterset), count=qs.count(), name="cases",
-                       columns=CASE_COLUMNS, rows=rows())
+                       columns=case_columns(), rows=rows())
 
 
 # --- major cases: new, detail, actions --------------------------------------------------------

@@ -55,8 +55,11 @@ def fugitive_list(request: HttpRequest) -> HttpResponse:
     return render(request, "cases/_fugitive_rows.html" if is_htmx(request) else "cases/fugitive_list.html", ctx)
 
 
-FUGITIVE_COLUMNS = ["number", "name", "sex", "birth_year", "id_last4", "case", "division", "at_large_since",
-                    "listed_on", "residence", "household_registration", "abroad", "status", "status_on"]
+def fugitive_columns() -> list[str]:
+    """The export's header row in the reader's language."""
+    return [_("Number"), _("Name"), _("Sex"), _("Year of birth"), _("ID number (last four characters)"), _("Case"),
+            _("Division"), _("At large since"), _("Target since"), _("Place of residence"),
+            _("Household registration place"), _("Abroad"), _("Status"), _("Status since")]
 
 
 @require_GET
@@ -66,14 +69,16 @@ def fugitive_export(request: HttpRequest, fmt: str) -> HttpResponseBase:
     filterset = filtered_fugitives(request)
     qs = export_rows(FugitiveTable, filterset.qs, request, FUGITIVE_SORT)
 
+    yes = _("yes")
+
     def rows() -> Iterator[list[Any]]:
         for p in qs[:EXPORT_LIMIT]:
-            yield [p.number, p.name, p.sex, p.birth_year or "", p.id_hint, p.case.number, p.division.name,
-                   iso(p.at_large_since), iso(p.listed_on), p.residence, p.household, "yes" if p.abroad else "",
+            yield [p.number, p.name, p.get_sex_display(), p.birth_year or "", p.id_hint, p.case.number, p.division.name,
+                   iso(p.at_large_since), iso(p.listed_on), p.residence, p.household, yes if p.abroad else "",
                    p.get_status_display(), iso(p.status_on)]
     return export_list(request.user, fmt=fmt, verb="fugitives.exported", subject_type="fugitives_list",
                        filters=filters_of(filterset), count=qs.count(), name="fugitives",
-                       columns=FUGITIVE_COLUMNS, rows=rows())
+                       columns=fugitive_columns(), rows=rows())
 
 
 @require_http_methods(["GET", "POST"])

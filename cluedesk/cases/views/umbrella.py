@@ -82,9 +82,11 @@ def umbrella_list(request: HttpRequest) -> HttpResponse:
     return render(request, "cases/_umbrella_rows.html" if is_htmx(request) else "cases/umbrella_list.html", ctx)
 
 
-UMBRELLA_COLUMNS = ["number", "title", "division", "opened_on", "handling_unit", "official", "position",
-                    "organisation", "party_discipline", "party_discipline_on", "administrative_sanction",
-                    "sanction_on", "transferred_on", "cases"]
+def umbrella_columns() -> list[str]:
+    """The export's header row in the reader's language (one line per official)."""
+    return [_("Number"), _("Title"), _("Division"), _("Opened on"), _("Handling unit"), _("Official"), _("Position"),
+            _("Unit or organisation"), _("Party discipline"), _("Party discipline on"), _("Administrative sanction"),
+            _("Sanction on"), _("Transferred to judicial organs on"), _("Linked cases")]
 
 
 @require_GET
@@ -105,7 +107,7 @@ def umbrella_export(request: HttpRequest, fmt: str) -> HttpResponseBase:
                                iso(o.sanction_on), iso(o.transferred_on)] if o else [""] * 8) + [cases]
     return export_list(request.user, fmt=fmt, verb="umbrella.exported", subject_type="umbrella_list",
                        filters=filters_of(filterset), count=qs.count(), name="umbrella",
-                       columns=UMBRELLA_COLUMNS, rows=rows())
+                       columns=umbrella_columns(), rows=rows())
 
 
 @require_http_methods(["GET", "POST"])
