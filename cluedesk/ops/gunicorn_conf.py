@@ -11,23 +11,57 @@ shared page.
 
 It also drops gunicorn's ``Server: gunicorn`` response header, which gunicorn has no setting for:
 a banner only tells a scanner which server (and which of its flaws) to try.
+
+gunicorn's own lines (starting, booting a worker, a worker timeout) are JSON on stderr like every
+cluedesk line (``JsonLogger``; ``CLUEDESK_LOG_FORMAT=plain`` keeps gunicorn's text). Its control
+socket (gunicorn 27: ``gunicornc -s <data folder>/gunicorn.ctl``) is in the instance's data folder,
+not the per-user default ``~/.gunicorn/gunicorn.ctl`` that two servers on one host would share.
 """
 
 from __future__ import annotations
 
 import gc
 import logging
+import os
+from pathlib import Path
 from types import SimpleNamespace
 from typing import Any
 
+from gunicorn.glogging import Logger
 from gunicorn.http import wsgi as gunicorn_wsgi
+
+from .supervisor import _JsonLines  # the JSON line shape, without Django
 
 log = logging.getLogger("cluedesk.serve")
 
 preload_app = True
-# gunicorn 27's control socket is one path per user ($HOME/.gunicorn/gunicorn.ctl): two servers on
-# one host would take it from each other, and the supervisor needs none (older versions ignore this)
-control_socket_disable = True
+
+
+def _data_dir() -> Path:
+    os.environ.setdefault("DJANGO_SETTINGS_MODULE", "cluedesk.settings")
+    from django.conf import settings  # the settings module only (no app is loaded here)
+
+    return Path(settings.DATA_DIR)
+
+
+# gunicorn 27's control socket defaults to one path per user ($HOME/.gunicorn/gunicorn.ctl): two
+# servers on one host would take it from each other. One per instance, in its data folder (a path
+# longer than a Unix socket allows only costs the socket: gunicorn logs a warning and serves on).
+control_socket = str(_data_dir() / "gunicorn.ctl")
+
+
+class JsonLogger(Logger):
+    """gunicorn's error log as cluedesk's JSON lines (ts, level, logger, msg) on its stream."""
+
+    def setup(self, cfg: Any) -> None:
+        super().setup(cfg)
+        if os.environ.get("CLUEDESK_LOG_FORMAT") == "plain":
+            return
+        for handler in (*self.error_log.handlers, *self.access_log.handlers):
+            handler.setFormatter(_JsonLines())
+
+
+logger_class = JsonLogger
 # a sample the warm-up analyses, so that every lazily built index is built in the master
 SAMPLE = SimpleNamespace(text="湖南省长沙市浏阳市某镇有人长期开设赌场，放高利贷并暴力催收，张某某涉嫌寻衅滋事。",
                          place_text="湖南省长沙市浏阳市")

@@ -61,10 +61,11 @@ class JsonFormatter(logging.Formatter):
         for key, value in vars(record).items():
             if key in _STANDARD or key in _NEVER or key.startswith("_") or key == "status_code":
                 continue
-            out[key] = value if isinstance(value, int | float | bool | str | type(None)) else str(value)
+            # scalars as they are; a job's result (a dict of counts) as JSON; anything else as text
+            out[key] = value if isinstance(value, int | float | bool | str | type(None) | dict | list) else str(value)
         if record.exc_info:
             out["exc"] = self.formatException(record.exc_info)
-        return json.dumps(out, ensure_ascii=False, separators=(",", ":"))
+        return json.dumps(out, ensure_ascii=False, separators=(",", ":"), default=str)
 
 
 class RequestLogMiddleware:

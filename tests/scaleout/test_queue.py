@@ -27,7 +27,7 @@ from .helpers import CLUEDESK, ROOT, run, scratch_database
 pytestmark = pytest.mark.django_db
 
 
-def test_the_worker_runs_a_queued_task_once(capsys):
+def test_the_worker_runs_a_queued_task_once(caplog):
     result = tasks.sleep_then_mark.enqueue("once", 0)
     call_command("worker", "--once", "--no-jobs")
     row = DBTaskResult.objects.get(id=result.id)
@@ -35,8 +35,8 @@ def test_the_worker_runs_a_queued_task_once(capsys):
     assert cache.get("cluedesk:drill:once:runs") == 1
     call_command("worker", "--once", "--no-jobs")  # nothing left: not run again
     assert cache.get("cluedesk:drill:once:runs") == 1
-    out = [json.loads(line) for line in capsys.readouterr().out.splitlines() if line.startswith("{")]
-    assert {"event": "task", "task": "sleep_then_mark", "id": str(result.id), "status": "SUCCESSFUL"} in out
+    said = [r for r in caplog.records if r.name == "cluedesk.worker" and getattr(r, "event", "") == "task"]
+    assert [(r.task, r.id, r.status) for r in said] == [("sleep_then_mark", str(result.id), "SUCCESSFUL")]
 
 
 def test_a_failing_task_is_marked_failed_and_the_worker_goes_on():
@@ -189,7 +189,7 @@ def test_kill_9_mid_task_then_another_worker_runs_it_and_sigterm_finishes_the_ta
                     proc.wait(timeout=30)
 
 
-def test_max_memory_recycles_the_worker_after_the_task_that_went_over(capsys):
+def test_max_memory_recycles_the_worker_after_the_task_that_went_over(caplog):
     """`cluedesk serve` runs its workers with --max-memory: past it, the worker stops after the task
     in hand (the supervisor starts a fresh one); the next task stays queued for that one."""
     first = tasks.sleep_then_mark.enqueue("heavy-1", 0)
@@ -198,6 +198,5 @@ def test_max_memory_recycles_the_worker_after_the_task_that_went_over(capsys):
     call_command("worker", "--no-jobs", "--max-memory", "1", "--max-tasks", "2", "--poll", "0.05")
     assert DBTaskResult.objects.get(id=first.id).status == "SUCCESSFUL"
     assert DBTaskResult.objects.get(id=second.id).status == "READY"
-    out = [json.loads(line) for line in capsys.readouterr().out.splitlines() if line.startswith("{")]
-    recycle = [e for e in out if e["event"] == "worker_recycle"]
-    assert len(recycle) == 1 and recycle[0]["rss_mb"] > 1 and recycle[0]["limit_mb"] == 1
+    recycle = [r for r in caplog.records if getattr(r, "event", "") == "worker_recycle"]
+    assert len(recycle) == 1 and recycle[0].rss_mb > 1 and recycle[0].limit_mb == 1

@@ -54,7 +54,7 @@ def test_serve_runs_gunicorn_and_the_workers_and_sigterm_stops_them_all(tmp_path
             assert sorted(w[1] for w in workers) == ["--no-jobs", "--no-tasks"], kids
             assert all("--max-memory" in w for w in workers)
             assert wait_for(lambda: len(children(master)) == 1, 30)  # --workers 1
-            assert wait_for(lambda: log.read_text().count('"event": "worker_start"') == 2, 60), log.read_text()[-3000:]
+            assert wait_for(lambda: log.read_text().count('"event":"worker_start"') == 2, 60), log.read_text()[-3000:]
             text = log.read_text()
             assert "Started gunicorn (1 web processes" in text and "Started task worker" in text
             assert "Started periodic jobs" in text

@@ -11,11 +11,14 @@ SIGTERM or SIGINT: finish the task or job in hand, then exit 0 (a second signal 
 the task is then re-queued as if the worker had died). ``--max-memory MB``: exit 0 after a task or
 a round of jobs that leaves the process above MB resident (`cluedesk serve` passes it and starts a
 fresh worker in its place).
+
+What it says (starting, each task's outcome, each job's result, stopping) are log lines of the
+``cluedesk.worker`` logger: JSON on stderr with a timestamp, like every cluedesk process.
 """
 
 from __future__ import annotations
 
-import json
+import logging
 import os
 import signal
 import sys
@@ -31,6 +34,8 @@ from django_tasks_db.models import DBTaskResult
 from django_tasks_db.utils import exclusive_transaction, is_locked_database_exception
 
 from cluedesk.ops import jobs, keycheck, tasks
+
+log = logging.getLogger("cluedesk.worker")
 
 
 def resident_mb() -> int:
@@ -99,7 +104,7 @@ class Command(BaseCommand):
                     self.busy = True
                     for name, result in jobs.run_all(force=options["force"]).items():
                         if result is not None:
-                            self.stdout.write(f"{name}: {result}")
+                            self._say({"event": "job", "job": name, "result": result})
                     self.busy = False
                     next_jobs = time.monotonic() + max(1.0, options["interval"])
                     self._recycle_if_over(options["max_memory"])
@@ -188,5 +193,5 @@ class Command(BaseCommand):
         self._say({"event": "worker_stopping", "signal": signal.Signals(signum).name, "busy": self.busy})
 
     def _say(self, data: dict[str, Any]) -> None:
-        self.stdout.write(json.dumps(data, ensure_ascii=False))
-        self.stdout.flush()
+        """One log line (JSON on stderr, cluedesk/ops/logging.py): the event and its fields."""
+        log.info(data["event"], extra=data)
