@@ -397,3 +397,22 @@ def test_a_notice_written_by_the_scan_in_english_reads_in_chinese_and_back() -> 
     with translation.override("en"):
         assert localize(chinese) == stored  # written in Chinese, read in English
         assert localize("a line of the officer's own") == "a line of the officer's own"
+
+
+def test_every_catalogue_is_compiled() -> None:
+    """Each django.mo says what its django.po says: a msgstr edited by hand and not compiled
+    (msgfmt -o django.mo django.po) would not reach the pages."""
+    import gettext
+
+    stale = []
+    for po in catalogues():
+        with po.with_suffix(".mo").open("rb") as handle:
+            compiled = gettext.GNUTranslations(handle)
+        for ctx, msgid, plural, _flags, msgstrs in po_entries(po.read_text(encoding="utf-8")):
+            if plural:
+                got = compiled.npgettext(ctx, msgid, plural, 1) if ctx else compiled.ngettext(msgid, plural, 1)
+            else:
+                got = compiled.pgettext(ctx, msgid) if ctx else compiled.gettext(msgid)
+            if got != msgstrs[0]:
+                stale.append(f"{po.relative_to(ROOT)}: {msgid!r}")
+    assert not stale, "compile these catalogues:\n" + "\n".join(stale)
