@@ -114,9 +114,10 @@ def read(html: str) -> VisibleText:
 
 # Codes that are not words: file paths (docs/operations.md), quoted identifiers (“bus-station-3”),
 # format masks (YYYY-MM, XXXX-XXXX-XXXX-XXXX), upper-case numbers (LY-2026-017, C1A2B3...),
-# commands (cluedesk triage-train), numbered labels (custodian-1), links.
+# commands (cluedesk triage-train), numbered labels (custodian-1), links, digests (hex).
 CODE_LIKE = re.compile(r"[\w.-]+/[\w./-]+|“[a-z0-9_-]+”|\b[A-Z0-9]+(?:-[A-Z0-9]+)+\b|\b(?=[A-Z0-9]*\d)[A-Z0-9]{6,}\b"
-                       r"|\bcluedesk [a-z][a-z-]+|\b[a-z]+(?:-[a-z]+)*-\d+\b|https?://\S+")
+                       r"|\bcluedesk [a-z][a-z-]+|\b[a-z]+(?:-[a-z]+)*-\d+\b|https?://\S+"
+                       r"|\b(?=[0-9a-f]*\d)[0-9a-f]{8,}\b")
 
 
 def strip_user_text(text: str, user_texts: list[str]) -> str:
@@ -416,3 +417,18 @@ def test_every_catalogue_is_compiled() -> None:
             if got != msgstrs[0]:
                 stale.append(f"{po.relative_to(ROOT)}: {msgid!r}")
     assert not stale, "compile these catalogues:\n" + "\n".join(stale)
+
+
+def test_the_reader_finds_what_it_should_and_only_that() -> None:
+    """The checker itself: what counts as the other language, a raw code, user content."""
+    html = ('<html lang="zh-Hans"><head><title>线索 · cluedesk</title></head><body><h1>线索</h1>'
+            '<p>导出 CSV · XLSX，摘要 3fa9c0d2e1b4a5f6，见 docs/operations.md，运行 cluedesk triage-train</p>'
+            '<p class="user-content">Interviewed two stall holders</p><span lang="en">English</span>'
+            '<code>cluedesk serve</code><input placeholder="YYYY-MM"><p>criminal_case</p><p>Deadline first</p>'
+            '</body></html>')
+    found = problems_in("\n".join(read(html).parts), "zh-hans")
+    assert [f.split(" in ")[0] for f in found] == ["raw code 'criminal_case'", "Latin 'Deadline'", "Latin 'case'",
+                                                  "Latin 'criminal'", "Latin 'first'"], found
+    english = read('<html lang="en"><body><p>Notices</p><p title="到期">due</p><span lang="zh-Hans">简体中文</span>'
+                   '<p data-user>李四</p></body></html>')
+    assert [f.split(" in ")[0] for f in problems_in("\n".join(english.parts), "en")] == ["CJK '到期'"]
