@@ -17,9 +17,6 @@ from cluedesk.org.models import Division, Unit
 from .models import STAGE_ORDER, Fugitive, MajorCase, Stage, Suspect
 
 DATE = forms.DateInput(attrs={"type": "date"})
-YES_NO = [("", _("any")), ("yes", _("yes")), ("no", _("no"))]
-
-
 def scope_paths(user: Any, action: str) -> list[str]:
     allowed = roles_for(action)
     return sorted({g.division_path for g in _grants(user) if g.role in allowed})
@@ -89,34 +86,6 @@ class _ScopedForm(forms.Form):
 
 
 # --- major cases ------------------------------------------------------------------------------
-
-class _DivisionFilter(forms.Form):
-    """A register's filter whose division is picked by name among the person's divisions (two
-    levels below theirs); a deeper code from an address (a link to one county) is kept."""
-
-    def __init__(self, *args: Any, user: Any = None, **kwargs: Any) -> None:
-        super().__init__(*args, **kwargs)
-        choices = division_choices(user, "cases_view") if user is not None else []
-        asked = str(self.data.get("division", "")).strip() if self.is_bound else ""
-        if asked and asked not in dict(choices) and len(asked) <= 12:
-            # kept as asked: rows are already scoped, and an unknown code matches nothing (not everything)
-            division = Division.objects.filter(code=asked).first()
-            choices.append((asked, f"{division.name} ({asked})" if division else asked))
-        field = self.fields["division"]
-        assert isinstance(field, forms.ChoiceField)
-        field.choices = [("", _("any")), *choices]
-
-
-class CaseFilterForm(_DivisionFilter):
-    q = forms.CharField(label=_("Search"), required=False, max_length=100)
-    division = forms.ChoiceField(label=_("Division"), required=False)
-    level = forms.ChoiceField(label=_("Supervising level"), required=False,
-                              choices=[("", _("any")), *MajorCase.Level.choices])
-    listed = forms.ChoiceField(label=_("Listed for supervision"), required=False, choices=YES_NO)
-    stage = forms.ChoiceField(label=_("Current stage"), required=False,
-                              choices=[("", _("any")), ("none", _("not started")), *Stage.choices])
-    no_umbrella = forms.BooleanField(label=_("Gang without umbrella found"), required=False)
-
 
 class CaseForm(_ScopedForm):
     title = forms.CharField(label=_("Title"), max_length=200)
@@ -188,16 +157,6 @@ CASE_VERBS: dict[str, tuple[Any, Any]] = {
 
 # --- umbrella investigations ------------------------------------------------------------------
 
-class UmbrellaFilterForm(_DivisionFilter):
-    q = forms.CharField(label=_("Search"), required=False, max_length=100)
-    division = forms.ChoiceField(label=_("Division"), required=False)
-    outcome = forms.ChoiceField(label=_("Outcome"), required=False, choices=[
-        ("", _("any")), ("discipline", _("party discipline")), ("sanction", _("administrative sanction")),
-        ("transfer", _("transferred to judicial organs")), ("pending", _("no outcome yet"))])
-    opened_from = forms.DateField(label=_("Opened from"), required=False, widget=DATE)
-    opened_to = forms.DateField(label=_("Opened to"), required=False, widget=DATE)
-
-
 class UmbrellaForm(_ScopedForm):
     title = forms.CharField(label=_("Title"), max_length=200)
     division = forms.ChoiceField(label=_("Division"))
@@ -246,13 +205,6 @@ class OutcomeForm(forms.Form):
 
 
 # --- fugitives --------------------------------------------------------------------------------
-
-class FugitiveFilterForm(_DivisionFilter):
-    q = forms.CharField(label=_("Search"), required=False, max_length=100)
-    division = forms.ChoiceField(label=_("Division"), required=False)
-    status = forms.ChoiceField(label=_("Status"), required=False, choices=[("", _("any")), *Fugitive.Status.choices])
-    abroad = forms.ChoiceField(label=_("Abroad"), required=False, choices=YES_NO)
-
 
 class FugitiveForm(_ScopedForm):
     case = forms.CharField(label=_("Case number"), max_length=32)

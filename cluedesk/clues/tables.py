@@ -64,7 +64,8 @@ class ClueTable(tables.Table):
     clue = tables.Column(accessor="public_id", orderable=False, verbose_name=pgettext_lazy("clue list column", "Clue"),
                          attrs={"td": {"class": "what"}})
     state = tables.Column(verbose_name=pgettext_lazy("clue list column", "State"))
-    deadline = tables.Column(empty_values=(), verbose_name=pgettext_lazy("clue list column", "Deadline"))
+    deadline = tables.Column(empty_values=(), verbose_name=pgettext_lazy("clue list column", "Deadline"),
+                             attrs={"td": {"class": "nowrap"}})
     division = tables.Column(empty_values=(), verbose_name=pgettext_lazy("clue list column", "Division"))
     unit = tables.Column(empty_values=(), verbose_name=pgettext_lazy("clue list column", "Unit"))
     category = tables.Column(empty_values=(), verbose_name=pgettext_lazy("clue list column", "Category"))
