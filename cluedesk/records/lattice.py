@@ -271,12 +271,12 @@ def solve(months: dict[dt.date, dict[str, Any]], tree: Tree, *, k: int, min_scop
             # outcomes → their sum T, and concluded + M → T, where M (further outcomes beyond the
             # first) is taken as known to a reader and T is not published: the same protection as
             # "outcomes → concluded" when every conclusion has one outcome (then M = 0)
-            t, m = (p, n, c, OUTCOMES_SUM), (p, n, c, FURTHER)
-            internal[t] = sum(values.get((p, n, c, o), 0) for o in OUTCOMES)
-            internal[m] = internal[t] - values[(p, n, c, col)]
+            t_cell, m_cell = (p, n, c, OUTCOMES_SUM), (p, n, c, FURTHER)
+            internal[t_cell] = sum(values.get((p, n, c, o), 0) for o in OUTCOMES)
+            internal[m_cell] = internal[t_cell] - values[(p, n, c, col)]
             if all((p, n, c, o) in values for o in OUTCOMES):
-                internal_lines.append(Line(tuple((p, n, c, o) for o in OUTCOMES), t))
-                internal_lines.append(Line(((p, n, c, col), m), t))
+                internal_lines.append(Line(tuple((p, n, c, o) for o in OUTCOMES), t_cell))
+                internal_lines.append(Line(((p, n, c, col), m_cell), t_cell))
         if c == ALL and col != "reports" and has_categories(p, n) and categories.get(n):
             add([(p, n, x, col) for x in categories[n]], (p, n, c, col))
         if not n.startswith("~") and children.get(n) and level[n] <= depth(p) and (c == ALL or level[n] < depth(p)):
