@@ -21,3 +21,20 @@ class KeyFingerprint(models.Model):
 
     def __str__(self) -> str:
         return f"{self.name} {self.fingerprint}"
+
+
+class DeploymentOnce(models.Model):
+    """Something done once per deployment, whichever instance starts first: the row is the lock
+    every instance's first start takes before deciding (cluedesk/ops/bootstrap.py, the triage
+    training), and says which start did it and which queued task it is."""
+
+    name = models.CharField(max_length=64, primary_key=True)
+    task_id = models.CharField(max_length=64, blank=True)
+    by = models.CharField(max_length=200, blank=True)
+    at = models.DateTimeField(null=True, blank=True)
+
+    class Meta:
+        db_table = "ops_deployment_once"
+
+    def __str__(self) -> str:
+        return self.name
