@@ -80,13 +80,13 @@ def test_an_encrypted_backup_restores_only_with_its_private_key(tmp_path: Path, 
 
     # --verify: refused without the key, and with another key; passes with the right one
     with pytest.raises(CommandError, match="--backup-key"):
-        call_command("backup", "x", verify=str(archive), stdout=io.StringIO())
+        call_command("backup", verify=str(archive), stdout=io.StringIO())  # no DEST needed (issue 23.11)
     other = tmp_path / "offline" / "other.key"
     _generate(other)
     with pytest.raises(CommandError, match="sealed to backup key"):
         call_command("backup", "x", verify=str(archive), backup_key=str(other), stdout=io.StringIO())
     verified = io.StringIO()
-    call_command("backup", "x", verify=str(archive), backup_key=str(key_file), stdout=verified)
+    call_command("backup", verify=str(archive), backup_key=str(key_file), stdout=verified)
     assert json.loads(verified.getvalue())["ok"] is True
 
     target = tmp_path / "fresh"

@@ -20,7 +20,8 @@ class Command(BaseCommand):
     help = "Write a backup archive (database, file store, public key; secret keys only on request)"
 
     def add_arguments(self, parser: CommandParser) -> None:
-        parser.add_argument("dest", help="archive file to write (.tar), or a folder to put a dated one in")
+        parser.add_argument("dest", nargs="?", default=None,
+                            help="archive file to write (.tar), or a folder to put a dated one in (not with --verify)")
         parser.add_argument("--keys-out", default=None,
                             help="also write the secret keys to this separate archive (keep it apart, offline)")
         parser.add_argument("--include-keys", action="store_true",
@@ -30,7 +31,7 @@ class Command(BaseCommand):
                             help="encrypt the archives to this backup public key (64 hex characters, or a file "
                                  f"holding them); default: {archive_seal.PUBLIC_ENV} or {archive_seal.PUBLIC_ENV}_FILE")
         parser.add_argument("--verify", metavar="ARCHIVE", default=None,
-                            help="only check an existing archive against its manifest (DEST is ignored)")
+                            help="only check an existing archive against its manifest (no DEST needed; one given is ignored)")
         parser.add_argument("--backup-key", metavar="FILE", default=None,
                             help="with --verify: the backup private key an encrypted archive needs")
 
@@ -44,6 +45,8 @@ class Command(BaseCommand):
                                               "sealed_to": manifest.get("sealed_to"),
                                               "summary": manifest.get("summary")}, ensure_ascii=False))
                 return
+            if options["dest"] is None:
+                raise CommandError("give DEST, the archive file (or folder) to write; or --verify ARCHIVE")
             public = (archive_seal.parse_public(options["to_public_key"], "--to-public-key")
                       if options["to_public_key"] else archive_seal.configured_public())
             result = backup.backup(Path(options["dest"]), include_keys=options["include_keys"],
