@@ -89,7 +89,7 @@ def _pct(value: float | None) -> float | None:
 
 def clue_link(division: Division, state: str = "", **extra: str) -> str:
     """The clue workbench list filtered to this division (and state, or ``queue=overdue``,
-    ``umbrella=on``): the parameters of ``cluedesk.clues.forms.QueueFilterForm``. That list has no
+    ``umbrella=on``): the parameters of ``cluedesk.clues.filtersets``. That list has no
     date filter, so it shows the clues of every period."""
     params = {"division": division.code}
     if state:
