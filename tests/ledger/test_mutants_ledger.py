@@ -119,3 +119,49 @@ def test_a_head_ahead_of_the_chain_names_the_first_missing_event() -> None:
     result = verify()
     assert not result.ok and result.bad_seq == 4
     assert result.reason == "the chain ends at #3 but its head says #5"
+
+
+def test_the_last_event_rewritten_with_its_hash_recomputed_is_named_against_the_head() -> None:
+    from cluedesk.ledger.services import verify
+
+    from .helpers import edit, write
+
+    write(3)
+    edit(3, recompute=True, verb="test.softened")
+    result = verify()
+    assert not result.ok and result.bad_seq == 3
+    assert result.reason == ("event #3 is not the event the head points to (its hash was recomputed after it "
+                             "was changed)")
+
+
+def test_events_cut_off_after_a_checkpoint_are_named_and_the_whole_failed_result_is_filled_in() -> None:
+    from cluedesk.ledger import checkpoints
+    from cluedesk.ledger.services import verify
+
+    from .helpers import truncate_to, write
+
+    write(4)
+    checkpoints.sign(force=True)
+    write(2)
+    truncate_to(2)
+    result = verify()
+    assert result.ok is False
+    assert result.checked == 2
+    assert result.bad_seq == 3
+    assert result.reason.startswith("the chain ends at #2 but checkpoint #4 (signed ")
+    assert result.reason.endswith("vouches for event #4: events #3–#4 at least were removed")
+    assert result.problems == [result.reason]
+    assert result.warnings == []
+    assert result.checkpoints_checked == 1
+    assert result.latest is not None and result.latest.seq == 4
+
+
+def test_an_expected_event_beyond_the_end_is_named_after_the_last_event() -> None:
+    from cluedesk.ledger.services import verify
+
+    from .helpers import write
+
+    write(3)
+    result = verify(expect=[(5, "a" * 64)])
+    assert result.ok is False and result.checked == 3 and result.bad_seq == 4
+    assert result.reason == "the chain ends at #3: the expected event #5 is not in it"
