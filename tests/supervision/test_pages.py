@@ -8,7 +8,8 @@ import pytest
 from django.test import Client
 from django.utils import timezone
 
-from cluedesk.supervision import bulletins, stats
+from cluedesk.platform.fonts import cjk_font
+from cluedesk.supervision import stats
 from tests.org.factories import login_verified, make_division, make_staff, world
 
 from .helpers import move, new_clue
@@ -94,7 +95,7 @@ def test_the_xlsx_bulletin_has_the_figures_the_period_and_the_definitions(w):
 
 def test_the_pdf_bulletin_renders_chinese_text(w):
     pytest.importorskip("weasyprint", reason="weasyprint (and Pango) are needed for PDF bulletins")
-    if bulletins.cjk_font() is None:
+    if cjk_font() is None:
         pytest.skip("no CJK font installed (install fonts-wqy-microhei, see docs/operations.md)")
     boss = make_staff("national-supervisor", w.nation, "supervisor")
     response = login_verified(Client(), boss).get("/staff/supervision/bulletin.pdf?division=430100")
