@@ -53,7 +53,7 @@ def _conclusion_data(c: Conclusion) -> dict[str, Any]:
 def draft_conclusion(clue_ref: Clue | int | str, *, acting_user: Any, finding: str, outcome: str,
                      summary: str, public_wording: str, case_number: str = "",
                      version: int | None = None, also_outcomes: Iterable[str] = ()) -> Outcome:
-    with transaction.atomic():
+    with transaction.atomic(durable=True):
         clue, t, _m = _begin("draft_conclusion", clue_ref, acting_user, version)
         if t is None:
             return Outcome(clue, False)
@@ -68,7 +68,7 @@ def edit_conclusion(clue_ref: Clue | int | str, *, acting_user: Any, finding: st
                     summary: str, public_wording: str, case_number: str = "",
                     version: int | None = None, also_outcomes: Iterable[str] = ()) -> Outcome:
     """Any change voids the signatures already given: they were given on other words."""
-    with transaction.atomic():
+    with transaction.atomic(durable=True):
         clue, t, _m = _begin("edit_conclusion", clue_ref, acting_user, version)
         if t is None:
             return Outcome(clue, False)
@@ -96,7 +96,7 @@ def sign(clue_ref: Clue | int | str, *, acting_user: Any, revision: int | None =
                 and current.valid_signatures().filter(signer=acting_user).exists()
                 and (revision is None or int(revision) == current.revision))
 
-    with transaction.atomic():
+    with transaction.atomic(durable=True):
         clue, t, memberships = _begin("sign", clue_ref, acting_user, None, same)
         if t is None:
             return Outcome(clue, False)
@@ -131,7 +131,7 @@ def sign(clue_ref: Clue | int | str, *, acting_user: Any, revision: int | None =
 
 def refuse_signature(clue_ref: Clue | int | str, *, acting_user: Any, reason: str,
                      version: int | None = None) -> Outcome:
-    with transaction.atomic():
+    with transaction.atomic(durable=True):
         clue, t, _m = _begin("refuse_signature", clue_ref, acting_user, version)
         if t is None:
             return Outcome(clue, False)
@@ -149,7 +149,7 @@ def refuse_signature(clue_ref: Clue | int | str, *, acting_user: Any, reason: st
 
 
 def conclude(clue_ref: Clue | int | str, *, acting_user: Any, version: int | None = None) -> Outcome:
-    with transaction.atomic():
+    with transaction.atomic(durable=True):
         clue, t, _m = _begin("conclude", clue_ref, acting_user, version)
         if t is None:
             return Outcome(clue, False)

@@ -83,7 +83,7 @@ def assign(clue_ref: Clue | int | str, *, acting_user: Any, unit: Unit | int | s
         return (c.last_verb in ("assign", "reassign", "review_reopen") and c.state == S.ASSIGNED
                 and c.unit_id == target_unit.pk and c.mode == mode)
 
-    with transaction.atomic():
+    with transaction.atomic(durable=True):
         clue, t, _m = _begin(verb, clue_ref, acting_user, version, same)
         if t is None:
             return Outcome(clue, False)

@@ -17,7 +17,7 @@ def mark_replies_read(clue: Clue, *, acting_user: Any) -> int:
     """Someone who handles the clue opened it: the reporter's messages so far are read. Returns
     how many were unread (0: nothing written). Not a verb: the clue's version stays, so forms
     open elsewhere are not made stale by a reading."""
-    with transaction.atomic():
+    with transaction.atomic(durable=True):
         locked = Clue.objects.select_for_update().get(pk=clue.pk)
         unread = unread_messages(locked).count()
         if not unread:

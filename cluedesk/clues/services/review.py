@@ -33,7 +33,7 @@ def _accountability(clue: Clue, user: Any, review: Review | None, acc: Accountab
 
 def review_keep(clue_ref: Clue | int | str, *, acting_user: Any, reason: str = "",
                 accountability: AccountabilityInput | None = None, version: int | None = None) -> Outcome:
-    with transaction.atomic():
+    with transaction.atomic(durable=True):
         clue, t, _m = _begin("review_keep", clue_ref, acting_user, version)
         if t is None:
             return Outcome(clue, False)
@@ -50,7 +50,7 @@ def review_reopen(clue_ref: Clue | int | str, *, acting_user: Any, reason: str, 
                   mode: str, accountability: AccountabilityInput | None = None,
                   version: int | None = None) -> Outcome:
     target_unit = _unit(unit)
-    with transaction.atomic():
+    with transaction.atomic(durable=True):
         clue, t, _m = _begin("review_reopen", clue_ref, acting_user, version)
         if t is None:
             return Outcome(clue, False)
@@ -72,7 +72,7 @@ def review_reopen(clue_ref: Clue | int | str, *, acting_user: Any, reason: str, 
 
 def record_accountability(clue_ref: Clue | int | str, *, acting_user: Any, unit: Unit | int | str, finding: str,
                           official: str = "", measure: str = "") -> Outcome:
-    with transaction.atomic():
+    with transaction.atomic(durable=True):
         clue, t, _m = _begin("record_accountability", clue_ref, acting_user, None, lambda c: False)
         assert t is not None
         acc = _accountability(clue, acting_user, None, AccountabilityInput(unit, finding, official, measure))

@@ -23,7 +23,7 @@ S = Clue.State
 def screen_valid(clue_ref: Clue | int | str, *, acting_user: Any, version: int | None = None,
                  priority: str = "", category: str | None = None, industry: str | None = None,
                  division: Division | str | None = None, title: str | None = None) -> Outcome:
-    with transaction.atomic():
+    with transaction.atomic(durable=True):
         clue, t, _m = _begin("screen_valid", clue_ref, acting_user, version)
         if t is None:
             return Outcome(clue, False)
@@ -51,7 +51,7 @@ def screen_valid(clue_ref: Clue | int | str, *, acting_user: Any, version: int |
 
 def screen_invalid(clue_ref: Clue | int | str, *, acting_user: Any, reason: str,
                    version: int | None = None) -> Outcome:
-    with transaction.atomic():
+    with transaction.atomic(durable=True):
         clue, t, _m = _begin("screen_invalid", clue_ref, acting_user, version)
         if t is None:
             return Outcome(clue, False)
@@ -62,7 +62,7 @@ def screen_invalid(clue_ref: Clue | int | str, *, acting_user: Any, reason: str,
 
 def transfer(clue_ref: Clue | int | str, *, acting_user: Any, body: str, reason: str = "",
              version: int | None = None) -> Outcome:
-    with transaction.atomic():
+    with transaction.atomic(durable=True):
         clue, t, _m = _begin("transfer", clue_ref, acting_user, version)
         if t is None:
             return Outcome(clue, False)
@@ -78,7 +78,7 @@ def merge(clue_ref: Clue | int | str, *, acting_user: Any, into: Clue | str,
     """Fold this clue's reports into ``into`` (the same matter). The other clue must be visible
     to the actor and still open. The one merge: staff on the clue page and triage's tools both
     call it; ``signals.clue_merged`` lets triage move its index in the same transaction."""
-    with transaction.atomic():
+    with transaction.atomic(durable=True):
         clue, t, _m = _begin("merge", clue_ref, acting_user, version)
         if t is None:
             return Outcome(clue, False)
@@ -116,7 +116,7 @@ def flag_implicated(clue_ref: Clue | int | str, *, acting_user: Any, unit: Unit 
     def same(c: Clue) -> bool:
         return ImplicatedUnit.objects.filter(clue=c, unit=target_unit).exists()
 
-    with transaction.atomic():
+    with transaction.atomic(durable=True):
         clue, t, _m = _begin("flag_implicated", clue_ref, acting_user, version, same)
         if t is None:
             return Outcome(clue, False)

@@ -20,7 +20,7 @@ from .framing import Outcome, _begin, _digest, _finish, _optional, _required
 
 
 def start_verification(clue_ref: Clue | int | str, *, acting_user: Any, version: int | None = None) -> Outcome:
-    with transaction.atomic():
+    with transaction.atomic(durable=True):
         clue, t, _m = _begin("start_verification", clue_ref, acting_user, version)
         if t is None:
             return Outcome(clue, False)
@@ -35,7 +35,7 @@ def add_note(clue_ref: Clue | int | str, *, acting_user: Any, text: str, kind: s
     def same(c: Clue) -> bool:
         return bool(token) and Note.objects.filter(clue=c, token=token).exists()
 
-    with transaction.atomic():
+    with transaction.atomic(durable=True):
         clue, t, _m = _begin("add_note", clue_ref, acting_user, None, same)
         if t is None:
             return Outcome(clue, False)
@@ -108,7 +108,7 @@ def request_extension(clue_ref: Clue | int | str, *, acting_user: Any, days: int
         return ExtensionRequest.objects.filter(clue=c, status=ExtensionRequest.Status.PENDING, days=n,
                                                reason=reason_text, requested_by=acting_user).exists()
 
-    with transaction.atomic():
+    with transaction.atomic(durable=True):
         clue, t, _m = _begin("request_extension", clue_ref, acting_user, None, same)
         if t is None:
             return Outcome(clue, False)
@@ -130,7 +130,7 @@ def decide_extension(clue_ref: Clue | int | str, *, acting_user: Any, approve: b
         return (c.last_verb == "decide_extension" and last is not None and last.status == status
                 and not ExtensionRequest.objects.filter(clue=c, status=ExtensionRequest.Status.PENDING).exists())
 
-    with transaction.atomic():
+    with transaction.atomic(durable=True):
         clue, t, _m = _begin("decide_extension", clue_ref, acting_user, version, same)
         if t is None:
             return Outcome(clue, False)
