@@ -136,7 +136,10 @@ def run_module(name: str, spec: dict[str, list[str]], equivalent: dict[str, str]
             [str(dest / ".venv" / "bin" / "mutmut"), "run", "--max-children", str(children), *mutants],
             cwd=dest, env=env, stdout=log, stderr=subprocess.STDOUT,
         )
-    result = score(name, read_results(dest), equivalent, time.monotonic() - started)
+    results = read_results(dest)
+    if mutants:  # only some were asked for: the rest were never meant to run
+        results = {k: v for k, v in results.items() if v != "not checked"}
+    result = score(name, results, equivalent, time.monotonic() - started)
     if done.returncode != 0:  # e.g. the clean run failed: say so rather than print a score of nothing
         result["error"] = f"mutmut run exited {done.returncode}; see {dest / 'mutmut-run.log'}"
     return result
