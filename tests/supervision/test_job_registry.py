@@ -65,15 +65,22 @@ def test_the_ledger_checkpoint_runs_last():
     assert names[0] == "stats"  # the figures first: the bulletin reads them
 
 
-def test_a_job_registered_by_an_apps_ready_is_run_by_the_worker(only_jobs, capsys):
+def _job_results(caplog) -> dict:
+    """What the worker said it ran: its JSON log lines (``cluedesk.worker``, event "job")."""
+    return {r.job: r.result for r in caplog.records if getattr(r, "event", "") == "job"}
+
+
+def test_a_job_registered_by_an_apps_ready_is_run_by_the_worker(only_jobs, caplog):
+    caplog.set_level("INFO", logger="cluedesk.worker")
     assert registry["jobs"]["prune_idempotency"].run.__module__ == "cluedesk.intake.periodic"
     only_jobs("prune_idempotency")
     call_command("worker", "--once", "--no-tasks")
-    assert "prune_idempotency: {'deleted': 0}" in capsys.readouterr().out
+    assert _job_results(caplog)["prune_idempotency"] == {"deleted": 0}
     assert JobState.objects.get(pk="prune_idempotency").last_finished is not None
 
 
-def test_a_job_added_to_the_registry_is_run_by_the_worker_when_due(only_jobs, capsys):
+def test_a_job_added_to_the_registry_is_run_by_the_worker_when_due(only_jobs, caplog):
+    caplog.set_level("INFO", logger="cluedesk.worker")
     only_jobs()
     calls: list[dt.datetime] = []
 
@@ -83,7 +90,7 @@ def test_a_job_added_to_the_registry_is_run_by_the_worker_when_due(only_jobs, ca
         return {"calls": len(calls)}
 
     call_command("worker", "--once", "--no-tasks")
-    assert "test_probe: {'calls': 1}" in capsys.readouterr().out
+    assert _job_results(caplog)["test_probe"] == {"calls": 1}
     assert jobs.run("test_probe") is None  # not due again within the hour
     assert len(calls) == 1
 
