@@ -103,8 +103,10 @@ gunicorn_wsgi.Response.default_headers = _headers_without_banner  # type: ignore
 
 def check_keys() -> None:
     """The master, after the preload and before any fork: the same keys as every other instance
-    (cluedesk/ops/keycheck.py), or gunicorn exits before serving a request."""
-    from django.db import connections
+    (cluedesk/ops/keycheck.py), or gunicorn exits before serving a request. A database that is
+    away or not migrated yet cannot tell: that is said, and gunicorn starts as it always did (it
+    answers 503 until the database is there; `cluedesk serve` and every worker check again)."""
+    from django.db import DatabaseError, connections
 
     from .keycheck import KeyMismatch, check
 
@@ -113,6 +115,9 @@ def check_keys() -> None:
     except KeyMismatch as exc:
         log.error("%s", exc, extra={"event": "key_mismatch"})
         raise SystemExit(3) from None
+    except DatabaseError as exc:
+        log.warning("keys not checked against the deployment's record: the database cannot tell (%s)",
+                    type(exc).__name__, extra={"event": "key_check_skipped"})
     finally:
         connections.close_all()
 

@@ -20,7 +20,8 @@ from typing import Any
 from urllib.parse import urljoin, urlsplit
 
 SKIP_PREFIXES = ("/static/", "/api/", "/i18n/", "/django-admin/", "/healthz", "/readyz", "/staff/logout/",
-                 "/media/")
+                 "/media/",
+                 "/staff/divisions/search/")  # an htmx fragment (the division picker's <option>s), not a page
 # Links whose GET is harmless but which leave the page (a download) or end the session.
 DOWNLOAD_HINTS = (".csv", ".xlsx", ".pdf", ".png", "/export/", "/evidence/", "/download")
 
