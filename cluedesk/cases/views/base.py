@@ -14,7 +14,8 @@ from django.utils.translation import gettext as _
 from django.utils.translation import gettext_lazy
 
 from cluedesk.ledger.services import timeline
-from cluedesk.org.access import visible_to
+from cluedesk.org.access import _grants, visible_to
+from cluedesk.org.actions import roles_for
 from cluedesk.org.lists import page_size
 
 from .. import forms as f
@@ -43,6 +44,17 @@ def register_table(request: HttpRequest, table_class: type[tables.Table], qs: Qu
     table = table_class(qs, order_by=request.GET.get("sort") or default_sort)
     table.paginate(page=request.GET.get("page", 1), per_page=page_size(request))
     return table
+
+
+def render_list(request: HttpRequest, filterset: Any, table_class: type[tables.Table], default_sort: str,
+                tab: str, templates: tuple[str, str]) -> HttpResponse:
+    """A register's list: the filtered rows as a table in the address's order and page size; the
+    whole page, or only the rows (``templates`` = (rows, page)) for an htmx request."""
+    table = register_table(request, table_class, filterset.qs, default_sort)
+    ctx = {"form": filterset.form, "table": table, "query": list_query(request), "tab": tab,
+           "may_write": bool(roles_for(EDIT) & {g.role for g in _grants(request.user)})}
+    rows, page = templates
+    return render(request, rows if is_htmx(request) else page, ctx)
 
 
 def export_rows(table_class: type[tables.Table], qs: QuerySet[Any], request: HttpRequest,

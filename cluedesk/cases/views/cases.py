@@ -16,7 +16,7 @@ from django.views.decorators.http import require_GET, require_http_methods, requ
 
 from cluedesk.clues.models import Clue
 from cluedesk.ledger.exports import EXPORT_LIMIT, export_list
-from cluedesk.org.access import _grants, get_visible_or_404, staff_required, sudo_required, visible_to
+from cluedesk.org.access import get_visible_or_404, staff_required, sudo_required, visible_to
 
 from .. import forms as f
 from .. import services
@@ -32,10 +32,8 @@ from .base import (
     export_rows,
     filters_of,
     history,
-    is_htmx,
     iso,
-    list_query,
-    register_table,
+    render_list,
 )
 
 # --- major cases: list and export -------------------------------------------------------------
@@ -55,11 +53,8 @@ CASE_SORT = "-opened_on"
 @require_GET
 @staff_required(*READ_ROLES)
 def case_list(request: HttpRequest) -> HttpResponse:
-    filterset = filtered_cases(request)
-    table = register_table(request, CaseTable, filterset.qs, CASE_SORT)
-    ctx = {"form": filterset.form, "table": table, "query": list_query(request), "tab": "cases",
-           "may_write": bool(set(WRITE_ROLES) & {g.role for g in _grants(request.user)})}
-    return render(request, "cases/_case_rows.html" if is_htmx(request) else "cases/case_list.html", ctx)
+    return render_list(request, filtered_cases(request), CaseTable, CASE_SORT, "cases",
+                       ("cases/_case_rows.html", "cases/case_list.html"))
 
 
 def case_columns() -> list[str]:

@@ -13,7 +13,7 @@ from django.utils.translation import gettext as _
 from django.views.decorators.http import require_GET, require_http_methods, require_POST
 
 from cluedesk.ledger.exports import EXPORT_LIMIT, export_list
-from cluedesk.org.access import _grants, get_visible_or_404, staff_required, sudo_required, visible_to
+from cluedesk.org.access import get_visible_or_404, staff_required, sudo_required, visible_to
 
 from .. import forms as f
 from .. import services
@@ -29,10 +29,8 @@ from .base import (
     export_rows,
     filters_of,
     history,
-    is_htmx,
     iso,
-    list_query,
-    register_table,
+    render_list,
 )
 
 # --- fugitives --------------------------------------------------------------------------------
@@ -48,11 +46,8 @@ FUGITIVE_SORT = "-listed_on"
 @require_GET
 @staff_required(*READ_ROLES)
 def fugitive_list(request: HttpRequest) -> HttpResponse:
-    filterset = filtered_fugitives(request)
-    table = register_table(request, FugitiveTable, filterset.qs, FUGITIVE_SORT)
-    ctx = {"form": filterset.form, "table": table, "query": list_query(request), "tab": "fugitives",
-           "may_write": bool(set(WRITE_ROLES) & {g.role for g in _grants(request.user)})}
-    return render(request, "cases/_fugitive_rows.html" if is_htmx(request) else "cases/fugitive_list.html", ctx)
+    return render_list(request, filtered_fugitives(request), FugitiveTable, FUGITIVE_SORT, "fugitives",
+                       ("cases/_fugitive_rows.html", "cases/fugitive_list.html"))
 
 
 def fugitive_columns() -> list[str]:

@@ -33,10 +33,8 @@ from .base import (
     export_rows,
     filters_of,
     history,
-    is_htmx,
     iso,
-    list_query,
-    register_table,
+    render_list,
 )
 
 # --- umbrella investigations ------------------------------------------------------------------
@@ -75,11 +73,8 @@ UMBRELLA_SORT = "-opened_on"
 @require_GET
 @staff_required(*READ_ROLES)
 def umbrella_list(request: HttpRequest) -> HttpResponse:
-    filterset = filtered_umbrellas(request)
-    table = register_table(request, UmbrellaTable, filterset.qs, UMBRELLA_SORT)
-    ctx = {"form": filterset.form, "table": table, "query": list_query(request), "tab": "umbrella",
-           "may_write": bool(set(WRITE_ROLES) & {g.role for g in _grants(request.user)})}
-    return render(request, "cases/_umbrella_rows.html" if is_htmx(request) else "cases/umbrella_list.html", ctx)
+    return render_list(request, filtered_umbrellas(request), UmbrellaTable, UMBRELLA_SORT, "umbrella",
+                       ("cases/_umbrella_rows.html", "cases/umbrella_list.html"))
 
 
 def umbrella_columns() -> list[str]:
