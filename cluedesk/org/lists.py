@@ -12,6 +12,7 @@ import re
 from typing import Any
 
 import django_filters
+import django_tables2 as tables
 from django import forms
 from django.db.models import F, Q, QuerySet
 from django.http import HttpRequest
@@ -141,3 +142,24 @@ class TickFilter(django_filters.Filter):
     """A tick box (``name=on``): ticked applies ``method``, unticked filters nothing."""
 
     field_class = forms.BooleanField
+
+
+def paged_table(request: HttpRequest, table_class: type[tables.Table], qs: QuerySet[Any],
+                default_sort: str) -> tables.Table:
+    """A list's table over the filtered rows, in the address's order (``sort``) and page size."""
+    table = table_class(qs, order_by=request.GET.get("sort") or default_sort)
+    table.paginate(page=request.GET.get("page", 1), per_page=page_size(request))
+    return table
+
+
+def in_table_order(request: HttpRequest, table_class: type[tables.Table], qs: QuerySet[Any],
+                   default_sort: str) -> QuerySet[Any]:
+    """The rows of an export: the filtered list in the order it is shown (the table orders it)."""
+    return table_class(qs, order_by=request.GET.get("sort") or default_sort).data.data  # type: ignore[no-any-return]
+
+
+def query_without_page(request: HttpRequest) -> str:
+    """The address's query without its page (for export links and the pager)."""
+    query = request.GET.copy()
+    query.pop("page", None)
+    return query.urlencode()

@@ -7,7 +7,6 @@ from typing import Any
 
 import django_tables2 as tables
 from django.contrib.auth import get_user_model
-from django.db.models import QuerySet
 from django.http import HttpRequest, HttpResponse
 from django.shortcuts import redirect, render
 from django.utils.translation import gettext as _
@@ -16,7 +15,7 @@ from django.utils.translation import gettext_lazy
 from cluedesk.ledger.services import timeline
 from cluedesk.org.access import _grants, visible_to
 from cluedesk.org.actions import roles_for
-from cluedesk.org.lists import page_size
+from cluedesk.org.lists import paged_table, query_without_page
 
 from .. import forms as f
 from ..models import Fugitive, Stage
@@ -32,36 +31,15 @@ def can_edit(user: Any, obj: Any) -> bool:
     return visible_to(user, type(obj).objects.filter(pk=obj.pk), EDIT).exists()
 
 
-def list_query(request: HttpRequest) -> str:
-    query = request.GET.copy()
-    query.pop("page", None)
-    return query.urlencode()
-
-
-def register_table(request: HttpRequest, table_class: type[tables.Table], qs: QuerySet[Any],
-                   default_sort: str) -> tables.Table:
-    """The register's table over the filtered rows, in the address's order (``sort``) and page size."""
-    table = table_class(qs, order_by=request.GET.get("sort") or default_sort)
-    table.paginate(page=request.GET.get("page", 1), per_page=page_size(request))
-    return table
-
-
 def render_list(request: HttpRequest, filterset: Any, table_class: type[tables.Table], default_sort: str,
                 tab: str, templates: tuple[str, str]) -> HttpResponse:
     """A register's list: the filtered rows as a table in the address's order and page size; the
     whole page, or only the rows (``templates`` = (rows, page)) for an htmx request."""
-    table = register_table(request, table_class, filterset.qs, default_sort)
-    ctx = {"form": filterset.form, "table": table, "query": list_query(request), "tab": tab,
+    table = paged_table(request, table_class, filterset.qs, default_sort)
+    ctx = {"form": filterset.form, "table": table, "query": query_without_page(request), "tab": tab,
            "may_write": bool(roles_for(EDIT) & {g.role for g in _grants(request.user)})}
     rows, page = templates
     return render(request, rows if is_htmx(request) else page, ctx)
-
-
-def export_rows(table_class: type[tables.Table], qs: QuerySet[Any], request: HttpRequest,
-                default_sort: str) -> QuerySet[Any]:
-    """The rows of an export: the filtered list in the order it is shown (the table orders it)."""
-    table = table_class(qs, order_by=request.GET.get("sort") or default_sort)
-    return table.data.data  # type: ignore[no-any-return]
 
 
 def filters_of(filterset: Any) -> dict[str, Any]:
@@ -118,7 +96,6 @@ def _detail(data: Any) -> str:
             parts.append(str(data[key]))
             break
     return " · ".join(parts)
-
 
 
 def answer(request: HttpRequest, template: str, partial: str, ctx: dict[str, Any], ok: bool,

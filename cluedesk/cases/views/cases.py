@@ -17,6 +17,7 @@ from django.views.decorators.http import require_GET, require_http_methods, requ
 from cluedesk.clues.models import Clue
 from cluedesk.ledger.exports import EXPORT_LIMIT, export_list
 from cluedesk.org.access import get_visible_or_404, staff_required, sudo_required, visible_to
+from cluedesk.org.lists import in_table_order
 
 from .. import forms as f
 from .. import services
@@ -29,7 +30,6 @@ from .base import (
     VIEW,
     answer,
     can_edit,
-    export_rows,
     filters_of,
     history,
     iso,
@@ -69,7 +69,7 @@ def case_columns() -> list[str]:
 @sudo_required
 def case_export(request: HttpRequest, fmt: str) -> HttpResponseBase:
     filterset = filtered_cases(request)
-    qs = export_rows(CaseTable, filterset.qs, request, CASE_SORT).prefetch_related("clues", "units")
+    qs = in_table_order(request, CaseTable, filterset.qs, CASE_SORT).prefetch_related("clues", "units")
 
     yes, stages = _("yes"), {code: str(label) for code, label in Stage.choices}
 

@@ -14,6 +14,7 @@ from django.views.decorators.http import require_GET, require_http_methods, requ
 
 from cluedesk.ledger.exports import EXPORT_LIMIT, export_list
 from cluedesk.org.access import get_visible_or_404, staff_required, sudo_required, visible_to
+from cluedesk.org.lists import in_table_order
 
 from .. import forms as f
 from .. import services
@@ -26,7 +27,6 @@ from .base import (
     VIEW,
     answer,
     can_edit,
-    export_rows,
     filters_of,
     history,
     iso,
@@ -62,7 +62,7 @@ def fugitive_columns() -> list[str]:
 @sudo_required
 def fugitive_export(request: HttpRequest, fmt: str) -> HttpResponseBase:
     filterset = filtered_fugitives(request)
-    qs = export_rows(FugitiveTable, filterset.qs, request, FUGITIVE_SORT)
+    qs = in_table_order(request, FugitiveTable, filterset.qs, FUGITIVE_SORT)
 
     yes = _("yes")
 

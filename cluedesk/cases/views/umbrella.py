@@ -17,6 +17,7 @@ from django.views.decorators.http import require_GET, require_http_methods, requ
 from cluedesk.clues.models import Clue
 from cluedesk.ledger.exports import EXPORT_LIMIT, export_list
 from cluedesk.org.access import _grants, get_visible_or_404, staff_required, sudo_required, visible_to
+from cluedesk.org.lists import in_table_order
 from cluedesk.org.models import Unit
 
 from .. import forms as f
@@ -30,7 +31,6 @@ from .base import (
     VIEW,
     answer,
     can_edit,
-    export_rows,
     filters_of,
     history,
     iso,
@@ -89,7 +89,7 @@ def umbrella_columns() -> list[str]:
 @sudo_required
 def umbrella_export(request: HttpRequest, fmt: str) -> HttpResponseBase:
     filterset = filtered_umbrellas(request)
-    qs = export_rows(UmbrellaTable, filterset.qs, request, UMBRELLA_SORT).prefetch_related("officials", "cases")
+    qs = in_table_order(request, UmbrellaTable, filterset.qs, UMBRELLA_SORT).prefetch_related("officials", "cases")
 
     def rows() -> Iterator[list[Any]]:
         for inv in qs[:EXPORT_LIMIT]:

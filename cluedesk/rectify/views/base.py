@@ -16,7 +16,7 @@ from django.utils.translation import gettext as _
 
 from cluedesk.ledger.exports import export_list
 from cluedesk.org.access import _grants, roles_for
-from cluedesk.org.lists import page_size
+from cluedesk.org.lists import paged_table, query_without_page
 from cluedesk.org.models import Unit
 
 from ..services import RectifyError
@@ -68,17 +68,8 @@ def table_of(request: HttpRequest, table_class: type[tables.Table], qs: QuerySet
              default_sort: str) -> tuple[tables.Table, str]:
     """The list's table over the filtered rows, in the address's order and page size, and the
     address's query without its page (for the export links)."""
-    table = table_class(qs, order_by=request.GET.get("sort") or default_sort)
-    table.paginate(page=request.GET.get("page", 1), per_page=page_size(request))
-    query = request.GET.copy()
-    query.pop("page", None)
-    return table, query.urlencode()
+    return paged_table(request, table_class, qs, default_sort), query_without_page(request)
 
-
-def in_table_order(request: HttpRequest, table_class: type[tables.Table], qs: QuerySet[Any],
-                   default_sort: str) -> QuerySet[Any]:
-    """The rows of an export: the filtered list in the order it is shown."""
-    return table_class(qs, order_by=request.GET.get("sort") or default_sort).data.data  # type: ignore[no-any-return]
 
 
 def render_list(request: HttpRequest, full: str, partial: str, context: dict[str, Any]) -> HttpResponse:

@@ -19,6 +19,7 @@ from cluedesk.intake.attachments import open_decrypted
 from cluedesk.ledger.exports import EXPORT_LIMIT
 from cluedesk.ledger.services import timeline
 from cluedesk.org.access import get_visible_or_404, roles_for, staff_required, visible_to
+from cluedesk.org.lists import in_table_order
 from cluedesk.org.models import Membership, Unit
 from cluedesk.supervision.models import InspectionRound
 
@@ -35,7 +36,6 @@ from .base import (
     VIEW,
     done,
     export,
-    in_table_order,
     my_roles,
     render_list,
     table_of,

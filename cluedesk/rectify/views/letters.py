@@ -15,6 +15,7 @@ from django.views.decorators.http import require_GET, require_POST
 from cluedesk.ledger.exports import EXPORT_LIMIT
 from cluedesk.ledger.services import timeline
 from cluedesk.org.access import get_visible_or_404, roles_for, staff_required, visible_to
+from cluedesk.org.lists import in_table_order
 from cluedesk.org.models import Membership, Unit
 
 from .. import industry
@@ -30,7 +31,6 @@ from .base import (
     VIEW,
     done,
     export,
-    in_table_order,
     my_roles,
     render_list,
     table_of,
