@@ -40,6 +40,7 @@ class Supervised:
                                      stdout=self.out.open("wb"), stderr=self.err.open("wb"),
                                      start_new_session=True)
         self.expected = sum(int(p["count"]) for p in programs)  # type: ignore[call-overload]
+        self.names = {str(p["name"]) for p in programs}
         self.seen: dict[int, list[str]] = {}  # every descendant seen: killed at the end if still there
 
     def tree(self) -> list[int]:
@@ -48,12 +49,15 @@ class Supervised:
         return found
 
     def kinds(self) -> dict[str, list[int]]:
-        """Children by the name they were started with (only complete once all are up)."""
+        """Children by the name they were started with (only complete once all are up).
+
+        A child just forked still carries the supervisor's own command line until it runs its
+        program: it is not counted until its name shows."""
         out: dict[str, list[int]] = {}
         self.tree()
         for pid in children(self.proc.pid):
             argv = cmdline(pid)
-            if argv:
+            if argv and argv[-1] in self.names:
                 out.setdefault(argv[-1], []).append(pid)
         return out
 
