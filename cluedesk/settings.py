@@ -23,16 +23,15 @@ from urllib.parse import parse_qs, unquote, urlparse
 from django.core.exceptions import ImproperlyConfigured
 from django.utils.translation import gettext_lazy as _
 
+from cluedesk.platform import secrets as envsecrets
+
 
 def env(name: str, default: str | None = None) -> str | None:
-    """A value from NAME, or from the file named by NAME_FILE."""
-    path = os.environ.get(f"{name}_FILE")
-    if path:
-        try:
-            return Path(path).read_text(encoding="utf-8").strip()
-        except OSError as exc:
-            raise ImproperlyConfigured(f"{name}_FILE={path!r} cannot be read: {exc}") from exc
-    return os.environ.get(name, default)
+    """A value from NAME, or from the file named by NAME_FILE (cluedesk.platform.secrets)."""
+    try:
+        return envsecrets.secret(name, default)
+    except envsecrets.SecretError as exc:
+        raise ImproperlyConfigured(str(exc)) from None
 
 
 def envbool(name: str, default: bool) -> bool:

@@ -1,9 +1,9 @@
 """The ledger's checkpoint signing key (Ed25519), kept outside the database.
 
-Where it comes from, first match wins:
-1. ``CLUEDESK_LEDGER_SIGNING_KEY_FILE``: a file holding the key;
-2. ``CLUEDESK_LEDGER_SIGNING_KEY``: the key itself;
-3. ``ledger-signing.key`` in the keys folder (``KEYS_DIR``), created once (mode 0600, O_EXCL) the
+Where it comes from:
+1. ``CLUEDESK_LEDGER_SIGNING_KEY_FILE`` (a file holding the key) or ``CLUEDESK_LEDGER_SIGNING_KEY``
+   (the key itself), read by cluedesk.platform.secrets like every other secret (not both);
+2. ``ledger-signing.key`` in the keys folder (``KEYS_DIR``), created once (mode 0600, O_EXCL) the
    first time a checkpoint is signed.
 The key is the 32-byte Ed25519 seed written as 64 hex characters. Verifying never creates a key.
 """
@@ -17,6 +17,8 @@ from pathlib import Path
 import nacl.utils
 from django.conf import settings
 from nacl.signing import SigningKey, VerifyKey
+
+from cluedesk.platform import secrets as envsecrets
 
 SIGNING_KEY_FILE = "ledger-signing.key"
 ENV = "CLUEDESK_LEDGER_SIGNING_KEY"
@@ -48,15 +50,13 @@ def _create(path: Path) -> None:
 
 
 def _seed(*, create: bool) -> bytes | None:
-    named = os.environ.get(f"{ENV}_FILE")
-    if named:
-        source = f"{ENV}_FILE={named}"
-        try:
-            text = Path(named).read_text(encoding="ascii")
-        except (OSError, UnicodeDecodeError) as exc:
-            raise SigningKeyError(f"{source} cannot be read: {exc}") from exc
-    elif os.environ.get(ENV):
-        source, text = ENV, os.environ[ENV]
+    try:
+        given = envsecrets.source(ENV)
+        text = given.read() if given.given else None
+    except envsecrets.SecretError as exc:
+        raise SigningKeyError(str(exc)) from None
+    if text is not None:
+        source = given.origin
     else:
         path = key_path()
         source = str(path)

@@ -34,6 +34,7 @@ from pathlib import Path
 from django.conf import settings
 from django.db import transaction
 
+from cluedesk.platform import secrets as envsecrets
 from cluedesk.vault import content, sealing
 
 from .models import KeyFingerprint
@@ -64,11 +65,7 @@ def _fp(material: bytes) -> str:
 
 
 def _source(env: str, default: Path | str) -> str:
-    if os.environ.get(f"{env}_FILE"):
-        return f"{env}_FILE={os.environ[f'{env}_FILE']}"
-    if os.environ.get(env):
-        return f"the variable {env}"
-    return str(default)
+    return envsecrets.source(env).origin or str(default)
 
 
 def current_keys() -> list[Key]:

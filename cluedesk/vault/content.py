@@ -34,6 +34,8 @@ from django.dispatch import Signal
 from nacl import bindings as sodium
 from nacl.exceptions import CryptoError
 
+from cluedesk.platform import secrets as envsecrets
+
 PREFIX = "ct1."
 CONTENT_KEYS_FILE = "content.keys"
 INDEX_KEY_FILE = "index.key"
@@ -56,16 +58,13 @@ class ContentKeyMissing(KeyProblem):
 
 
 def secret_from_env(name: str) -> str | None:
-    """A secret given in the environment, as ``NAME`` or as the path in ``NAME_FILE``."""
-    path, value = _source(name, Path())
-    if value is not None:
-        return value
-    if path is None or path == Path():
-        return None
+    """A secret given in the environment, as ``NAME`` or as the path in ``NAME_FILE``
+    (cluedesk.platform.secrets); None when neither is given."""
     try:
-        return path.read_text().strip()
-    except OSError as exc:
-        raise KeyProblem(f"{name}_FILE={path}: cannot read it ({exc.strerror})") from None
+        found = envsecrets.source(name)
+        return found.read() if found.given else None
+    except envsecrets.SecretError as exc:
+        raise KeyProblem(str(exc)) from None
 
 
 def _keys_dir() -> Path:
@@ -134,11 +133,13 @@ _lock = threading.Lock()
 
 def _source(env: str, default: Path) -> tuple[Path | None, str | None]:
     """Where a key comes from: the environment's value, else a file (``<NAME>_FILE`` or the default)."""
-    value = os.environ.get(env)
-    if value:
-        return None, value.strip()
-    given = os.environ.get(f"{env}_FILE")
-    return (Path(given) if given else default), None
+    try:
+        found = envsecrets.source(env)
+    except envsecrets.SecretError as exc:
+        raise KeyProblem(str(exc)) from None
+    if found.path is None and found.value:
+        return None, found.value.strip()
+    return found.path or default, None
 
 
 RECHECK_SECONDS = 1.0

@@ -347,6 +347,9 @@ def test_the_key_from_the_environment_wins_and_a_changed_key_is_noticed(monkeypa
     named = tmp_path / "ledger.key"
     named.write_text("cd" * 32 + "\n")
     monkeypatch.setenv("CLUEDESK_LEDGER_SIGNING_KEY_FILE", str(named))
+    with pytest.raises(keys.SigningKeyError, match="both CLUEDESK_LEDGER_SIGNING_KEY and"):
+        keys.signing_key()  # which one wins is not guessed
+    monkeypatch.delenv("CLUEDESK_LEDGER_SIGNING_KEY")
     assert bytes(keys.signing_key()) == bytes.fromhex("cd" * 32)
 
 
@@ -363,5 +366,5 @@ def test_a_malformed_key_is_refused_with_a_clear_error(monkeypatch, value: str) 
 
 def test_a_key_file_named_but_missing_is_a_clear_error(monkeypatch, tmp_path) -> None:
     monkeypatch.setenv("CLUEDESK_LEDGER_SIGNING_KEY_FILE", str(tmp_path / "nope"))
-    with pytest.raises(keys.SigningKeyError, match="cannot be read"):
+    with pytest.raises(keys.SigningKeyError, match="CLUEDESK_LEDGER_SIGNING_KEY_FILE=.*cannot read it"):
         keys.signing_key()

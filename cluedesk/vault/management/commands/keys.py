@@ -7,20 +7,25 @@ or, for automation, from the file named by CLUEDESK_CUSTODIAN_PASSPHRASE_FILE.
 from __future__ import annotations
 
 import getpass
-import os
-from pathlib import Path
 from typing import Any
 
 from django.core.management.base import BaseCommand, CommandError, CommandParser
 
 from cluedesk.ledger.services import Actor
+from cluedesk.platform import secrets as envsecrets
 from cluedesk.vault import handover, sealing, services
 
 
 def _passphrase(prompt: str) -> str:
-    path = os.environ.get("CLUEDESK_CUSTODIAN_PASSPHRASE_FILE")
-    if path:
-        return Path(path).read_text(encoding="utf-8").strip()
+    try:  # the file a secrets store mounts (CLUEDESK_CUSTODIAN_PASSPHRASE_FILE), never the variable itself
+        given = envsecrets.source("CLUEDESK_CUSTODIAN_PASSPHRASE")
+        if given.value:
+            raise CommandError("CLUEDESK_CUSTODIAN_PASSPHRASE is not read (a passphrase is not kept in the "
+                               "environment): type it, or name a file with CLUEDESK_CUSTODIAN_PASSPHRASE_FILE")
+        if given.path is not None:
+            return given.read() or ""
+    except envsecrets.SecretError as exc:
+        raise CommandError(str(exc)) from None
     return getpass.getpass(prompt)
 
 
