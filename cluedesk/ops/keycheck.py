@@ -34,6 +34,8 @@ from pathlib import Path
 from django.conf import settings
 from django.db import transaction
 
+from cluedesk.ledger import services as ledger
+from cluedesk.ledger.services import Actor
 from cluedesk.platform import secrets as envsecrets
 from cluedesk.vault import content, sealing
 
@@ -131,8 +133,49 @@ def check() -> list[str]:
             "Every instance (and every worker) must use the same keys, or what one writes cannot be read by "
             "the others:\n  " + "\n  ".join(problems) +
             "\nGive this instance the same keys as the others (the same CLUEDESK_*_FILE variables or a shared "
-            "keys folder), see docs/operations.md, 'Keys every instance shares'.")
+            "keys folder), see docs/operations.md, 'Keys every instance shares'. If a key was replaced on "
+            "purpose and every instance has the new one, record it: `cluedesk keycheck accept NAME`.")
     return said
+
+
+def status() -> list[dict[str, str]]:
+    """Each shared key: this instance's fingerprint and source beside the deployment's record."""
+    keys = {k.name: k for k in current_keys()}
+    recorded = {r.name: r for r in KeyFingerprint.objects.filter(name__in=list(LABELS))}
+    rows = []
+    for name, label in LABELS.items():
+        key, row = keys.get(name), recorded.get(name)
+        rows.append({"name": name, "label": label, "here": key.fingerprint if key else "",
+                     "source": key.source if key else "", "recorded": row.fingerprint if row else "",
+                     "recorded_by": row.recorded_by if row else "",
+                     "state": ("not recorded" if row is None else "missing here" if key is None
+                               else "same" if key.fingerprint == row.fingerprint else "DIFFERENT")})
+    return rows
+
+
+def accept(name: str, *, reason: str) -> tuple[str, str]:
+    """Record this instance's fingerprint of ``name`` as the deployment's, after a deliberate
+    replacement (a compromised server secret, a file key replaced before any file was stored): one
+    ``ops.key_accepted`` ledger event with both fingerprints (never a key) and the reason. Returns
+    (old, new). Every other instance still holding the old key refuses to start until it gets the
+    new one, which is the point."""
+    if name not in LABELS:
+        raise ValueError(f"unknown key {name!r}: one of {', '.join(LABELS)}")
+    if not reason.strip():
+        raise ValueError("say why the key was replaced (--reason): it goes into the ledger")
+    key = next((k for k in current_keys() if k.name == name), None)
+    if key is None:
+        raise ValueError(f"this instance has no {LABELS[name]} ({name}) to record")
+    with transaction.atomic():
+        row = KeyFingerprint.objects.select_for_update().filter(name=name).first()
+        old = row.fingerprint if row else ""
+        if old == key.fingerprint:
+            return old, old
+        KeyFingerprint.objects.update_or_create(
+            name=name, defaults={"fingerprint": key.fingerprint, "source": key.source[:300], "recorded_by": _me()})
+        ledger.record("ops.key_accepted", actor=Actor.system("keycheck"), subject_type="key", subject_id=name,
+                      data={"old": old, "new": key.fingerprint, "source": key.source[:300], "reason": reason.strip()[:500]})
+    return old, key.fingerprint
 
 
 def follow_rotation(**_: object) -> None:

@@ -151,3 +151,47 @@ def test_gunicorn_master_refuses(monkeypatch) -> None:
     with pytest.raises(SystemExit) as exited:
         gunicorn_conf.on_starting(None)
     assert exited.value.code == 3
+
+
+@pytest.mark.django_db
+def test_a_key_replaced_on_purpose_is_accepted_with_a_reason_then_the_old_one_is_refused(keys_folder, tmp_path,
+                                                                                         monkeypatch) -> None:
+    from io import StringIO
+
+    from cluedesk.ledger.models import Event
+
+    with keys_folder(tmp_path / "a"):
+        keycheck.check()
+        old = KeyFingerprint.objects.get(name="files.key").fingerprint
+        before = Event.objects.count()
+        (tmp_path / "a" / "files.key").write_text(secrets.token_hex(32))  # replaced by the operator
+        sealing.file_key.cache_clear()
+        with pytest.raises(keycheck.KeyMismatch, match="cluedesk keycheck accept NAME"):
+            keycheck.check()
+        out = StringIO()
+        with pytest.raises(SystemExit) as differs:
+            call_command("keycheck", stdout=out)
+        assert differs.value.code == 1 and "files.key      DIFFERENT" in out.getvalue()
+        # no reason, no record; an unknown name is named
+        with pytest.raises(CommandError, match="--reason"):
+            call_command("keycheck", "accept", "files.key", stdout=StringIO())
+        with pytest.raises(CommandError, match="unknown key 'files'"):
+            call_command("keycheck", "accept", "files", "--reason", "x", stdout=StringIO())
+        assert KeyFingerprint.objects.get(name="files.key").fingerprint == old and Event.objects.count() == before
+        call_command("keycheck", "accept", "files.key", "--reason", "replaced before any file was stored",
+                     stdout=StringIO())
+        new = KeyFingerprint.objects.get(name="files.key").fingerprint
+        assert new != old
+        event = Event.objects.get(verb="ops.key_accepted")
+        assert event.data == {"old": old, "new": new, "source": str(tmp_path / "a" / "files.key"),
+                              "reason": "replaced before any file was stored"}
+        keycheck.check()  # this instance passes now
+        call_command("keycheck", stdout=StringIO())  # and status exits 0
+    other = tmp_path / "b"  # an instance still holding the old key is refused
+    other.mkdir()
+    for name in ("content.keys", "index.key"):
+        (other / name).write_text((tmp_path / "a" / name).read_text())
+    with keys_folder(other):
+        (other / "files.key").write_text("00" * 32)
+        with pytest.raises(keycheck.KeyMismatch, match="files.key"):
+            keycheck.check()
