@@ -11,7 +11,7 @@ from collections.abc import Hashable, Iterable
 from pathlib import Path
 from typing import Any
 
-from .places import resolve_place, same_or_within
+from .places import resolve_name, same_or_within
 
 
 class BadTips(ValueError):
@@ -92,7 +92,7 @@ def macro_f1(gold: dict[Hashable, str], pred: dict[Hashable, str], labels: set[s
 
 def office_division(office: str) -> str | None:
     name = office.replace("公诉机关", "").replace("人民检察院", "").replace("检察院", "")
-    found = resolve_place(name, towns=False)  # the reference: the division the office is named after
+    found = resolve_name(name)  # the reference: the division the office is named after
     return found[0] if found else None
 
 

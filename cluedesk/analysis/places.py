@@ -150,6 +150,31 @@ def place_support(text: str, *, towns: bool = True) -> tuple[dict[str, float], d
     return support, first
 
 
+def _formal_support(text: str) -> tuple[dict[str, float], dict[str, int]]:
+    """The votes as read before the tip rules of issue 20 (``place_support``): how an office's
+    name is mapped to the division it is named after (``resolve_name``), so that the region
+    figure's reference does not move when the reading of tips is improved.
+
+    A division's full name counts 1, a short name 0.6, shared among the divisions it may mean;
+    a county's short form counts only beside its city or province."""
+    divisions, _ = _index()
+    found = mentions(text)
+    support: dict[str, float] = {}
+    first: dict[str, int] = {}
+    seen = {code for _, _, codes in found for code, _ in codes}
+    for end, _name, codes in found:
+        for code, full in codes:
+            weight = (1.0 if full else 0.6) / len(codes)
+            if not full and divisions[code].level == 3:
+                # a county's short form is often an ordinary word ("公安", "共和", "通道"):
+                # it counts only beside its city or province
+                if not any(p in seen for p in divisions[code].parent_codes):
+                    continue
+            support[code] = support.get(code, 0.0) + weight
+            first.setdefault(code, end)
+    return support, first
+
+
 def best_division(support: dict[str, float], first: dict[str, int] | None = None) -> Division | None:
     """The most specific well-supported division: a county counts its city's and province's
     votes too (that settles ambiguous short names), then the most supported, then the earliest."""
@@ -189,6 +214,15 @@ def resolve_place(text: str, *, towns: bool = True) -> tuple[str, str, int] | No
     if not text:
         return None
     d = best_division(*place_support(text, towns=towns))
+    return None if d is None else (d.code, d.name, d.level)
+
+
+def resolve_name(name: str) -> tuple[str, str, int] | None:
+    """The division a formal name (an office's: "北京市朝阳区") is named after, read as the
+    region figure's reference has always read it (no towns, no tip rules)."""
+    if not name:
+        return None
+    d = best_division(*_formal_support(name))
     return None if d is None else (d.code, d.name, d.level)
 
 
