@@ -43,7 +43,7 @@ def test_a_division_filter_never_widens_the_scope(filled):  # noqa: F811
 
 
 def test_the_export_is_the_filtered_list(filled):  # noqa: F811
-    c = _client(filled.supervisor)
+    c = _client(filled.supervisor, sudo=True)
     c.cookies["django_language"] = "en"
     response = c.get("/staff/rectify/items/export.xlsx", {"division": filled.w.county.division.name,
                                                           "sort": "-problem"})

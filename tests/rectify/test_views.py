@@ -16,8 +16,8 @@ from tests.rectify.helpers import TODAY
 pytestmark = pytest.mark.django_db
 
 
-def _client(user, lang="en"):
-    c = login_verified(Client(), user)
+def _client(user, lang="en", sudo=False):
+    c = login_verified(Client(), user, sudo=sudo)
     c.cookies["django_language"] = lang
     return c
 
@@ -57,10 +57,18 @@ def test_filters_search_and_the_htmx_partial(filled):
     assert "0 of 3 items verified rectified" in page
 
 
+def test_exports_need_a_fresh_re_authentication(filled):
+    c = _client(filled.supervisor)
+    for path in ("/staff/rectify/items/export.csv", "/staff/rectify/letters/export.xlsx",
+                 "/staff/rectify/tasks/export.csv"):
+        response = c.get(path)
+        assert response.status_code == 302 and response["Location"].startswith("/staff/sudo/"), path
+
+
 def test_exports_csv_and_xlsx(filled):
     from openpyxl import load_workbook
 
-    c = _client(filled.supervisor)
+    c = _client(filled.supervisor, sudo=True)
     body = b"".join(c.get("/staff/rectify/items/export.csv", {"q": "打伞"}).streaming_content).decode("utf-8-sig")
     assert "打伞破网推进不够" in body and "线索核查不深不实" not in body
     book = load_workbook(io.BytesIO(c.get("/staff/rectify/letters/export.xlsx").content))
@@ -74,7 +82,7 @@ def test_exports_csv_and_xlsx(filled):
 def test_each_export_writes_one_event_with_its_filters(filled):
     from cluedesk.ledger.models import Event
 
-    c = _client(filled.supervisor)
+    c = _client(filled.supervisor, sudo=True)
     b"".join(c.get("/staff/rectify/items/export.csv", {"q": "打伞", "status": ""}).streaming_content)
     c.get("/staff/rectify/letters/export.xlsx")
     assert c.get("/staff/rectify/tasks/export.pdf").status_code == 404  # refused before anything is written

@@ -18,7 +18,7 @@ from django.views.decorators.http import require_GET, require_POST
 from cluedesk.intake.attachments import open_decrypted
 from cluedesk.ledger.exports import EXPORT_LIMIT
 from cluedesk.ledger.services import timeline
-from cluedesk.org.access import get_visible_or_404, roles_for, staff_required, visible_to
+from cluedesk.org.access import get_visible_or_404, roles_for, staff_required, sudo_required, visible_to
 from cluedesk.org.lists import in_table_order
 from cluedesk.org.models import Membership, Unit
 from cluedesk.supervision.models import InspectionRound
@@ -202,6 +202,7 @@ def evidence_file(request: HttpRequest, item_id: int, evidence_id: int) -> HttpR
 
 @require_GET
 @staff_required(*VIEW)
+@sudo_required
 def items_export(request: HttpRequest, fmt: str) -> HttpResponseBase:
     qs = in_table_order(request, ItemTable, filtered_items(request).qs, ITEM_SORT)
     header = [_("Round"), _("No."), _("Owner unit"), _("Division"), _("Problem"), _("Measures"), _("Time limit"),

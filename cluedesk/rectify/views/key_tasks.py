@@ -14,7 +14,7 @@ from django.views.decorators.http import require_GET, require_POST
 
 from cluedesk.ledger.exports import EXPORT_LIMIT
 from cluedesk.ledger.services import timeline
-from cluedesk.org.access import get_visible_or_404, roles_for, staff_required, visible_to
+from cluedesk.org.access import get_visible_or_404, roles_for, staff_required, sudo_required, visible_to
 from cluedesk.org.lists import in_table_order
 
 from .. import services, tasks
@@ -138,6 +138,7 @@ def task_indicator(request: HttpRequest, task_id: int) -> HttpResponse:
 
 @require_GET
 @staff_required(*VIEW)
+@sudo_required
 def tasks_export(request: HttpRequest, fmt: str) -> HttpResponseBase:
     qs = in_table_order(request, TaskTable, filtered_tasks(request).qs, TASK_SORT)
     header = [_("Year"), _("No."), _("Task"), _("Owner unit"), _("Milestones done"), _("Indicators met"),

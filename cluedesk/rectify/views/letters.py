@@ -14,7 +14,7 @@ from django.views.decorators.http import require_GET, require_POST
 
 from cluedesk.ledger.exports import EXPORT_LIMIT
 from cluedesk.ledger.services import timeline
-from cluedesk.org.access import get_visible_or_404, roles_for, staff_required, visible_to
+from cluedesk.org.access import get_visible_or_404, roles_for, staff_required, sudo_required, visible_to
 from cluedesk.org.lists import in_table_order
 from cluedesk.org.models import Membership, Unit
 
@@ -127,6 +127,7 @@ def letter_answer(request: HttpRequest, letter_id: int) -> HttpResponse:
 
 @require_GET
 @staff_required(*VIEW)
+@sudo_required
 def letters_export(request: HttpRequest, fmt: str) -> HttpResponseBase:
     qs = in_table_order(request, LetterTable, filtered_letters(request).qs, LETTER_SORT)
     header = [_("Number"), _("Kind"), _("Issuer"), _("Recipient"), _("Industry"), _("Issue"), _("Issued"),
