@@ -117,31 +117,59 @@ def place_names(text: str) -> set[str]:
     return {code for _, _, codes in mentions(text) for code, full in codes if full or len(codes) == 1}
 
 
+# two-character names that are also ordinary words (城区, 矿区, 东区, 海域): like a county's short
+# name, they count only beside their city or province
+_WORDLIKE = frozenset({"海域", "郊区", "矿区", "城区", "中区", "东区", "西区", "南区", "北区"})
+# Taiwan, Hong Kong, Macao: one of the places a shared name may mean only when the text puts it there
+_OUTSIDE = ("71", "81", "82")
+
+
 def place_support(text: str, *, towns: bool = True) -> tuple[dict[str, float], dict[str, int]]:
     """Votes of the text's place mentions for divisions, and where each was first named.
 
-    A division's full name counts 1, a short name 0.6, shared among the divisions it may mean;
-    a county's short form counts only beside its city or province. With ``towns``, a town or
-    sub-district name votes for its county; a town name found in several counties, or a zone's
-    or farm's name (开发区, 农场 …), counts only for those whose city or province the text also names."""
+    A division's full name counts 1, a short name 0.6, shared among the divisions it may mean.
+    A county's short form, or a two-character name that is also a word (城区, 矿区), counts only
+    beside its city or province; a name a city and its namesake county share ("辽阳") is the city's.
+    A name several counties share counts only for those the text so places, when there are such
+    (南京市…鼓楼分局: 南京's 鼓楼区), and never for Taiwan's, Hong Kong's or Macao's unless placed there.
+    With ``towns``, a town or sub-district name votes for its county; a town name found in
+    several counties, or a zone's or farm's name (开发区, 农场 …), counts only for those whose city
+    or province the text also names; a town written right after a division's name (盖州市归州镇)
+    counts only inside that division."""
     divisions, _ = _index()
     found = mentions(text)
     support: dict[str, float] = {}
     first: dict[str, int] = {}
     seen = {code for _, _, codes in found for code, _ in codes}
-    for end, _name, codes in found:
-        for code, full in codes:
-            weight = (1.0 if full else 0.6) / len(codes)
-            if not full and divisions[code].level == 3:
-                # a county's short form is often an ordinary word ("公安", "共和", "通道"):
-                # it counts only beside its city or province
-                if not any(p in seen for p in divisions[code].parent_codes):
-                    continue
-            support[code] = support.get(code, 0.0) + weight
+    named_at: dict[int, tuple[str, ...]] = {}  # where a division name ends -> the codes it counted for
+
+    def placed(code: str) -> bool:
+        return any(p in seen for p in divisions[code].parent_codes)
+
+    for end, name, codes in found:
+        # "辽阳": 辽阳市 or its 辽阳县, both inside the city: the city
+        pool = [c for c in codes if not (divisions[c[0]].level == 3
+                                         and any(o == divisions[c[0]].parent_codes[1] for o, _ in codes))]
+        if any(divisions[c].level == 3 and placed(c) for c, _ in pool):
+            pool = [c for c in pool if divisions[c[0]].level < 3 or placed(c[0])]
+        pool = [c for c in pool if c[0][:2] not in _OUTSIDE or placed(c[0])] or pool
+        counted = []
+        for code, full in pool:
+            if not placed(code) and ((full and name in _WORDLIKE) or (not full and divisions[code].level == 3)):
+                continue  # a county's short form is often an ordinary word ("公安", "共和", "通道")
+            support[code] = support.get(code, 0.0) + (1.0 if full else 0.6) / len(pool)
             first.setdefault(code, end)
+            counted.append(code)
+        if counted:
+            named_at[end] = tuple(counted)
     if towns and text:
-        for end, (_name, town_codes, generic) in _towns().iter_long(text):
-            if len(town_codes) > 1 or generic:
+        for end, (name, town_codes, generic) in _towns().iter_long(text):
+            just_named = named_at.get(end - len(name))
+            if just_named:
+                # "盖州市归州镇": the town lies in the division written before it, or says nothing
+                prefixes = tuple(c[: 2 * divisions[c].level] for c in just_named)
+                town_codes = tuple(c for c in town_codes if c.startswith(prefixes))
+            elif len(town_codes) > 1 or generic:
                 town_codes = tuple(c for c in town_codes
                                    if c in support or any(p in seen for p in divisions[c].parent_codes))
             for code in town_codes:

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from cluedesk.analysis import resolve_place
 from cluedesk.analysis.evaluation import office_division
 
 
@@ -12,3 +13,29 @@ def test_the_reference_reads_office_names_as_it_always_has() -> None:
     assert office_division("安徽省无为县人民检察院") == "340281"
     assert office_division("无为县人民检察院") is None
     assert office_division("遵义县人民检察院") == "520300"
+
+
+def test_a_shared_county_name_counts_for_the_one_the_text_places() -> None:
+    # 鼓楼区 is in 南京, 福州, 徐州 and 开封: beside 南京市 it is 南京's, not a quarter vote for each
+    assert resolve_place("南京市公安局鼓楼分局民警在其店内当场查获有毒有害保健品") == ("320106", "鼓楼区", 3)
+
+
+def test_taiwan_hong_kong_and_macao_count_only_when_the_text_puts_the_name_there() -> None:
+    # Shanghai's 金山区 and Taipei's share a name
+    assert resolve_place("将位于本市金山区滨海二村10号的房屋挂牌出租") == ("310116", "金山区", 3)
+
+
+def test_a_word_that_is_also_a_district_needs_its_city() -> None:
+    assert resolve_place("在矿区范围内非法开采") is None
+    assert resolve_place("阳泉市矿区某煤矿") == ("140303", "矿区", 3)
+
+
+def test_a_city_and_its_namesake_county_share_a_name() -> None:
+    # "辽阳" names 辽阳市 (or its 辽阳县, which lies inside it): never the county on its own say-so
+    assert resolve_place("在辽阳石化总医院一楼大厅") != ("211021", "辽阳县", 3)
+    assert resolve_place("辽宁省辽阳市辽阳县首山镇")[0] == "211021"
+
+
+def test_a_town_written_after_its_county_counts_only_inside_it() -> None:
+    # the gazetteer knows a 归州镇 only in 秭归县; written after 盖州市 it is 盖州's
+    assert resolve_place("窜至盖州市归州镇西二台子村，又窜至归州镇") == ("210881", "盖州市", 3)
