@@ -120,6 +120,9 @@ def place_names(text: str) -> set[str]:
 # two-character names that are also ordinary words (城区, 矿区, 东区, 海域): like a county's short
 # name, they count only beside their city or province
 _WORDLIKE = frozenset({"海域", "郊区", "矿区", "城区", "中区", "东区", "西区", "南区", "北区"})
+# a division suffix written after a county's short name: the county under an older name (无为县 for
+# today's 无为市, 永年县 for 永年区)
+_SUFFIX_CHARS = frozenset("县市区旗")
 # Taiwan, Hong Kong, Macao: one of the places a shared name may mean only when the text puts it there
 _OUTSIDE = ("71", "81", "82")
 
@@ -129,7 +132,9 @@ def place_support(text: str, *, towns: bool = True) -> tuple[dict[str, float], d
 
     A division's full name counts 1, a short name 0.6, shared among the divisions it may mean.
     A county's short form, or a two-character name that is also a word (城区, 矿区), counts only
-    beside its city or province; a name a city and its namesake county share ("辽阳") is the city's.
+    beside its city or province, or right before one of the county's towns (增城石滩镇); written
+    with a division suffix (无为县 for today's 无为市) it is the county's full name. A name a city
+    and its namesake county share ("辽阳") is the city's.
     A name several counties share counts only for those the text so places, when there are such
     (南京市…鼓楼分局: 南京's 鼓楼区), and never for Taiwan's, Hong Kong's or Macao's unless placed there.
     With ``towns``, a town or sub-district name votes for its county; a town name found in
@@ -142,6 +147,8 @@ def place_support(text: str, *, towns: bool = True) -> tuple[dict[str, float], d
     first: dict[str, int] = {}
     seen = {code for _, _, codes in found for code, _ in codes}
     named_at: dict[int, tuple[str, ...]] = {}  # where a division name ends -> the codes it counted for
+    town_hits = list(_towns().iter_long(text)) if towns and text else []
+    town_at = {end - len(name) + 1: codes for end, (name, codes, _generic) in town_hits}
 
     def placed(code: str) -> bool:
         return any(p in seen for p in divisions[code].parent_codes)
@@ -153,17 +160,24 @@ def place_support(text: str, *, towns: bool = True) -> tuple[dict[str, float], d
         if any(divisions[c].level == 3 and placed(c) for c, _ in pool):
             pool = [c for c in pool if divisions[c[0]].level < 3 or placed(c[0])]
         pool = [c for c in pool if c[0][:2] not in _OUTSIDE or placed(c[0])] or pool
+        # "无为县" where 无为 is only a county's short name: that county, renamed since (无为市); when the
+        # name is also a city's, "X县" was the city's namesake county, now often called otherwise
+        # (遵义县 → 播州区), and says no more than the city
+        renamed = (end + 1 < len(text) and text[end + 1] in _SUFFIX_CHARS
+                   and all(divisions[c].level == 3 for c, _ in codes))
         counted = []
         for code, full in pool:
-            if not placed(code) and ((full and name in _WORDLIKE) or (not full and divisions[code].level == 3)):
+            if not full and divisions[code].level == 3 and (renamed or code in town_at.get(end + 1, ())):
+                full = full or renamed  # or right before one of its own towns (增城石滩镇)
+            elif not placed(code) and ((full and name in _WORDLIKE) or (not full and divisions[code].level == 3)):
                 continue  # a county's short form is often an ordinary word ("公安", "共和", "通道")
             support[code] = support.get(code, 0.0) + (1.0 if full else 0.6) / len(pool)
             first.setdefault(code, end)
             counted.append(code)
         if counted:
             named_at[end] = tuple(counted)
-    if towns and text:
-        for end, (name, town_codes, generic) in _towns().iter_long(text):
+    if town_hits:
+        for end, (name, town_codes, generic) in town_hits:
             just_named = named_at.get(end - len(name))
             if just_named:
                 # "盖州市归州镇": the town lies in the division written before it, or says nothing

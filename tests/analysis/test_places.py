@@ -39,3 +39,19 @@ def test_a_city_and_its_namesake_county_share_a_name() -> None:
 def test_a_town_written_after_its_county_counts_only_inside_it() -> None:
     # the gazetteer knows a 归州镇 only in 秭归县; written after 盖州市 it is 盖州's
     assert resolve_place("窜至盖州市归州镇西二台子村，又窜至归州镇") == ("210881", "盖州市", 3)
+
+
+def test_a_county_under_its_former_suffix_is_that_county() -> None:
+    # 无为县 became 无为市, 永年县 永年区: the old name still names them
+    assert resolve_place("驾车经过无为县的叶某某涉嫌寻衅滋事") == ("340281", "无为市", 3)
+    assert resolve_place("在永年县西王庄村永彬饭店吃饭") == ("130408", "永年区", 3)
+    # but where the name is also a city's, "X县" was that city's namesake county, since renamed
+    # (大同县 is now 云州区): not 大庆's 大同区, which only shares the short name
+    assert resolve_place("大同县某村") is None
+    # and the tip rule does not change how an office's name is read for the figure
+    assert office_division("无为县人民检察院") is None
+
+
+def test_a_county_short_name_right_before_one_of_its_towns() -> None:
+    assert resolve_place("去到增城石滩镇横岭村飞肯摩托车厂对面") == ("440118", "增城区", 3)
+    assert resolve_place("增城的某某") is None
