@@ -112,6 +112,21 @@ def mentions(text: str) -> list[tuple[int, str, tuple[tuple[str, bool], ...]]]:
     return found
 
 
+def _longest_mentions(text: str) -> list[tuple[int, str, tuple[tuple[str, bool], ...]]]:
+    """As ``mentions``, but where two names overlap the longer is read, wherever it starts:
+    "本市南开区" is 南开区, not 市南 (青岛's 市南区) and then nothing."""
+    _, automaton = _index()
+    hits = sorted(((end - len(name) + 1, end, name, codes) for end, (name, codes) in automaton.iter(text)),
+                  key=lambda h: (h[0] - h[1], h[0]))
+    taken = bytearray(len(text))
+    chosen = []
+    for start, end, name, codes in hits:
+        if not any(taken[start:end + 1]):
+            taken[start:end + 1] = b"\x01" * (end + 1 - start)
+            chosen.append((end, name, codes))
+    return sorted(chosen)
+
+
 def place_names(text: str) -> set[str]:
     """Division codes named in the text (all levels), for comparing two texts."""
     return {code for _, _, codes in mentions(text) for code, full in codes if full or len(codes) == 1}
@@ -142,7 +157,7 @@ def place_support(text: str, *, towns: bool = True) -> tuple[dict[str, float], d
     or province the text also names; a town written right after a division's name (盖州市归州镇)
     counts only inside that division."""
     divisions, _ = _index()
-    found = mentions(text)
+    found = _longest_mentions(text)
     support: dict[str, float] = {}
     first: dict[str, int] = {}
     seen = {code for _, _, codes in found for code, _ in codes}

@@ -55,3 +55,9 @@ def test_a_county_under_its_former_suffix_is_that_county() -> None:
 def test_a_county_short_name_right_before_one_of_its_towns() -> None:
     assert resolve_place("去到增城石滩镇横岭村飞肯摩托车厂对面") == ("440118", "增城区", 3)
     assert resolve_place("增城的某某") is None
+
+
+def test_overlapping_names_are_read_longest_first() -> None:
+    # "本市南开区": 市南 (青岛's 市南区) starts earlier, 南开区 is the name
+    assert resolve_place("在本市南开区某小区") == ("120104", "南开区", 3)
+    assert resolve_place("窜至本市南明区观水路某小区侧门") == ("520102", "南明区", 3)
