@@ -78,6 +78,7 @@ def _towns() -> ahocorasick.Automaton:
     shipped gazetteer (see ``gazetteer.py``); a name can sit in several counties."""
     divisions, _ = _index()
     automaton = ahocorasick.Automaton()
+    streets: dict[str, set[str]] = {}
     path = resources.files("cluedesk.analysis").joinpath("data", TOWNS_FILE)
     with path.open("rb") as raw, gzip.open(raw, "rt", encoding="utf-8") as fh:
         for line in fh:
@@ -87,6 +88,13 @@ def _towns() -> ahocorasick.Automaton:
             known = tuple(c for c in codes.split(",") if c in divisions)
             if known and name not in _index_names():
                 automaton.add_word(name, (name, known, bool(_GENERIC_TOWN.search(name))))
+                if name.endswith("街道") and len(name) >= 4:
+                    streets.setdefault(name[:-1], set()).update(known)
+    # "棠景街" for 棠景街道: often a street's name as well, so like a zone's name it counts only for
+    # a county the text already points at (it tells 广州's 白云区 from 贵阳's)
+    for name, known_ in streets.items():
+        if name not in automaton:
+            automaton.add_word(name, (name, tuple(sorted(known_)), True))
     if len(automaton) == 0:
         automaton.add_word("\x00", ("\x00", (), False))
     automaton.make_automaton()

@@ -61,3 +61,11 @@ def test_overlapping_names_are_read_longest_first() -> None:
     # "本市南开区": 市南 (青岛's 市南区) starts earlier, 南开区 is the name
     assert resolve_place("在本市南开区某小区") == ("120104", "南开区", 3)
     assert resolve_place("窜至本市南明区观水路某小区侧门") == ("520102", "南明区", 3)
+
+
+def test_a_sub_district_written_as_a_street_tells_two_same_named_districts_apart() -> None:
+    # 京溪街道 is in 广州's 白云区; 贵阳 has a 白云区 too
+    assert resolve_place("在本市白云区京溪街南方医院等处") == ("440111", "白云区", 3)
+    assert resolve_place("在本市白云区某街某大道某大厦") is None
+    # alone, a street's name places nothing
+    assert resolve_place("在京溪街南方医院等处") is None
