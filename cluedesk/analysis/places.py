@@ -146,6 +146,9 @@ _WORDLIKE = frozenset({"海域", "郊区", "矿区", "城区", "中区", "东区
 # a division suffix written after a county's short name: the county under an older name (无为县 for
 # today's 无为市, 永年县 for 永年区)
 _SUFFIX_CHARS = frozenset("县市区旗")
+# a county named as the authority that handled the matter (皋兰县公安局, 新北分局, 砚山县人民检察院):
+# the office that prosecutes is that county's, so the mention counts double
+_AUTHORITY = re.compile(r"[县市区旗]?(?:森林)?(?:公安局|公安分局|分局|人民检察院|检察院|人民法院|法院)")
 # Taiwan, Hong Kong, Macao: one of the places a shared name may mean only when the text puts it there
 _OUTSIDE = ("71", "81", "82")
 
@@ -157,7 +160,8 @@ def place_support(text: str, *, towns: bool = True) -> tuple[dict[str, float], d
     A county's short form, or a two-character name that is also a word (城区, 矿区), counts only
     beside its city or province, or right before one of the county's towns (增城石滩镇); written
     with a division suffix (无为县 for today's 无为市) it is the county's full name. A name a city
-    and its namesake county share ("辽阳") is the city's.
+    and its namesake county share ("辽阳") is the city's. A county named as the authority that
+    handled the matter (皋兰县公安局, 新北分局) counts double.
     A name several counties share counts only for those the text so places, when there are such
     (南京市…鼓楼分局: 南京's 鼓楼区), and never for Taiwan's, Hong Kong's or Macao's unless placed there.
     With ``towns``, a town or sub-district name votes for its county; a town name found in
@@ -194,7 +198,10 @@ def place_support(text: str, *, towns: bool = True) -> tuple[dict[str, float], d
                 full = full or renamed  # or right before one of its own towns (增城石滩镇)
             elif not placed(code) and ((full and name in _WORDLIKE) or (not full and divisions[code].level == 3)):
                 continue  # a county's short form is often an ordinary word ("公安", "共和", "通道")
-            support[code] = support.get(code, 0.0) + (1.0 if full else 0.6) / len(pool)
+            weight = (1.0 if full else 0.6) / len(pool)
+            if divisions[code].level == 3 and _AUTHORITY.match(text, end + 1):
+                weight *= 2
+            support[code] = support.get(code, 0.0) + weight
             first.setdefault(code, end)
             counted.append(code)
         if counted:

@@ -69,3 +69,10 @@ def test_a_sub_district_written_as_a_street_tells_two_same_named_districts_apart
     assert resolve_place("在本市白云区某街某大道某大厦") is None
     # alone, a street's name places nothing
     assert resolve_place("在京溪街南方医院等处") is None
+
+
+def test_a_county_named_as_the_handling_authority_weighs_more() -> None:
+    text = "刘某某在兰州市西固区玉门街公安家属院巷道内向吸毒人员王某某贩卖毒品时被皋兰县公安局民警当场抓获"
+    assert resolve_place(text) == ("620122", "皋兰县", 3)
+    text = "常州市公安局新北分局民警至周某暂住地常州市天宁区新堂北路61号查获假币"
+    assert resolve_place(text) == ("320411", "新北区", 3)
