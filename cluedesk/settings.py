@@ -18,6 +18,7 @@ import os
 import secrets
 import tempfile
 from pathlib import Path
+from typing import Any
 from urllib.parse import parse_qs, unquote, urlparse
 
 from django.core.exceptions import ImproperlyConfigured
@@ -409,7 +410,7 @@ SUPERVISION_FLAGS = ("overdue", "long_open", "repeated", "repeat_after", "umbrel
 SUPERVISION_ACTIONS = ("upgrade", "offsite", "track", "watch")  # SupervisionItem.Action
 
 
-def supervision_policy(name: str) -> dict[str, object]:
+def supervision_policy(name: str) -> dict[str, Any]:
     value = env(name)
     if value is None or value.strip() == "":
         return {}
