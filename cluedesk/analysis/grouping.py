@@ -11,7 +11,7 @@ from collections.abc import Hashable, Iterable
 from dataclasses import dataclass, field
 from typing import Any
 
-from .matching import NAME_KEY_ROWS, Analysis, NameCounts, PairModel
+from .matching import KEY_ROWS, NAME_KEY_ROWS, Analysis, NameCounts, PairModel
 
 # what a lookup offers the pair model: with many stored reports of one wording, more candidates
 # keep more of a matter's own reports among them (bench/triage.py at 1M, re-reports found /
@@ -81,7 +81,7 @@ class MemoryIndex:
     def candidates(self, analysis: Analysis, limit: int = MAX_CANDIDATES) -> list[Candidate]:
         counts: Counter[Hashable] = Counter()
         for key in set(analysis.band_keys()) | set(analysis.entity_keys()):
-            counts.update(self.keys.get(key, ()))
+            counts.update(self.keys.get(key, [])[-KEY_ROWS:])
         for key in set(analysis.name_keys()):
             counts.update(self.keys.get(key, [])[-NAME_KEY_ROWS:])
         out = []

@@ -26,6 +26,11 @@ ENTITY_KINDS = ("names", "dates", "month_days", "year_months", "years", "places"
 MAX_ENTITY_KEYS = 48
 MAX_NAME_KEYS = 6
 NAME_KEY_ROWS = 30
+# A lookup reads each band or entity key's newest KEY_ROWS entries (the database's index read
+# backwards, MemoryIndex alike): the same rows on SQLite and PostgreSQL, and as many at 1M stored
+# reports as at 10k. A key shared by more reports than that (a stock phrase, a common date) says
+# little; the best-sharing entries still rank first among what the other keys bring.
+KEY_ROWS = 25
 
 
 @dataclass

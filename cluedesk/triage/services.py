@@ -27,7 +27,7 @@ from django.utils.translation import gettext as _
 
 from cluedesk.analysis import taxonomy
 from cluedesk.analysis.grouping import MAX_CANDIDATES, Candidate, Decision, decide
-from cluedesk.analysis.matching import NAME_KEY_ROWS, Analysis, analyze
+from cluedesk.analysis.matching import KEY_ROWS, NAME_KEY_ROWS, Analysis, analyze
 from cluedesk.analysis.places import division as place_division
 from cluedesk.analysis.places import resolve_place, vote_division
 from cluedesk.analysis.umbrella import unit_type
@@ -55,13 +55,12 @@ from .signals import report_triaged
 CONCLUDED = {"concluded", "reviewed"}
 CLOSED = {"merged", "invalid", "transferred"}
 
-KEY_ROWS = 4000
 # the reporter's choice on the public form (intake.models.Category) → the triage taxonomy
 REPORTER_CATEGORY = {
     "violence": "gang_violence", "illegal_lending": "loan_sharking", "gambling_drugs": "gambling",
     "market_control": "forced_trade", "resources": "natural_resources", "village_tyrant": "grassroots_abuse",
     "umbrella": "umbrella", "fraud": "telecom_fraud",
-}  # cap on index rows read for one lookup; the best-shared candidates are kept
+}
 
 
 class TriageError(ValueError):
@@ -119,17 +118,23 @@ def examine(report: Any) -> Found:
 
 
 def _candidate_sql(bands: int, entities: int, names: int, limit: int, exclude: bool) -> str:
-    """One statement for the whole lookup: the band and entity keys' entries (capped), the newest
-    few entries of each person key, counted per entry; the best-sharing ``limit`` entries of open
-    clues are read with what scoring needs. One round trip, all index range scans."""
+    """One statement for the whole lookup: the newest ``KEY_ROWS`` entries of each band and entity
+    key and the newest ``NAME_KEY_ROWS`` of each person key, counted per entry; the best-sharing
+    ``limit`` entries of open clues are read with what scoring needs. One round trip, all index
+    range scans read backwards, the same rows on both backends (a cap over all keys at once kept
+    whichever rows the plan met first: on PostgreSQL they changed with the plan)."""
     band, entity, clue = BandKey._meta.db_table, EntityKey._meta.db_table, Clue._meta.db_table
     hits = []
-    if bands:
-        hits.append(f"SELECT entry_id FROM (SELECT entry_id FROM {band} "  # noqa: S608
-                    f"WHERE key IN ({','.join(['%s'] * bands)}) LIMIT {KEY_ROWS}) AS b")
-    if entities:
-        hits.append(f"SELECT entry_id FROM (SELECT entry_id FROM {entity} "  # noqa: S608
-                    f"WHERE key IN ({','.join(['%s'] * entities)}) LIMIT {KEY_ROWS}) AS e")
+    for table, count, alias in ((band, bands, "b"), (entity, entities, "e")):
+        if not count:
+            continue
+        if connection.vendor == "postgresql":  # one lateral read per key: planned once, not per key
+            hits.append(f"SELECT {alias}.entry_id FROM (VALUES {','.join(['(%s::bigint)'] * count)}) AS k{alias}(k) "  # noqa: S608
+                        f"CROSS JOIN LATERAL (SELECT entry_id FROM {table} WHERE key = k{alias}.k "
+                        f"ORDER BY entry_id DESC LIMIT {KEY_ROWS}) AS {alias}")
+        else:
+            hits.extend(f"SELECT entry_id FROM (SELECT entry_id FROM {table} WHERE key = %s "  # noqa: S608
+                        f"ORDER BY entry_id DESC LIMIT {KEY_ROWS}) AS {alias}{i}" for i in range(count))
     for i in range(names):
         hits.append(f"SELECT entry_id FROM (SELECT entry_id FROM {entity} WHERE key = %s "  # noqa: S608
                     f"ORDER BY entry_id DESC LIMIT {NAME_KEY_ROWS}) AS n{i}")

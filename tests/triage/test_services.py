@@ -234,3 +234,35 @@ def test_the_reporter_s_category_is_used_when_triage_finds_nothing_better() -> N
     assert clue.category == "grassroots_abuse"
     _r2, other, _ = submit("村里有人开设赌场，每晚赌资上万元。", category="village_tyrant")
     assert other.category == "gambling"
+
+
+def test_each_key_offers_its_newest_entries_only_the_same_on_every_backend(monkeypatch) -> None:
+    """The lookup reads each band or entity key's newest KEY_ROWS entries (issue 20.6). Before, one
+    cap over all keys kept whichever rows the plan met first, and PostgreSQL's plan changed them."""
+    from cluedesk.analysis.matching import analyze
+    from cluedesk.triage import services
+
+    for _ in range(5):
+        submit(ORIGINAL)  # five entries sharing every key (they join one clue: candidates are entries)
+    entries = list(ReportIndex.objects.order_by("pk").values_list("pk", flat=True))
+    assert len(entries) == 5
+    monkeypatch.setattr(services, "KEY_ROWS", 2)
+    monkeypatch.setattr(services, "NAME_KEY_ROWS", 2)
+    found = [c.record for c in services.candidates(analyze(RE_REPORT))]
+    assert sorted(found) == entries[-2:]  # the two newest, whatever the backend
+    monkeypatch.setattr(services, "KEY_ROWS", 4)
+    monkeypatch.setattr(services, "NAME_KEY_ROWS", 4)
+    assert sorted(c.record for c in services.candidates(analyze(RE_REPORT))) == entries[-4:]
+
+
+def test_the_memory_index_reads_each_key_as_the_database_does() -> None:
+    from cluedesk.analysis import grouping
+    from cluedesk.analysis.matching import KEY_ROWS, analyze
+
+    text = "听说镇上有人长期开设赌场，放高利贷并暴力催收，每天晚上都有很多人去赌博，输了钱就被逼着借高利贷。"
+    assert not analyze(text).name_keys()  # band and entity keys only: the person keys have a cap of their own
+    index = grouping.MemoryIndex()
+    for n in range(KEY_ROWS + 3):
+        index.add(f"r{n}", f"c{n}", analyze(text))
+    found = {c.record for c in index.candidates(analyze("我要举报：" + text), limit=100)}
+    assert found == {f"r{n}" for n in range(3, KEY_ROWS + 3)}  # the newest KEY_ROWS of each key
