@@ -11,7 +11,6 @@ The key is the 32-byte Ed25519 seed written as 64 hex characters. Verifying neve
 from __future__ import annotations
 
 import hashlib
-import os
 from pathlib import Path
 
 import nacl.utils
@@ -19,6 +18,7 @@ from django.conf import settings
 from nacl.signing import SigningKey, VerifyKey
 
 from cluedesk.platform import secrets as envsecrets
+from cluedesk.platform.privatefiles import create_once
 
 SIGNING_KEY_FILE = "ledger-signing.key"
 ENV = "CLUEDESK_LEDGER_SIGNING_KEY"
@@ -39,14 +39,7 @@ def key_path() -> Path:
 
 
 def _create(path: Path) -> None:
-    try:
-        fd = os.open(path, os.O_WRONLY | os.O_CREAT | os.O_EXCL, 0o600)
-    except FileExistsError:
-        return  # another process made it first: use theirs
-    with os.fdopen(fd, "w") as fh:
-        fh.write(nacl.utils.random(32).hex())
-        fh.flush()
-        os.fsync(fh.fileno())
+    create_once(path, nacl.utils.random(32).hex())  # another process's, if it wrote first
 
 
 def _seed(*, create: bool) -> bytes | None:

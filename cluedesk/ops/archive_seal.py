@@ -24,7 +24,6 @@ from __future__ import annotations
 
 import hashlib
 import io
-import os
 from pathlib import Path
 from typing import IO
 
@@ -33,6 +32,7 @@ from nacl import bindings as sodium
 from nacl.exceptions import CryptoError
 from nacl.public import PrivateKey, PublicKey
 
+from cluedesk.platform.privatefiles import write_new
 from cluedesk.vault.content import KeyProblem, secret_from_env
 
 MAGIC = b"cluedesk-sealed-backup/1\n"
@@ -122,13 +122,9 @@ def private_key_text(private: PrivateKey) -> str:
 def write_private(path: Path, private: PrivateKey) -> None:
     """Write a new private key file, 0600; refuses to overwrite one."""
     try:
-        fd = os.open(path, os.O_WRONLY | os.O_CREAT | os.O_EXCL, 0o600)
+        write_new(path, private_key_text(private))
     except FileExistsError:
         raise SealError(f"{path} exists already; name a new file (an old backup key may still be needed)") from None
-    with os.fdopen(fd, "w") as fh:
-        fh.write(private_key_text(private))
-        fh.flush()
-        os.fsync(fh.fileno())
 
 
 # ---- writing ------------------------------------------------------------------------------------

@@ -48,6 +48,7 @@ from nacl.public import PrivateKey, PublicKey
 from cluedesk.intake.models import Report
 from cluedesk.ledger import keys as ledger_keys
 from cluedesk.ledger.models import Event
+from cluedesk.platform import privatefiles
 from cluedesk.vault import content, sealing
 
 from . import archive_seal, filemodes
@@ -467,10 +468,7 @@ def grant_readonly(roles: list[str]) -> list[str]:
 
 def _copy_private(source: Path, target: Path) -> None:
     """A copy only the owner can read (a replaced secret key is still a secret key)."""
-    fd = os.open(target, os.O_WRONLY | os.O_CREAT | os.O_TRUNC, 0o600)
-    os.fchmod(fd, 0o600)
-    with os.fdopen(fd, "wb") as out, source.open("rb") as src:
-        shutil.copyfileobj(src, out)
+    privatefiles.replace(target, source.read_bytes())
 
 
 def _place_keys(source: Path, keys_dir: Path, replace: bool) -> list[str]:
@@ -485,10 +483,7 @@ def _place_keys(source: Path, keys_dir: Path, replace: bool) -> list[str]:
             if not replace:
                 raise BackupError(f"{target} exists with other content; restore with --force to replace it")
             _copy_private(target, target.with_name(target.name + ".before-restore"))
-        tmp = target.with_name(target.name + ".restoring")
-        shutil.copyfile(path, tmp)
-        os.chmod(tmp, 0o600 if path.name != "custodian.pub" else 0o644)
-        os.replace(tmp, target)
+        privatefiles.replace(target, path.read_bytes(), mode=0o600 if path.name != "custodian.pub" else 0o644)
         placed.append(path.name)
     return placed
 

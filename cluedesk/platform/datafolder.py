@@ -14,27 +14,17 @@ whole or not at all (written aside, then linked into place, which fails if it is
 
 from __future__ import annotations
 
-import os
 import secrets
 from pathlib import Path
 
 from django.conf import settings
 
+from .privatefiles import create_once
+
 
 def server_secret(path: Path) -> str:
     """The secret in ``path``, generated there first if there is none yet."""
-    if not path.exists():
-        path.parent.mkdir(parents=True, exist_ok=True, mode=0o700)
-        aside = path.with_name(f".{path.name}.{os.getpid()}.{secrets.token_hex(4)}")
-        fd = os.open(aside, os.O_WRONLY | os.O_CREAT | os.O_EXCL, 0o600)
-        with os.fdopen(fd, "w") as fh:
-            fh.write(secrets.token_urlsafe(48))
-        try:
-            os.link(aside, path)
-        except FileExistsError:  # another process wrote it a moment ago: theirs is the secret
-            pass
-        finally:
-            aside.unlink()
+    create_once(path, secrets.token_urlsafe(48))  # another process's, if it wrote first
     return path.read_text().strip()
 
 

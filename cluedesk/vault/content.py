@@ -34,7 +34,9 @@ from django.dispatch import Signal
 from nacl import bindings as sodium
 from nacl.exceptions import CryptoError
 
+from cluedesk.platform import privatefiles
 from cluedesk.platform import secrets as envsecrets
+from cluedesk.platform.privatefiles import create_once
 
 PREFIX = "ct1."
 CONTENT_KEYS_FILE = "content.keys"
@@ -91,22 +93,6 @@ def _parse_keys(text: str, where: str) -> list[bytes]:
     return keys
 
 
-def _create_once(path: Path, text: str) -> None:
-    """Write ``path`` unless it exists, whole or not at all: the key is written to a file of its
-    own and linked into place, so a process that finds the file finds the key in it (and two
-    making it at once keep the first one's)."""
-    tmp = path.with_name(f".{path.name}.{os.getpid()}.{threading.get_ident()}.new")
-    fd = os.open(tmp, os.O_WRONLY | os.O_CREAT | os.O_TRUNC, 0o600)
-    try:
-        with os.fdopen(fd, "w") as fh:
-            fh.write(text)
-            fh.flush()
-            os.fsync(fh.fileno())
-        os.link(tmp, path)
-    except FileExistsError:
-        pass
-    finally:
-        tmp.unlink(missing_ok=True)
 
 
 @dataclass(frozen=True)
@@ -170,7 +156,7 @@ def _load(name: str, env: str, default_name: str, parse: Callable[[str, str], ob
     path, value = _source(env, default)
     if path is not None:
         if path == default and not path.exists():
-            _create_once(path, nacl.utils.random(KEY_BYTES).hex() + "\n")
+            create_once(path, nacl.utils.random(KEY_BYTES).hex() + "\n")
         try:
             st = path.stat()
         except OSError as exc:
@@ -214,13 +200,7 @@ def _content_keys_path() -> Path:
 
 
 def _replace(path: Path, keys: list[bytes]) -> None:
-    tmp = path.with_name(f".{path.name}.{os.getpid()}.tmp")
-    fd = os.open(tmp, os.O_WRONLY | os.O_CREAT | os.O_TRUNC, 0o600)
-    with os.fdopen(fd, "w") as fh:
-        fh.write("".join(k.hex() + "\n" for k in keys))
-        fh.flush()
-        os.fsync(fh.fileno())
-    os.replace(tmp, path)
+    privatefiles.replace(path, "".join(k.hex() + "\n" for k in keys))
     forget_keys()
 
 

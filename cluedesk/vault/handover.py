@@ -9,10 +9,11 @@ day old, `cluedesk serve` refuses to start beside it until it has been moved off
 
 from __future__ import annotations
 
-import os
 import time
 from pathlib import Path
 from typing import Protocol
+
+from cluedesk.platform.privatefiles import write_new
 
 from . import sealing
 
@@ -52,11 +53,9 @@ def hand_over(passphrase: str, output: Output, *, what: str) -> list[str]:
         return [f"  {what} (shown once, keep it offline): {passphrase}"]
     path = handover_path()
     try:
-        fd = os.open(path, os.O_WRONLY | os.O_CREAT | os.O_EXCL, 0o600)
+        write_new(path, f"{what}: {passphrase}\n")
     except FileExistsError:
         raise HandoverPending(f"{path} already exists; move it offline and delete it first.") from None
-    with os.fdopen(fd, "w", encoding="utf-8") as fh:
-        fh.write(f"{what}: {passphrase}\n")
     return [f"  {what}: not printed (the output is not a terminal); written to",
             f"    {path} (readable by this user only).",
             "  Give it to the custodian, keep it offline, and delete the file: after a day `cluedesk serve`",

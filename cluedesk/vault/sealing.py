@@ -10,7 +10,6 @@ Keys live in the keys folder, outside the database.
 from __future__ import annotations
 
 import json
-import os
 from collections.abc import Iterable, Iterator
 from dataclasses import dataclass
 from functools import lru_cache
@@ -25,6 +24,9 @@ from django.conf import settings
 from nacl import bindings as sodium
 from nacl.public import PrivateKey, PublicKey, SealedBox
 
+from cluedesk.platform import privatefiles
+from cluedesk.platform.privatefiles import create_once, write_new
+
 from .content import keys_changed, secret_from_env
 
 CHUNK = 64 * 1024
@@ -37,12 +39,6 @@ def keys_dir() -> Path:
     path = Path(settings.KEYS_DIR)
     path.mkdir(parents=True, exist_ok=True, mode=0o700)
     return path
-
-
-def _write_new(path: Path, data: bytes) -> None:
-    fd = os.open(path, os.O_WRONLY | os.O_CREAT | os.O_EXCL, 0o600)
-    with os.fdopen(fd, "wb") as fh:
-        fh.write(data)
 
 
 class WrongPassphrase(Exception):
@@ -85,23 +81,11 @@ def _read_doc() -> dict[str, Any]:
 
 def _write_doc(doc: dict[str, Any]) -> None:
     """Replace the key file atomically (write a sibling, fsync, rename)."""
-    path = keys_dir() / PRIVATE_KEY_FILE
-    tmp = path.with_name(f".{path.name}.{os.getpid()}.tmp")
-    fd = os.open(tmp, os.O_WRONLY | os.O_CREAT | os.O_TRUNC, 0o600)
-    with os.fdopen(fd, "w") as fh:
-        json.dump(doc, fh, indent=1)
-        fh.flush()
-        os.fsync(fh.fileno())
-    os.replace(tmp, path)
+    privatefiles.replace(keys_dir() / PRIVATE_KEY_FILE, json.dumps(doc, indent=1))
 
 
 def _write_public(public: PublicKey) -> None:
-    path = keys_dir() / PUBLIC_KEY_FILE
-    tmp = path.with_name(f".{path.name}.{os.getpid()}.tmp")
-    fd = os.open(tmp, os.O_WRONLY | os.O_CREAT | os.O_TRUNC, 0o644)
-    with os.fdopen(fd, "w") as fh:
-        fh.write(bytes(public).hex())
-    os.replace(tmp, path)
+    privatefiles.replace(keys_dir() / PUBLIC_KEY_FILE, bytes(public).hex(), mode=0o644)  # public: others may read it
     _public_key_at.cache_clear()
 
 
@@ -268,8 +252,8 @@ def ensure_custodian_keypair(passphrase: str, label: str = "custodian-1") -> boo
     if pub.exists():
         return False
     private = PrivateKey.generate()
-    _write_new(keys_dir() / PRIVATE_KEY_FILE, encrypt_private_key(private, passphrase, label))
-    _write_new(pub, bytes(private.public_key).hex().encode())
+    write_new(keys_dir() / PRIVATE_KEY_FILE, encrypt_private_key(private, passphrase, label))
+    write_new(pub, bytes(private.public_key).hex().encode())
     _public_key_at.cache_clear()
     return True
 
@@ -314,11 +298,7 @@ def file_key() -> bytes:
             raise RuntimeError("CLUEDESK_FILE_KEY must be 64 hex characters")
         return key
     path = keys_dir() / FILE_KEY_FILE
-    if not path.exists():
-        try:
-            _write_new(path, nacl.utils.random(32).hex().encode())
-        except FileExistsError:
-            pass
+    create_once(path, nacl.utils.random(32).hex())  # another process's, if it wrote first
     return bytes.fromhex(path.read_text().strip())
 
 

@@ -12,7 +12,6 @@ refuses once any unit has an admin: from then on accounts are made by an admin, 
 
 from __future__ import annotations
 
-import os
 from pathlib import Path
 from typing import Any
 
@@ -23,17 +22,16 @@ from django.db import transaction
 from cluedesk.ledger.services import Actor
 from cluedesk.org.models import ROOT_CODE, Division, Membership, Role, Unit
 from cluedesk.org.services import OrgError, add_staff_member, create_unit
+from cluedesk.platform.privatefiles import write_new
 
 
 def _write_new(path: Path, text: str) -> None:
     try:
-        fd = os.open(path, os.O_WRONLY | os.O_CREAT | os.O_EXCL, 0o600)
+        write_new(path, text)
     except FileExistsError:
         raise CommandError(f"{path} exists already; name a new file") from None
     except OSError as exc:
         raise CommandError(f"cannot write {path}: {exc.strerror}") from None
-    with os.fdopen(fd, "w", encoding="utf-8") as fh:
-        fh.write(text)
 
 
 class Command(BaseCommand):
