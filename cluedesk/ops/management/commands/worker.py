@@ -26,7 +26,8 @@ import time
 from types import FrameType
 from typing import Any
 
-from django.core.management.base import BaseCommand, CommandError, CommandParser
+from django.core import checks
+from django.core.management.base import BaseCommand, CommandError, CommandParser, SystemCheckError
 from django.db import close_old_connections, connection
 from django.db.utils import OperationalError
 from django_tasks_db.management.commands.db_worker import Worker as DbWorker
@@ -49,6 +50,9 @@ def resident_mb() -> int:
 
 class Command(BaseCommand):
     help = "Run the periodic jobs and the queued background tasks (safe to run several)"
+    # the system checks run in handle(), their findings logged as JSON lines like everything else
+    # the worker says (Django would print them as plain text on stderr)
+    requires_system_checks: list[str] = []
 
     def add_arguments(self, parser: CommandParser) -> None:
         parser.add_argument("--once", action="store_true",
@@ -83,6 +87,7 @@ class Command(BaseCommand):
         run_jobs = not (options["no_jobs"] or options["batch"])
         run_tasks = not options["no_tasks"]
         in_test = connection.in_atomic_block  # a test's transaction: no signals, no threads
+        self._check()
         heartbeat = None
         if not in_test:
             try:  # the same keys as every other instance, or no task is run (cluedesk/ops/keycheck.py)
@@ -191,6 +196,17 @@ class Command(BaseCommand):
             sys.exit(1)
         self.stopping = True
         self._say({"event": "worker_stopping", "signal": signal.Signals(signum).name, "busy": self.busy})
+
+    def _check(self) -> None:
+        """Django's system checks: an error stops the worker (as Django would), a warning is logged."""
+        found = checks.run_checks(include_deployment_checks=False)
+        for message in found:
+            data = {"event": "system_check", "check": message.id or "", "detail": str(message.msg),
+                    "hint": str(message.hint or "")}
+            log.log(logging.ERROR if message.is_serious() else logging.WARNING, "system_check", extra=data)
+        serious = [m for m in found if m.is_serious() and not m.is_silenced()]
+        if serious:
+            raise SystemCheckError("; ".join(f"{m.id}: {m.msg}" for m in serious))
 
     def _say(self, data: dict[str, Any]) -> None:
         """One log line (JSON on stderr, cluedesk/ops/logging.py): the event and its fields."""
