@@ -30,7 +30,7 @@ NAME_KEY_ROWS = 30
 # backwards, MemoryIndex alike): the same rows on SQLite and PostgreSQL, and as many at 1M stored
 # reports as at 10k. A key shared by more reports than that (a stock phrase, a common date) says
 # little; the best-sharing entries still rank first among what the other keys bring.
-KEY_ROWS = 25
+KEY_ROWS = 12
 
 
 @dataclass
