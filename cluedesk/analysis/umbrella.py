@@ -2,12 +2,15 @@
 shields, tips off, profits from, obstructs the investigation of, or leads a criminal group — and
 which officials, of which kind of unit.
 
-The flag is a logistic regression over character 1–3-gram TF-IDF of the normalized text plus a
-small block of cue groups (tip-offs, shields, money, officials' kin, an official who is the boss,
-closeness, obstruction; and the counter-cues of hard negatives: the police already came, an
-official as victim or landmark, an impostor or a rumour, slowness only). It is trained on the
-hand-labelled umbrella tips shipped with triage (see docs/triage.md, "Umbrella") and scored
-without scikit-learn, like the charge model. The implicated officials are read from the text by
+The flag is scored in two stages: a logistic regression over character 1–3-gram TF-IDF of the
+normalized text, then a second logistic regression that weighs its (out-of-fold) score beside a
+small block of cue groups (tip-offs, shields, money, the gang's kin in office, an official who is
+the boss or takes part or stands by, closeness, obstruction; and the counter-cues of hard
+negatives: the police already came, an official as victim or landmark, an impostor, a rumour or a
+denial, the reporter's own kin in office, a disclaimer, slowness only) and whether the text names
+an official and a criminal group at all. It is trained on the hand-labelled umbrella tips shipped
+with triage (see docs/triage.md, "Umbrella") and scored without scikit-learn, like the charge
+model. The implicated officials are read from the text by
 rules: each clause that names an official or a unit, ranked by whether its sentence carries an
 umbrella cue, with the unit type of the words it uses (派出所 → 公安, 执行局 → 法院, 村支书 → 村(社区)两委…)."""
 
