@@ -3,6 +3,7 @@
 
     .venv/bin/python scripts/mutmut_core.py                    # every module in scripts/mutmut_modules.toml
     .venv/bin/python scripts/mutmut_core.py --module ledger    # one module
+    .venv/bin/python scripts/mutmut_core.py --committed        # the last commit, not the working tree
     .venv/bin/python scripts/mutmut_core.py --module ledger --keep /tmp/mm   # keep the copy to inspect
                                                                # (cd /tmp/mm/ledger && .venv/bin/mutmut show NAME)
 
@@ -53,7 +54,15 @@ def tracked_files() -> list[str]:
     return [p for p in out.decode().split("\0") if p]
 
 
-def make_copy(dest: Path) -> None:
+def make_copy(dest: Path, committed: bool = False) -> None:
+    """The tree mutmut mutates: the working tree's tracked files, or with ``committed`` the last
+    commit as it is (someone else's uncommitted edit cannot break or colour the run)."""
+    if committed:
+        dest.mkdir(parents=True, exist_ok=True)
+        archive = subprocess.run(["git", "archive", "HEAD"], cwd=ROOT, capture_output=True, check=True).stdout
+        subprocess.run(["tar", "-x", "-C", str(dest)], input=archive, check=True)
+        (dest / ".venv").symlink_to(ROOT / ".venv")
+        return
     for rel in tracked_files():
         source = ROOT / rel
         if not source.is_file():
@@ -125,9 +134,9 @@ def score(name: str, results: dict[str, str], equivalent: dict[str, str], second
 
 
 def run_module(name: str, spec: dict[str, list[str]], equivalent: dict[str, str], workdir: Path,
-               children: int, mutants: list[str]) -> dict[str, object]:
+               children: int, mutants: list[str], committed: bool = False) -> dict[str, object]:
     dest = workdir / name
-    make_copy(dest)
+    make_copy(dest, committed)
     configure(dest, spec["paths"], spec["tests"])
     started = time.monotonic()
     env = {**os.environ, "PYTHONDONTWRITEBYTECODE": "1"}
@@ -153,7 +162,11 @@ def main(argv: list[str] | None = None) -> int:
     parser.add_argument("--keep", type=Path, help="keep the copies in this folder")
     parser.add_argument("--mutants", action="append", default=[],
                         help="only mutants matching this name or glob, e.g. 'cluedesk.ledger.chain.*' (repeatable)")
+    parser.add_argument("--committed", action="store_true",
+                        help="mutate the last commit (git archive HEAD), not the working tree's tracked files")
     args = parser.parse_args(argv)
+    if not (ROOT / ".venv" / "bin" / "mutmut").exists():
+        parser.error("mutmut is not in .venv: .venv/bin/pip install -e '.[mutation]'")
 
     modules = tomllib.loads(MODULES.read_text())["module"]
     equivalent = {k: v for k, v in tomllib.loads(EQUIVALENT.read_text()).get("equivalent", {}).items()}
@@ -164,7 +177,8 @@ def main(argv: list[str] | None = None) -> int:
     workdir = args.keep or Path(tempfile.mkdtemp(prefix="mutmut-"))
     workdir.mkdir(parents=True, exist_ok=True)
     try:
-        report = [run_module(name, modules[name], equivalent, workdir, args.children, args.mutants) for name in chosen]
+        report = [run_module(name, modules[name], equivalent, workdir, args.children, args.mutants, args.committed)
+                  for name in chosen]
     finally:
         if args.keep is None:
             shutil.rmtree(workdir, ignore_errors=True)
