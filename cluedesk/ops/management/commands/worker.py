@@ -50,9 +50,6 @@ def resident_mb() -> int:
 
 class Command(BaseCommand):
     help = "Run the periodic jobs and the queued background tasks (safe to run several)"
-    # the system checks run in handle(), their findings logged as JSON lines like everything else
-    # the worker says (Django would print them as plain text on stderr)
-    requires_system_checks: list[str] = []
 
     def add_arguments(self, parser: CommandParser) -> None:
         parser.add_argument("--once", action="store_true",
@@ -87,7 +84,6 @@ class Command(BaseCommand):
         run_jobs = not (options["no_jobs"] or options["batch"])
         run_tasks = not options["no_tasks"]
         in_test = connection.in_atomic_block  # a test's transaction: no signals, no threads
-        self._check()
         heartbeat = None
         if not in_test:
             try:  # the same keys as every other instance, or no task is run (cluedesk/ops/keycheck.py)
@@ -197,14 +193,20 @@ class Command(BaseCommand):
         self.stopping = True
         self._say({"event": "worker_stopping", "signal": signal.Signals(signum).name, "busy": self.busy})
 
-    def _check(self) -> None:
-        """Django's system checks: an error stops the worker (as Django would), a warning is logged."""
-        found = checks.run_checks(include_deployment_checks=False)
+    def check(self, app_configs: Any = None, tags: Any = None, display_num_errors: bool = False,
+              include_deployment_checks: bool = False, fail_level: int = checks.ERROR,
+              databases: Any = None) -> None:
+        """Django's system checks, as Django runs them before ``handle`` (not under ``call_command``
+        or ``--skip-checks``), their findings logged as JSON lines like everything else the worker
+        says instead of printed as text; an error still stops it."""
+        found = [m for m in checks.run_checks(app_configs=app_configs, tags=tags,
+                                              include_deployment_checks=include_deployment_checks,
+                                              databases=databases) if not m.is_silenced()]
         for message in found:
             data = {"event": "system_check", "check": message.id or "", "detail": str(message.msg),
                     "hint": str(message.hint or "")}
-            log.log(logging.ERROR if message.is_serious() else logging.WARNING, "system_check", extra=data)
-        serious = [m for m in found if m.is_serious() and not m.is_silenced()]
+            log.log(logging.ERROR if message.is_serious(fail_level) else logging.WARNING, "system_check", extra=data)
+        serious = [m for m in found if m.is_serious(fail_level)]
         if serious:
             raise SystemCheckError("; ".join(f"{m.id}: {m.msg}" for m in serious))
 
