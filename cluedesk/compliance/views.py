@@ -33,6 +33,7 @@ from cluedesk.org.access import (
     _grants,
     get_visible_or_404,
     roles_for,
+    roles_of,
     staff_required,
     sudo_active,
     sudo_required,
@@ -214,7 +215,7 @@ def clock_list(request: HttpRequest) -> HttpResponse:
     qs = (_clocks_in(request, division).filter(STATES[state](now))
           .select_related("report__clue", "unit", "division").order_by("received_at", "pk"))
     page = Paginator(qs, 50).get_page(request.GET.get("page"))
-    may_extend = bool(roles_for("extend_feedback") & {g.role for g in _grants(request.user)})
+    may_extend = bool(roles_for("extend_feedback") & roles_of(request.user))
     return render(request, "compliance/clocks.html", {
         "page": page, "state": state, "division": division, "now": now, "profile": profiles.current(),
         "may_extend": may_extend and profiles.current().feedback_days_extended is not None,

@@ -225,7 +225,7 @@ def sample_detail(request: HttpRequest, year: int, month: int) -> HttpResponse:
     qs = visible_to(request.user, SampleItem.objects.filter(sample=sample).select_related("clue", "group", "checked_by"),
                     "supervision_view")
     report = services.verify_sample(when) if sample.revealed else None
-    can_check = bool(set(r for r in [Role.AUDITOR] if r in {g.role for g in _grants(request.user)}))
+    can_check = Role.AUDITOR in roles_of(request.user)
     return render(request, "supervision/sample_detail.html", {
         "sample": sample, "items": qs, "report": report, "can_check": can_check})
 

@@ -13,7 +13,7 @@ from django.utils.translation import gettext as _
 from django.utils.translation import gettext_lazy
 
 from cluedesk.ledger.services import timeline
-from cluedesk.org.access import _grants, visible_to
+from cluedesk.org.access import roles_of, visible_to
 from cluedesk.org.actions import roles_for
 from cluedesk.org.lists import paged_table, query_without_page
 
@@ -37,7 +37,7 @@ def render_list(request: HttpRequest, filterset: Any, table_class: type[tables.T
     whole page, or only the rows (``templates`` = (rows, page)) for an htmx request."""
     table = paged_table(request, table_class, filterset.qs, default_sort)
     ctx = {"form": filterset.form, "table": table, "query": query_without_page(request), "tab": tab,
-           "may_write": bool(roles_for(EDIT) & {g.role for g in _grants(request.user)})}
+           "may_write": bool(roles_for(EDIT) & roles_of(request.user))}
     rows, page = templates
     return render(request, rows if is_htmx(request) else page, ctx)
 

@@ -15,7 +15,7 @@ from django.shortcuts import render
 from django.utils.translation import gettext as _
 
 from cluedesk.ledger.exports import export_list
-from cluedesk.org.access import _grants, roles_for
+from cluedesk.org.access import _grants, roles_for, roles_of
 from cluedesk.org.lists import paged_table, query_without_page
 from cluedesk.org.models import Unit
 
@@ -77,7 +77,7 @@ def render_list(request: HttpRequest, full: str, partial: str, context: dict[str
 
 
 def my_roles(request: HttpRequest) -> set[str]:
-    return {g.role for g in _grants(request.user)}
+    return roles_of(request.user)
 
 
 def export(request: HttpRequest, name: str, fmt: str, header: list[str], rows: Iterable[list[Any]],
