@@ -3,8 +3,8 @@
 Where it comes from:
 1. ``CLUEDESK_LEDGER_SIGNING_KEY_FILE`` (a file holding the key) or ``CLUEDESK_LEDGER_SIGNING_KEY``
    (the key itself), read by cluedesk.platform.secrets like every other secret (not both);
-2. ``ledger-signing.key`` in the keys folder (``KEYS_DIR``), created once (mode 0600, O_EXCL) the
-   first time a checkpoint is signed.
+2. ``ledger-signing.key`` in the keys folder (``KEYS_DIR``), created once the first time a
+   checkpoint is signed (mode 0600, written whole: ``platform.privatefiles.create_once``).
 The key is the 32-byte Ed25519 seed written as 64 hex characters. Verifying never creates a key.
 """
 
@@ -38,10 +38,6 @@ def key_path() -> Path:
     return keys_dir() / SIGNING_KEY_FILE
 
 
-def _create(path: Path) -> None:
-    create_once(path, nacl.utils.random(32).hex())  # another process's, if it wrote first
-
-
 def _seed(*, create: bool) -> bytes | None:
     try:
         given = envsecrets.source(ENV)
@@ -56,7 +52,7 @@ def _seed(*, create: bool) -> bytes | None:
         if not path.exists():
             if not create:
                 return None
-            _create(path)
+            create_once(path, nacl.utils.random(32).hex())  # another process's, if it wrote first
         text = path.read_text(encoding="ascii")
     try:
         seed = bytes.fromhex(text.strip())

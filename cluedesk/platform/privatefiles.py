@@ -1,6 +1,6 @@
 """Files only this user may read (mode 0600): keys, secrets, one-time passwords.
 
-Two ways to write one, used everywhere a key or a secret lands on disk:
+Three ways to write one, used everywhere a key or a secret lands on disk:
 
 * :func:`create_once` — a file several processes may try to make at the same moment (the first
   start's keys: gunicorn's workers, the task workers and a command started beside them). It is

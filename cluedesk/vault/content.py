@@ -36,7 +36,6 @@ from nacl.exceptions import CryptoError
 
 from cluedesk.platform import privatefiles
 from cluedesk.platform import secrets as envsecrets
-from cluedesk.platform.privatefiles import create_once
 
 PREFIX = "ct1."
 CONTENT_KEYS_FILE = "content.keys"
@@ -91,8 +90,6 @@ def _parse_keys(text: str, where: str) -> list[bytes]:
     if not keys:
         raise KeyProblem(f"{where}: no key")
     return keys
-
-
 
 
 @dataclass(frozen=True)
@@ -156,7 +153,7 @@ def _load(name: str, env: str, default_name: str, parse: Callable[[str, str], ob
     path, value = _source(env, default)
     if path is not None:
         if path == default and not path.exists():
-            create_once(path, nacl.utils.random(KEY_BYTES).hex() + "\n")
+            privatefiles.create_once(path, nacl.utils.random(KEY_BYTES).hex() + "\n")
         try:
             st = path.stat()
         except OSError as exc:

@@ -25,7 +25,6 @@ from nacl import bindings as sodium
 from nacl.public import PrivateKey, PublicKey, SealedBox
 
 from cluedesk.platform import privatefiles
-from cluedesk.platform.privatefiles import create_once, write_new
 
 from .content import keys_changed, secret_from_env
 
@@ -252,8 +251,8 @@ def ensure_custodian_keypair(passphrase: str, label: str = "custodian-1") -> boo
     if pub.exists():
         return False
     private = PrivateKey.generate()
-    write_new(keys_dir() / PRIVATE_KEY_FILE, encrypt_private_key(private, passphrase, label))
-    write_new(pub, bytes(private.public_key).hex().encode())
+    privatefiles.write_new(keys_dir() / PRIVATE_KEY_FILE, encrypt_private_key(private, passphrase, label))
+    privatefiles.write_new(pub, bytes(private.public_key).hex().encode())
     _public_key_at.cache_clear()
     return True
 
@@ -298,7 +297,7 @@ def file_key() -> bytes:
             raise RuntimeError("CLUEDESK_FILE_KEY must be 64 hex characters")
         return key
     path = keys_dir() / FILE_KEY_FILE
-    create_once(path, nacl.utils.random(32).hex())  # another process's, if it wrote first
+    privatefiles.create_once(path, nacl.utils.random(32).hex())  # another process's, if it wrote first
     return bytes.fromhex(path.read_text().strip())
 
 
