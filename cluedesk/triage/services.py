@@ -117,6 +117,20 @@ def examine(report: Any) -> Found:
     return Found(analysis, charge, scores, division_code)
 
 
+def _newest_per_key(table: str, count: int, rows: int, alias: str) -> list[str]:
+    """``count`` keys' newest ``rows`` entries each (an index range read backwards per key): one
+    lateral read over the keys on PostgreSQL (planned once, not per key), a subquery per key
+    elsewhere. The same rows on every backend."""
+    if not count:
+        return []
+    if connection.vendor == "postgresql":
+        return [f"SELECT {alias}.entry_id FROM (VALUES {','.join(['(%s::bigint)'] * count)}) AS k{alias}(k) "  # noqa: S608
+                f"CROSS JOIN LATERAL (SELECT entry_id FROM {table} WHERE key = k{alias}.k "
+                f"ORDER BY entry_id DESC LIMIT {rows}) AS {alias}"]
+    return [f"SELECT entry_id FROM (SELECT entry_id FROM {table} WHERE key = %s "  # noqa: S608
+            f"ORDER BY entry_id DESC LIMIT {rows}) AS {alias}{i}" for i in range(count)]
+
+
 def _candidate_sql(bands: int, entities: int, names: int, limit: int, exclude: bool) -> str:
     """One statement for the whole lookup: the newest ``KEY_ROWS`` entries of each band and entity
     key and the newest ``NAME_KEY_ROWS`` of each person key, counted per entry; the best-sharing
@@ -124,20 +138,8 @@ def _candidate_sql(bands: int, entities: int, names: int, limit: int, exclude: b
     range scans read backwards, the same rows on both backends (a cap over all keys at once kept
     whichever rows the plan met first: on PostgreSQL they changed with the plan)."""
     band, entity, clue = BandKey._meta.db_table, EntityKey._meta.db_table, Clue._meta.db_table
-    hits = []
-    for table, count, alias in ((band, bands, "b"), (entity, entities, "e")):
-        if not count:
-            continue
-        if connection.vendor == "postgresql":  # one lateral read per key: planned once, not per key
-            hits.append(f"SELECT {alias}.entry_id FROM (VALUES {','.join(['(%s::bigint)'] * count)}) AS k{alias}(k) "  # noqa: S608
-                        f"CROSS JOIN LATERAL (SELECT entry_id FROM {table} WHERE key = k{alias}.k "
-                        f"ORDER BY entry_id DESC LIMIT {KEY_ROWS}) AS {alias}")
-        else:
-            hits.extend(f"SELECT entry_id FROM (SELECT entry_id FROM {table} WHERE key = %s "  # noqa: S608
-                        f"ORDER BY entry_id DESC LIMIT {KEY_ROWS}) AS {alias}{i}" for i in range(count))
-    for i in range(names):
-        hits.append(f"SELECT entry_id FROM (SELECT entry_id FROM {entity} WHERE key = %s "  # noqa: S608
-                    f"ORDER BY entry_id DESC LIMIT {NAME_KEY_ROWS}) AS n{i}")
+    hits = [*_newest_per_key(band, bands, KEY_ROWS, "b"), *_newest_per_key(entity, entities, KEY_ROWS, "e"),
+            *_newest_per_key(entity, names, NAME_KEY_ROWS, "n")]
     closed = ",".join(["%s"] * len(CLOSED))
     return (f"SELECT r.id, r.clue_id, r.signature, r.shingles, r.length, r.entities, r.charge, r.charge_scores, t.shared "  # noqa: S608
             f"FROM (SELECT entry_id, COUNT(*) AS shared FROM ({' UNION ALL '.join(hits)}) AS h "
