@@ -112,7 +112,9 @@ class ChargeModel:
         # C=2 (was 0.5): cross-validated inside the training part (split_by_matter seeds 1-3), per-tip
         # macro-F1 0.771 -> 0.796, gold-matter aggregated 0.824 -> 0.838; 1-4-grams, more features,
         # min_df=1 and a ComplementNB blend were no better (docs/triage.md, "Charge")
-        classifier = LinearSVC(C=c, class_weight="balanced")
+        # random_state: liblinear shuffles the tips in its dual coordinate descent; unseeded, two fits on
+        # the same tips differed (weights by up to 6e-5) and triage-eval moved by ~0.001 run to run
+        classifier = LinearSVC(C=c, class_weight="balanced", random_state=0)
         classifier.fit(matrix, list(labels))
         classifier.coef_ = classifier.coef_.astype(np.float32)  # half the size, same decisions
         model = cls(list(classifier.classes_), vectorizer, classifier)

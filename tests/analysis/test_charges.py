@@ -117,3 +117,23 @@ def test_a_model_saved_before_the_compact_form_is_compacted_on_first_load(tmp_pa
     assert second.classifier is None
     texts = [t for t, _ in HELD_OUT]
     np.testing.assert_allclose(second.scores(texts), model.scores(texts), rtol=1e-4, atol=1e-5)
+
+
+def test_two_fits_on_the_same_tips_give_the_same_weights() -> None:
+    """liblinear shuffles the tips in its coordinate descent; unseeded, two fits differed a little
+    and triage-eval's figures moved run to run. Seeded, a re-measure gets the same model."""
+    import random
+
+    rng = random.Random(3)
+    cue = {"盗窃": "偷盗窃手机钱包", "诈骗": "骗钱转账虚构冒充", "赌博": "赌场聚赌麻将下注"}
+    pool = "的了在是我有他这中大来上个们到说和地也子时道出而要于就下得可你年生自会那后能对着事其里所去行过家"
+    texts, labels = [], []
+    for _ in range(400):
+        label = rng.choice(sorted(cue))
+        filler = "".join(rng.choice(pool) for _ in range(rng.randint(20, 80)))
+        at = rng.randrange(len(filler))
+        texts.append(filler[:at] + "".join(rng.sample(cue[label], 3)) + filler[at:])
+        labels.append(label)
+    first, second = ChargeModel.fit(texts, labels), ChargeModel.fit(texts, labels)
+    assert np.array_equal(first.classifier.coef_, second.classifier.coef_)
+    assert np.array_equal(first.classifier.intercept_, second.classifier.intercept_)
