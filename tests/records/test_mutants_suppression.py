@@ -1,0 +1,125 @@
+"""Tests written for mutants scripts/mutmut_core.py found alive in cluedesk/records/suppression.py (issue 22).
+
+Each expectation is written by hand from the suppression rules (module docstring of
+``records.suppression``, the docstrings of ``Suppressor.pick``/``_complement``/``separate_nested``,
+``suppress`` and ``grid_lines``; docs/records.md, "Rule"), on small line systems worked out on
+paper — not derived from the code under test. Cells are plain names; a line is members → total.
+"""
+
+from __future__ import annotations
+
+import pytest
+
+from cluedesk.records.suppression import Line, SuppressionError, Suppressor, grid_lines, suppress
+
+K = 5
+
+
+# suppress(): fixed and sensitive reach the suppressor ---------------------------------------------
+
+def _row(values: list[int]) -> tuple[dict, list[Line]]:
+    cells = {f"c{i}": v for i, v in enumerate(values)}
+    cells["sum"] = sum(values)
+    return cells, [Line(tuple(k for k in cells if k != "sum"), "sum")]
+
+
+def test_a_cell_shown_in_an_earlier_edition_is_never_the_complement() -> None:
+    """x_suppress__mutmut_13 (``fixed`` not passed on): c1 = 10 is the smallest shown member, but
+    it is fixed, so the next one (c2 = 20) is hidden with the 1."""
+    values, lines = _row([1, 10, 20])
+    assert suppress(values, lines, K, fixed={"c1"}) == {"c0", "c2"}
+    assert suppress(values, lines, K) == {"c0", "c1"}
+
+
+def test_a_hidden_cell_that_needs_no_protection_takes_no_complement() -> None:
+    """x_suppress__mutmut_8 / _14 (``sensitive`` dropped): the 1 is hidden by rule 1, but the caller
+    says no hidden cell needs protecting, so rule 2 adds nothing to its line."""
+    values, lines = _row([1, 10, 20])
+    assert suppress(values, lines, K, sensitive=lambda key: False) == {"c0"}
+    assert suppress(values, lines, K, sensitive=lambda key: False, exact=False) == {"c0"}
+
+
+# grid_lines ---------------------------------------------------------------------------------------
+
+def test_a_grid_without_a_row_total_column_has_only_its_column_lines() -> None:
+    """x_grid_lines__mutmut_7 (``and`` -> ``or``): no row lines unless there is both a row-total
+    column and columns that add up to it."""
+    columns_only = [Line((("a", "x"), ("b", "x")), ("t", "x")), Line((("a", "y"), ("b", "y")), ("t", "y"))]
+    assert grid_lines(["a", "b"], "t", ["x", "y"], None, ["x", "y"]) == columns_only
+    assert grid_lines(["a", "b"], "t", ["x", "y"], "y", []) == columns_only
+
+
+# rule 4: separate_nested --------------------------------------------------------------------------
+
+def test_nested_figures_that_hold_nothing_leave_both_shown_and_every_pair_is_counted() -> None:
+    """separate_nested__mutmut_5/_7/_8 (the default activity of a missing figure None or 1 instead
+    of 0) and _11 (the count): a figure absent from ``values`` is 0 like everywhere in the module;
+    0 − 0 holds nothing, so nothing is hidden, and the three pairs looked at are counted."""
+    s = Suppressor({"inner": 0, "a": 20, "b": 20}, [], K)
+    assert s.separate_nested([("outer", "inner"), ("a", "b"), ("a", "inner")]) == 3
+    assert s.hidden == set()
+
+
+def test_a_pair_with_a_hidden_figure_is_skipped_and_the_next_pairs_are_still_checked() -> None:
+    """separate_nested__mutmut_14 (``or`` -> ``and``) and _17 (``continue`` -> ``break``): the
+    outer 10 is already hidden, so its inner 7 may stay (nobody subtracts from a hidden figure);
+    the following pair 30 ⊃ 28 differs by 2 and its inner one is hidden."""
+    s = Suppressor({"outer": 10, "inner": 7, "region": 30, "county": 28}, [], K, forced={"outer"})
+    assert s.separate_nested([("outer", "inner"), ("region", "county")]) == 2
+    assert s.hidden == {"outer", "county"}
+
+
+def test_equal_figures_whose_difference_still_holds_activity_are_separated() -> None:
+    """separate_nested__mutmut_19/_20 (``0 <=`` -> ``1 <=`` / ``0 <``): the same count of reports,
+    but the difference holds clues (the caller's ``activity``): a difference of 0 that is not
+    empty is still below k, so the inner one is hidden."""
+    activity = {"outer": 14, "inner": 11}
+    s = Suppressor({"outer": 10, "inner": 10}, [], K)
+    s.separate_nested([("outer", "inner")], activity=activity.__getitem__)
+    assert s.hidden == {"inner"}
+
+
+# rule 3: the complement for a derivable cell ------------------------------------------------------
+
+def test_the_complement_is_the_smallest_candidate_over_all_the_cells_lines() -> None:
+    """_complement__mutmut_14 (every candidate ranked as None, so the first line's wins): x lies in
+    two lines; the first offers a = 9, the second c = 6; the smaller non-zero one is taken."""
+    values = {"x": 3, "a": 9, "t0": 12, "c": 6, "t1": 9}
+    s = Suppressor(values, [Line(("x", "a"), "t0"), Line(("x", "c"), "t1")], K)
+    assert s._complement("x") == "c"
+
+
+def test_among_equally_ranked_candidates_the_first_line_wins() -> None:
+    """_complement__mutmut_17 (``<`` -> ``<=``): with a caller's rank that ties, the choice is the
+    candidate of the first line in the caller's order (breadth first, lines in order)."""
+    values = {"x": 3, "a": 9, "t0": 12, "c": 6, "t1": 9}
+    s = Suppressor(values, [Line(("x", "a"), "t0"), Line(("x", "c"), "t1")], K, rank=lambda key: 0)
+    assert s._complement("x") == "a"
+
+
+# x + y + f = t and y + w = t give x = w − f: with f shown (fixed), x, y and t hidden, x is
+# derivable and its only line has nothing left to hide. The complement is found through the hidden
+# neighbours y and t: w. The shown f leads to z (smaller), but a shown cell is no path: hiding z
+# does nothing for x.
+NEIGHBOURS = {"x": 8, "y": 10, "f": 6, "t": 24, "w": 14, "z": 5, "v": 11}
+NEIGHBOUR_LINES = [Line(("x", "y", "f"), "t"), Line(("y", "w"), "t"), Line(("f", "z"), "v")]
+
+
+def test_a_cell_whose_lines_are_full_takes_its_complement_through_the_hidden_neighbours() -> None:
+    """_complement__mutmut_7 (``continue`` -> ``break`` on a line already seen: y's second line is
+    never reached) and _20 (``and`` -> ``or``: the shown f joins the search and its z wins)."""
+    s = Suppressor(NEIGHBOURS, NEIGHBOUR_LINES, K, forced={"x", "y", "t"}, fixed={"f"})
+    assert s._complement("x") == "w"
+
+
+def test_suppression_hides_the_neighbours_complement_and_nothing_more() -> None:
+    """The same through ``suppress``: x, y, t forced, f fixed; w is hidden and then x = w − f is
+    no longer known; z and v stay shown (and with _7 it raised SuppressionError)."""
+    hidden = suppress(NEIGHBOURS, NEIGHBOUR_LINES, K, forced={"x", "y", "t"}, fixed={"f"})
+    assert hidden == {"x", "y", "t", "w"}
+
+
+def test_a_derivable_cell_with_everything_near_it_fixed_is_an_error() -> None:
+    values = {"x": 8, "f": 6, "t": 14}
+    with pytest.raises(SuppressionError, match="every cell near it is fixed"):
+        suppress(values, [Line(("x", "f"), "t")], K, forced={"x"}, fixed={"f", "t"})
