@@ -11,8 +11,13 @@ from __future__ import annotations
 import pytest
 
 from cluedesk.records.suppression import Line, SuppressionError, Suppressor, grid_lines, suppress
+from tests.records.test_suppression import _table
 
 K = 5
+ISSUE_22_GRID = [[40, 2, 20], [2, 1, 0], [8, 0, 8]]
+# what rules 1 and 2 hid in issue 22 (tests/records/test_derivability.py)
+ISSUE_22_PATTERN = {("r0", "c1"), ("r0", "c2"), ("r1", "c0"), ("r1", "c1"), ("r1", "sum"), ("r2", "c0"),
+                    ("r2", "sum"), ("total", "c1"), ("total", "c2")}
 
 
 # suppress(): fixed and sensitive reach the suppressor ---------------------------------------------
@@ -123,3 +128,82 @@ def test_a_derivable_cell_with_everything_near_it_fixed_is_an_error() -> None:
     values = {"x": 8, "f": 6, "t": 14}
     with pytest.raises(SuppressionError, match="every cell near it is fixed"):
         suppress(values, [Line(("x", "f"), "t")], K, forced={"x"}, fixed={"f", "t"})
+
+
+def test_an_absent_inner_figure_k_below_its_outer_one_is_far_enough() -> None:
+    """separate_nested__mutmut_28/_30/_31 (an absent inner figure read as None or 1): absent is 0,
+    and 5 − 0 is k: both shown, nothing to hide."""
+    s = Suppressor({"outer": 5}, [], K)
+    assert s.separate_nested([("outer", "inner")]) == 1
+    assert s.hidden == set()
+
+
+# pick: the smallest shown member, non-zero first (the default rank) -------------------------------
+
+def _pick(values: dict, members: tuple, forced: set = frozenset()) -> object:
+    line = Line(members, "t")
+    return Suppressor({**values, "t": sum(values.values())}, [line], K, forced=forced).pick(line)
+
+
+def test_pick_takes_a_non_zero_member_before_a_zero() -> None:
+    """__init__ mutants of the rank's first element (_5, _7, _10, _11): 0 names nobody, so hiding
+    it protects nothing; the 10 is taken."""
+    assert _pick({"c0": 1, "z": 0, "big": 10}, ("c0", "z", "big")) == "big"
+
+
+def test_pick_takes_the_smallest_non_zero_member() -> None:
+    """__init__ mutants of the rank's second element (_12, _14): 10 before 20, whatever the names."""
+    assert _pick({"c0": 1, "a": 20, "b": 10}, ("c0", "a", "b")) == "b"
+
+
+def test_pick_counts_an_absent_member_as_zero() -> None:
+    """__init__ _6/_8/_9 (an absent member ranked among the non-zero ones, before the 10) and
+    _13/_15/_16 (absent read as None or 1 against a present zero): absent is 0, like ``z``; between
+    equals the key decides, so "gap" before "z"."""
+    assert _pick({"c0": 1, "big": 10}, ("c0", "gap", "big")) == "big"
+    assert _pick({"z": 0}, ("z", "gap")) == "gap"
+
+
+def test_pick_breaks_a_tie_by_key_not_by_the_order_of_the_members() -> None:
+    """__init__ _17 and _order (the key's text dropped from the rank): two 10s, "a" before "b"
+    however the line lists them, so the same table gives the same pattern."""
+    assert _pick({"x": 1, "a": 10, "b": 10}, ("x", "b", "a")) == "a"
+    assert _pick({"x": 1, "a": 10, "b": 10}, ("x", "a", "b")) == "a"
+
+
+# which hidden cells need protecting (the default ``sensitive``) -----------------------------------
+
+def test_a_forced_cell_that_holds_nothing_takes_no_complement() -> None:
+    """__init__ _27/_29/_30 (an absent forced cell read as None or 1) and _31 (``>= 0``: a forced
+    zero treated as sensitive): rule 2 protects hidden non-zero cells only; a forced 0, present or
+    absent, names nobody."""
+    values = {"c0": 10, "c1": 20, "c2": 0, "sum": 30}
+    lines = [Line(("c0", "c1", "c2", "gap"), "sum")]
+    assert suppress(values, lines, K, forced={"gap"}) == {"gap"}
+    assert suppress(values, lines, K, forced={"c2"}) == {"c2"}
+
+
+def test_the_rounds_count_the_exact_checks() -> None:
+    """__init__ _44 (``rounds`` starting at 1): a row with one small cell needs one exact check
+    (nothing derivable after rule 2), none without the exact check; issue 22's grid with its
+    pattern forced needs a second one after its complement (see the next test)."""
+    values, lines = _row([1, 10, 20])
+    s = Suppressor(values, lines, K)
+    s.run()
+    assert s.rounds == 1
+    s = Suppressor(values, lines, K)
+    s.run(exact=False)
+    assert s.rounds == 0
+    values, lines = _table(ISSUE_22_GRID)
+    s = Suppressor(values, lines, K, forced=ISSUE_22_PATTERN)
+    s.run()
+    assert s.rounds == 2
+
+
+def test_issue_22s_middle_cell_is_protected_by_the_zero_next_to_it() -> None:
+    """Issue 22's grid with its pattern forced: the middle 1 = r1 sum − r1 c0 − r1 c2, where r1 c2
+    = 0 is shown (worked out with the column and row totals). Its lines offer two shown zeros,
+    (r1, c2) in its row and (r2, c1) in its column; equal, so the key decides: (r1, c2). Then
+    r1 c1 + r1 c2 = 1 is all that can be worked out: one more cell, one more round."""
+    values, lines = _table(ISSUE_22_GRID)
+    assert suppress(values, lines, K, forced=ISSUE_22_PATTERN) == ISSUE_22_PATTERN | {("r1", "c2")}
