@@ -207,3 +207,75 @@ def test_issue_22s_middle_cell_is_protected_by_the_zero_next_to_it() -> None:
     r1 c1 + r1 c2 = 1 is all that can be worked out: one more cell, one more round."""
     values, lines = _table(ISSUE_22_GRID)
     assert suppress(values, lines, K, forced=ISSUE_22_PATTERN) == ISSUE_22_PATTERN | {("r1", "c2")}
+
+
+def test_two_nested_figures_both_fixed_and_too_close_are_an_error_that_names_them() -> None:
+    """separate_nested__mutmut_43 (the outer one hidden although fixed) and _46 (the message
+    dropped): an earlier edition showed both, 10 and 7; nothing may be hidden, so it is an error,
+    and the operator reads which pair."""
+    s = Suppressor({"outer": 10, "inner": 7}, [], K, fixed={"outer", "inner"})
+    with pytest.raises(SuppressionError, match=r"^outer minus inner is below 5 and both are fixed$"):
+        s.separate_nested([("outer", "inner")])
+    assert s.hidden == set()
+
+
+# rule 2 on its own (exact=False, as the scope pass runs it) ---------------------------------------
+
+def test_hidden_members_holding_k_minus_one_take_one_more_even_with_an_absent_one() -> None:
+    """needs_more__mutmut_17/_19/_20 (an absent hidden member read as None or 1): the 4 and the
+    forced empty "gap" hold 4 < k together, so the smallest shown member (10) is hidden too."""
+    values = {"c0": 4, "c1": 10, "c2": 20, "sum": 34}
+    lines = [Line(("c0", "gap", "c1", "c2"), "sum")]
+    assert suppress(values, lines, K, forced={"gap"}, exact=False) == {"c0", "gap", "c1"}
+    assert suppress(values, lines, K, forced={"gap"}) == {"c0", "gap", "c1"}
+
+
+def test_hidden_members_holding_exactly_k_are_enough() -> None:
+    """needs_more__mutmut_22 (``< k`` -> ``<= k``): 1 + 4 = 5 = k hidden, the total shown: the
+    line holds; the 30 stays."""
+    values, lines = _row([1, 4, 30])
+    assert suppress(values, lines, K, exact=False) == {"c0", "c1"}
+    assert suppress(values, lines, K) == {"c0", "c1"}
+
+
+def test_a_hidden_total_with_a_hidden_member_needs_nothing_more() -> None:
+    """needs_more__mutmut_23 (the last ``return False`` -> True): two entries hidden, one the
+    total: c0 = sum − c1 − c2 cannot be worked out, so the 10 and the 20 stay."""
+    values, lines = _row([1, 10, 20])
+    assert suppress(values, lines, K, forced={"sum"}, exact=False) == {"c0", "sum"}
+    assert suppress(values, lines, K, forced={"sum"}) == {"c0", "sum"}
+
+
+def test_when_no_member_is_left_to_hide_the_total_is_hidden() -> None:
+    """pick__mutmut_11 (the total picked only when fixed): the 1's only other member, f = 10, was
+    shown in an earlier edition (fixed), so the total goes ("else the total")."""
+    values = {"a": 1, "f": 10, "t": 11}
+    assert suppress(values, [Line(("a", "f"), "t")], K, fixed={"f"}, exact=False) == {"a", "t"}
+
+
+def test_a_complement_that_lands_in_a_line_already_looked_at_completes_that_line_too() -> None:
+    """complete_lines__mutmut_13/_21 (a line once looked at never queued again): line 1's
+    complement is a = 10 (its smallest shown member), which also sits in line 0; line 0 now shows
+    all but a, so b is hidden too."""
+    values = {"a": 10, "b": 20, "t0": 30, "x": 1, "c": 30, "t1": 41}
+    lines = [Line(("a", "b"), "t0"), Line(("x", "a", "c"), "t1")]
+    assert suppress(values, lines, K, exact=False) == {"x", "a", "b"}
+
+
+def test_a_line_with_nothing_left_to_hide_does_not_stop_the_other_lines() -> None:
+    """complete_lines__mutmut_19 (``break`` -> ``return``): line 0's 1 has only fixed cells beside
+    it (nothing to pick); line 1 is still completed."""
+    values = {"x": 1, "f": 10, "g": 11, "y": 2, "a": 10, "b": 20, "t": 32}
+    lines = [Line(("x", "f"), "g"), Line(("y", "a", "b"), "t")]
+    assert suppress(values, lines, K, fixed={"f", "g"}, exact=False) == {"x", "y", "a"}
+
+
+def test_complete_lines_looks_only_at_the_lines_it_is_given() -> None:
+    """complete_lines__mutmut_3 (``todo`` ignored): "only the lines in ``todo`` (and those their
+    new hidden cells touch) are looked at" — line 1's lone 2 waits for its turn."""
+    values = {"x": 1, "a": 10, "t0": 11, "y": 2, "b": 20, "t1": 22}
+    s = Suppressor(values, [Line(("x", "a"), "t0"), Line(("y", "b"), "t1")], K)
+    s.complete_lines({0})
+    assert s.hidden == {"x", "a", "y"}
+    s.complete_lines()
+    assert s.hidden == {"x", "a", "y", "b"}
