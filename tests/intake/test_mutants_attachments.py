@@ -591,3 +591,93 @@ def test_a_store_that_does_not_answer_lets_the_request_through_and_says_so(monke
         assert record.name == "cluedesk.intake" and record.levelno == logging.WARNING
         assert record.getMessage() == "rate-limit cache unavailable; request let through"
         assert record.exc_info is not None and record.exc_info[0].__name__ == "OperationalError"
+
+
+@pytest.mark.django_db
+@pytest.mark.parametrize(("draw", "pruned"), [(0.5, False), (0.003, False), (0.002, False), (0.0019, True), (0.0, True)])
+def test_about_one_counting_in_five_hundred_deletes_the_expired_counters(monkeypatch, draw: float,
+                                                                          pruned: bool) -> None:
+    """x__db_hit__mutmut_11-13: a counting prunes when its draw in [0, 1) falls in the first
+    1/500 (PRUNE_ONE_IN), not more often."""
+    from cluedesk.intake.models import RateCount
+
+    RateCount.objects.create(key="rl:old", hits=9, expires_at=1.0)
+    monkeypatch.setattr(throttle.random, "random", lambda: draw)
+    throttle.hit("rl:" + "3" * 40, 5)
+    assert RateCount.objects.filter(key="rl:old").exists() is not pruned
+
+
+# --- throttle on Redis (REDIS_URL set): the same limits, counted by one script -------------------
+
+REDIS_URL = os.environ.get("CLUEDESK_TEST_REDIS_URL", "redis://127.0.0.1:6379/15")
+
+
+def _redis_unreachable() -> str | None:
+    try:
+        import redis
+
+        redis.Redis.from_url(REDIS_URL, socket_connect_timeout=1, socket_timeout=1).ping()
+    except Exception as exc:  # noqa: BLE001
+        return f"Redis at {REDIS_URL} is not reachable ({type(exc).__name__}); start redis-server to run these"
+    return None
+
+
+NO_REDIS = _redis_unreachable()
+on_redis_only = pytest.mark.skipif(NO_REDIS is not None, reason=NO_REDIS or "")
+
+
+@pytest.fixture
+def redis_cache(settings) -> Iterator[Any]:
+    """The cache on Redis as settings.py makes it from REDIS_URL, under a key prefix of this test's
+    own; yields a plain client to look at the keys."""
+    import uuid
+
+    import redis
+
+    prefix = f"cluedesk-test-{uuid.uuid4().hex[:12]}"
+
+    def use(location: str) -> None:
+        settings.CACHES = {"default": {"BACKEND": "django.core.cache.backends.redis.RedisCache",
+                                       "LOCATION": location, "KEY_PREFIX": prefix}}
+
+    client = redis.Redis.from_url(REDIS_URL)
+    client.use = use  # type: ignore[attr-defined]
+    client.prefix = prefix  # type: ignore[attr-defined]
+    use(REDIS_URL)
+    yield client
+    keys = list(client.scan_iter(f"{prefix}*"))
+    if keys:
+        client.delete(*keys)
+
+
+@on_redis_only
+@pytest.mark.django_db
+def test_on_redis_each_key_is_counted_in_redis_with_the_windows_lifetime(redis_cache) -> None:
+    """x__redis_hit__mutmut_1, 5-7, 13-22, x_hit__mutmut_1, 2: hits go to Redis under the cache's
+    own name for the key, one counter per key, refused past the limit, expiring with the window;
+    count reads the same number without adding one; nothing is counted in the database."""
+    from django.core.cache import caches
+
+    from cluedesk.intake.models import RateCount
+
+    key, other = "rl:" + "4" * 40, "rl:" + "5" * 40
+    assert [throttle.hit(key, 3) for _ in range(5)] == [True, True, True, False, False]
+    assert throttle.hit(other, 3) is True
+    full = caches["default"].make_and_validate_key(key)
+    assert full.startswith(redis_cache.prefix) and int(redis_cache.get(full)) == 5
+    assert int(redis_cache.get(caches["default"].make_and_validate_key(other))) == 1
+    assert 0 < redis_cache.ttl(full) <= throttle.WINDOW_SECONDS
+    assert throttle.count(key) == 5 and throttle.count(key) == 5 and throttle.count(other) == 1
+    assert throttle.count("rl:" + "6" * 40) == 0
+    assert not RateCount.objects.exists()
+
+
+@on_redis_only
+@pytest.mark.django_db
+def test_on_redis_with_a_replica_the_counting_goes_to_the_primary(redis_cache) -> None:
+    """x__redis_hit__mutmut_9, 11, 12: REDIS_URL may list a primary and read replicas (Django
+    writes to the first); a count is a write, so an unreachable replica does not let requests
+    through."""
+    redis_cache.use(f"{REDIS_URL},redis://127.0.0.1:1/15")
+    key = "rl:" + "7" * 40
+    assert [throttle.hit(key, 2) for _ in range(4)] == [True, True, False, False]
