@@ -125,9 +125,44 @@ def test_suppression_hides_the_neighbours_complement_and_nothing_more() -> None:
 
 
 def test_a_derivable_cell_with_everything_near_it_fixed_is_an_error() -> None:
+    """run__mutmut_54 (the message dropped) and _55–_59: x = t − f with f and t shown in an earlier
+    edition: nothing may be hidden, and the operator reads which cell."""
     values = {"x": 8, "f": 6, "t": 14}
-    with pytest.raises(SuppressionError, match="every cell near it is fixed"):
+    with pytest.raises(SuppressionError, match=r"^cannot protect \['x'\]: every cell near it is fixed$"):
         suppress(values, [Line(("x", "f"), "t")], K, forced={"x"}, fixed={"f", "t"})
+
+
+def test_the_error_names_the_first_five_cells_it_cannot_protect() -> None:
+    """run__mutmut_60 (``[:6]``): six such cells, x0 … x5; the message names five, in key order."""
+    values, lines = {}, []
+    for i in range(6):
+        values.update({f"x{i}": 8, f"f{i}": 6, f"t{i}": 14})
+        lines.append(Line((f"x{i}", f"f{i}"), f"t{i}"))
+    fixed = {f"{c}{i}" for c in "ft" for i in range(6)}
+    with pytest.raises(SuppressionError) as err:
+        suppress(values, lines, K, forced={f"x{i}" for i in range(6)}, fixed=fixed)
+    assert str(err.value) == "cannot protect ['x0', 'x1', 'x2', 'x3', 'x4']: every cell near it is fixed"
+
+
+# x lies in three lines. Two of them make it derivable through a neighbour: x + y1 + p = t1 with
+# y1 + w1 = t1 gives x = w1 − p; x + y2 + r = t2 with y2 + w2 = t2 gives x = w2 − r. The third,
+# x + s + m = u with s and u hidden, gives nothing. Round 1: the best complement over its lines is
+# m (5, before p = 6 and r = 7), which protects nothing. Round 2, x's second strike: "one
+# complement was not enough: one more in each of its lines": p and r (the third line has nothing
+# left). Round 3: x = w1 − p = w2 − r, and p, r are hidden: nothing derivable.
+STRIKES = {"x": 8, "p": 6, "y1": 10, "t1": 24, "w1": 14, "r": 7, "y2": 20, "t2": 35, "w2": 15,
+           "s": 7, "m": 5, "u": 20}
+STRIKE_LINES = [Line(("x", "y1", "p"), "t1"), Line(("y1", "w1"), "t1"), Line(("x", "y2", "r"), "t2"),
+                Line(("y2", "w2"), "t2"), Line(("x", "s", "m"), "u")]
+
+
+def test_a_cell_still_derivable_after_its_complement_takes_one_more_in_each_of_its_lines() -> None:
+    """run__mutmut_31/_40/_41 (the second strike never comes: p alone in round 2, r only in a
+    fourth round) and _36/_37/_39 (the first strike already hides in every line: two rounds)."""
+    s = Suppressor(STRIKES, STRIKE_LINES, K, forced={"x", "y1", "t1", "y2", "t2", "s", "u"})
+    assert s.run() == {"x", "y1", "t1", "y2", "t2", "s", "u", "m", "p", "r"}
+    assert s.rounds == 3
+    assert s.strikes == {"x": 2}
 
 
 def test_an_absent_inner_figure_k_below_its_outer_one_is_far_enough() -> None:
@@ -279,3 +314,31 @@ def test_complete_lines_looks_only_at_the_lines_it_is_given() -> None:
     assert s.hidden == {"x", "a", "y"}
     s.complete_lines()
     assert s.hidden == {"x", "a", "y", "b"}
+
+
+# Two cells derivable through one chain: x1 + y + p = t0 and y + w = t0 give x1 = w − p, and
+# x1 + x2 = t (shown) then gives x2. Hiding p (x1's best complement: 6 before t = 15) breaks the
+# chain for both. A second, separate chain: z1 + zy + zf = zt and zy + zw = zt with zf fixed give
+# z1 = zw − zf; its complement is zw.
+CHAIN = {"x1": 8, "y": 10, "p": 6, "t0": 24, "w": 14, "x2": 7, "t": 15,
+         "z1": 8, "zy": 10, "zf": 6, "zt": 24, "zw": 14}
+CHAIN_LINES = [Line(("x1", "y", "p"), "t0"), Line(("y", "w"), "t0"), Line(("x1", "x2"), "t"),
+               Line(("z1", "zy", "zf"), "zt"), Line(("zy", "zw"), "zt")]
+
+
+def test_a_cell_next_to_a_fresh_complement_waits_but_the_others_are_protected_in_the_same_round() -> None:
+    """run__mutmut_29 (``continue`` -> ``break``): round 1 takes x1 (p hidden), skips x2 (its
+    line was just touched) and still protects z1 (zw hidden); round 2 finds nothing."""
+    s = Suppressor(CHAIN, CHAIN_LINES, K, forced={"x1", "y", "t0", "x2", "z1", "zy", "zt"}, fixed={"zf"})
+    assert s.run() == {"x1", "y", "t0", "x2", "p", "z1", "zy", "zt", "zw"}
+    assert s.rounds == 2
+
+
+def test_derivable_cells_are_taken_in_the_order_of_their_keys_text() -> None:
+    """run__mutmut_24/_26 (targets sorted by their own order, not ``_order``): with x1 = 10 and
+    x2 = 9 as keys, "10" comes before "9", so x1 is protected first and p alone covers both; taken
+    the other way (9 first) x2's only complement is the total t, one cell more."""
+    rename = {"x1": 10, "x2": 9}
+    values = {rename.get(k, k): v for k, v in CHAIN.items() if not k.startswith("z")}
+    lines = [Line(tuple(rename.get(m, m) for m in line.members), line.total) for line in CHAIN_LINES[:3]]
+    assert suppress(values, lines, K, forced={10, "y", "t0", 9}) == {10, "y", "t0", 9, "p"}
