@@ -81,3 +81,20 @@ def test_triage_eval_explains_a_broken_file(tmp_path: Path) -> None:
     out = run(tmp_path, "triage-eval", "--train", str(bad), "--test", str(bad))
     assert out.returncode != 0
     assert "bad.jsonl:1" in out.stderr
+
+
+def test_the_tips_are_grouped_under_one_fixed_index_key_whatever_the_deployments(monkeypatch) -> None:
+    """Stored entities are keyed labels and a report's names are picked in their labels' order, so
+    the grouping (and B3) moved with each random index key; the evaluation fixes its own."""
+    import importlib
+
+    from cluedesk.vault import content
+
+    command = importlib.import_module("cluedesk.triage.management.commands.triage-eval")
+    monkeypatch.setenv("CLUEDESK_INDEX_KEY", "12" * 32)
+    monkeypatch.setenv("CLUEDESK_INDEX_KEY_FILE", "/nowhere/else")  # both set: refused outside the evaluation
+    with command.evaluation_index_key():
+        assert content.index_key() == bytes.fromhex("5e" * 32)
+        assert "CLUEDESK_INDEX_KEY_FILE" not in os.environ
+    assert os.environ["CLUEDESK_INDEX_KEY"] == "12" * 32
+    assert os.environ["CLUEDESK_INDEX_KEY_FILE"] == "/nowhere/else"

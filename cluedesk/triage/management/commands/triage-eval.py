@@ -13,8 +13,11 @@ recall, F1 and unit-type accuracy, and writes one ``{"id", "umbrella", "implicat
 from __future__ import annotations
 
 import json
+import os
 import statistics
 import time
+from collections.abc import Iterator
+from contextlib import contextmanager
 from types import SimpleNamespace
 from typing import Any
 
@@ -25,6 +28,27 @@ from cluedesk.analysis import umbrella
 from cluedesk.analysis.evaluation import BadTips, calibration, load_tips, score
 from cluedesk.analysis.taxonomy import ABSTAIN_SHARE
 from cluedesk.triage import training
+
+
+# The throwaway database's index key. Stored entities are keyed labels of the names, and the few
+# choices made among a report's names (which eight pair up, which get a key of their own) follow the
+# labels' order, so each key groups a few tips differently: B3-F1 0.9495-0.9510 over four random keys
+# on the seed-7 split of the dev tips. One fixed key gives the same figures on every run and machine.
+EVALUATION_INDEX_KEY = "5e" * 32
+
+
+@contextmanager
+def evaluation_index_key() -> Iterator[None]:
+    """The fixed evaluation key in force (the deployment's own, from the variable or its file,
+    set aside) while the test tips are grouped; the keys cache sees the change of variable."""
+    names = ("CLUEDESK_INDEX_KEY", "CLUEDESK_INDEX_KEY_FILE")
+    saved = {name: os.environ.pop(name) for name in names if name in os.environ}
+    os.environ["CLUEDESK_INDEX_KEY"] = EVALUATION_INDEX_KEY
+    try:
+        yield
+    finally:
+        os.environ.pop("CLUEDESK_INDEX_KEY", None)
+        os.environ.update(saved)
 
 
 class Command(BaseCommand):
@@ -60,7 +84,8 @@ class Command(BaseCommand):
         old_name = connection.settings_dict["NAME"]
         connection.creation.create_test_db(verbosity=0, autoclobber=True, serialize=False)
         try:
-            preds, timings = self._group(test, charge, pair)
+            with evaluation_index_key():
+                preds, timings = self._group(test, charge, pair)
         finally:
             connection.creation.destroy_test_db(old_name, verbosity=0)
         result = score(test, train, preds)
