@@ -10,7 +10,7 @@ from __future__ import annotations
 
 import pytest
 
-from cluedesk.records.suppression import Line, SuppressionError, Suppressor, grid_lines, suppress
+from cluedesk.records.suppression import Line, SuppressionError, Suppressor, derivable, grid_lines, suppress
 from tests.records.test_suppression import _table
 
 K = 5
@@ -342,3 +342,62 @@ def test_derivable_cells_are_taken_in_the_order_of_their_keys_text() -> None:
     values = {rename.get(k, k): v for k, v in CHAIN.items() if not k.startswith("z")}
     lines = [Line(tuple(rename.get(m, m) for m in line.members), line.total) for line in CHAIN_LINES[:3]]
     assert suppress(values, lines, K, forced={10, "y", "t0", 9}) == {10, "y", "t0", 9, "p"}
+
+
+# rule 3: derivable ------------------------------------------------------------------------------
+
+def test_derivable_reports_only_hidden_cells_among_the_targets() -> None:
+    """x and z are both derivable (x = t − f, z = u − g); asked about z only, z; asked about a
+    shown cell, nothing; asked about nothing, nothing (an empty list)."""
+    values = {"x": 8, "f": 6, "t": 14, "z": 3, "g": 7, "u": 10}
+    lines = [Line(("x", "f"), "t"), Line(("z", "g"), "u")]
+    assert derivable(values, {"x", "z"}, lines) == ["x", "z"]
+    assert derivable(values, {"x", "z"}, lines, targets={"z"}) == ["z"]
+    assert derivable(values, {"x", "z"}, lines, targets={"f"}) == []
+    assert derivable(values, {"x", "z"}, lines, targets=set()) == []
+    assert derivable(values, set(), lines) == []
+
+
+def test_derivable_lists_the_cells_in_the_order_of_their_keys_text() -> None:
+    """Keys 9 and 10: "10" before "9", as everywhere in the module (``_order``)."""
+    values = {10: 8, "f": 6, "t": 14, 9: 3, "g": 7, "u": 10}
+    lines = [Line((10, "f"), "t"), Line((9, "g"), "u")]
+    assert derivable(values, {10, 9}, lines) == [10, 9]
+
+
+def test_derivable_follows_a_chain_and_stops_where_a_free_cell_enters() -> None:
+    """c = T2 − f; then b = T1 − c; but a + d = T0 − b leaves a and d open. One connected group,
+    eliminated in one go (each cell's rows taken fewest first: a, d, b, c)."""
+    values = {"a": 6, "b": 7, "d": 9, "T0": 22, "c": 8, "T1": 15, "f": 5, "T2": 13}
+    lines = [Line(("a", "b", "d"), "T0"), Line(("b", "c"), "T1"), Line(("c", "f"), "T2")]
+    assert derivable(values, {"a", "b", "c", "d"}, lines) == ["b", "c"]
+
+
+def test_a_triangle_of_lines_gives_every_cell_away() -> None:
+    """a + b, b + c and a + c all shown: three equations, three unknowns, each one determined
+    (elimination with fill-in: a's second row gains b)."""
+    values = {"a": 6, "b": 7, "c": 8, "ab": 13, "bc": 15, "ac": 14}
+    lines = [Line(("a", "b"), "ab"), Line(("b", "c"), "bc"), Line(("a", "c"), "ac")]
+    assert derivable(values, {"a", "b", "c"}, lines) == ["a", "b", "c"]
+    lines_open = [Line(("a", "b"), "ab"), Line(("b", "c"), "bc")]
+    assert derivable(values, {"a", "b", "c"}, lines_open) == []
+
+
+def test_derivable_records_the_clean_groups_and_skips_them() -> None:
+    """``clean``: {x, y} (x + y = s shown) holds nothing derivable and is recorded; {z} (z = u − g)
+    is not. A group already recorded is skipped: z is not looked at again."""
+    values = {"x": 8, "y": 9, "s": 17, "z": 3, "g": 7, "u": 10}
+    lines = [Line(("x", "y"), "s"), Line(("z", "g"), "u")]
+    clean: set = set()
+    assert derivable(values, {"x", "y", "z"}, lines, clean=clean) == ["z"]
+    assert clean == {frozenset({"x", "y"})}
+    assert derivable(values, {"x", "y", "z"}, lines, clean={frozenset({"z"})}) == []
+
+
+def test_a_cell_that_comes_out_only_by_halving_is_derivable() -> None:
+    """_null_vectors__mutmut_42 (the inverse x^(p−2) replaced by x^(p+2) = x³, right only for ±1):
+    a + b = 8, b + c + d = 15, a + c + d = 13. The last two give b − a = 2, so b = (8 + 2) / 2 = 5
+    and a = 3; c and d stay open (only c + d = 10). The elimination meets a coefficient 2."""
+    values = {"a": 3, "b": 5, "c": 4, "d": 6, "T0": 8, "T1": 15, "T2": 13}
+    lines = [Line(("a", "b"), "T0"), Line(("c", "d", "b"), "T1"), Line(("a", "d", "c"), "T2")]
+    assert derivable(values, {"a", "b", "c", "d"}, lines) == ["a", "b"]
