@@ -401,3 +401,22 @@ def test_a_cell_that_comes_out_only_by_halving_is_derivable() -> None:
     values = {"a": 3, "b": 5, "c": 4, "d": 6, "T0": 8, "T1": 15, "T2": 13}
     lines = [Line(("a", "b"), "T0"), Line(("c", "d", "b"), "T1"), Line(("a", "d", "c"), "T2")]
     assert derivable(values, {"a", "b", "c", "d"}, lines) == ["a", "b"]
+
+
+def test_hidden_figures_along_two_nested_paths_are_not_derivable() -> None:
+    """derivable__mutmut_24 (members counted −1 like the total): a county b (3) inside a city a
+    (b + 7 = a) inside a province c (a + 20 = c), and the province also as b + 27. Three hidden
+    figures, three equations of which one is the sum of the others (b − a, a − c, b − c): one stays
+    free, nothing can be worked out."""
+    values = {"b": 3, "b2": 7, "a": 10, "a2": 20, "c": 30, "e": 27}
+    lines = [Line(("b", "b2"), "a"), Line(("a", "a2"), "c"), Line(("b", "e"), "c")]
+    assert derivable(values, {"a", "b", "c"}, lines) == []
+
+
+def test_a_member_listed_twice_counts_twice() -> None:
+    """derivable__mutmut_25 (a repeated member counted once): a line is a sum, so a member listed
+    twice is 2a: 2a + b = 11 and a + b = 7 give a = 4 and b = 3; counted once, the two lines say
+    the same about a + b and nothing is known."""
+    values = {"a": 4, "b": 3, "T1": 11, "T2": 7}
+    lines = [Line(("a", "a", "b"), "T1"), Line(("a", "b"), "T2")]
+    assert derivable(values, {"a", "b"}, lines) == ["a", "b"]
