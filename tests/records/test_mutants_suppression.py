@@ -385,13 +385,15 @@ def test_a_triangle_of_lines_gives_every_cell_away() -> None:
 
 def test_derivable_records_the_clean_groups_and_skips_them() -> None:
     """``clean``: {x, y} (x + y = s shown) holds nothing derivable and is recorded; {z} (z = u − g)
-    is not. A group already recorded is skipped: z is not looked at again."""
+    is not. A group already recorded is skipped (z is not looked at again), and only that group
+    (derivable__mutmut_62: ``continue`` -> ``break``)."""
     values = {"x": 8, "y": 9, "s": 17, "z": 3, "g": 7, "u": 10}
     lines = [Line(("x", "y"), "s"), Line(("z", "g"), "u")]
     clean: set = set()
     assert derivable(values, {"x", "y", "z"}, lines, clean=clean) == ["z"]
     assert clean == {frozenset({"x", "y"})}
     assert derivable(values, {"x", "y", "z"}, lines, clean={frozenset({"z"})}) == []
+    assert derivable(values, {"x", "y", "z"}, lines, clean={frozenset({"x", "y"})}) == ["z"]
 
 
 def test_a_cell_that_comes_out_only_by_halving_is_derivable() -> None:
@@ -420,3 +422,10 @@ def test_a_member_listed_twice_counts_twice() -> None:
     values = {"a": 4, "b": 3, "T1": 11, "T2": 7}
     lines = [Line(("a", "a", "b"), "T1"), Line(("a", "b"), "T2")]
     assert derivable(values, {"a", "b"}, lines) == ["a", "b"]
+
+
+def test_a_line_whose_total_is_also_one_of_its_members_says_the_others_are_zero() -> None:
+    """derivable__mutmut_36 (the total's coefficient −1 whatever the members gave it): a + b = a
+    means b = 0, known, while a itself stays open."""
+    values = {"a": 9, "b": 0}
+    assert derivable(values, {"a", "b"}, [Line(("a", "b"), "a")]) == ["b"]
