@@ -386,7 +386,8 @@ def test_a_triangle_of_lines_gives_every_cell_away() -> None:
 def test_derivable_records_the_clean_groups_and_skips_them() -> None:
     """``clean``: {x, y} (x + y = s shown) holds nothing derivable and is recorded; {z} (z = u − g)
     is not. A group already recorded is skipped (z is not looked at again), and only that group
-    (derivable__mutmut_62: ``continue`` -> ``break``)."""
+    (derivable__mutmut_62: ``continue`` -> ``break``). A group without a target is not looked at
+    and not recorded (derivable__mutmut_55: ``&`` -> ``|``)."""
     values = {"x": 8, "y": 9, "s": 17, "z": 3, "g": 7, "u": 10}
     lines = [Line(("x", "y"), "s"), Line(("z", "g"), "u")]
     clean: set = set()
@@ -394,6 +395,9 @@ def test_derivable_records_the_clean_groups_and_skips_them() -> None:
     assert clean == {frozenset({"x", "y"})}
     assert derivable(values, {"x", "y", "z"}, lines, clean={frozenset({"z"})}) == []
     assert derivable(values, {"x", "y", "z"}, lines, clean={frozenset({"x", "y"})}) == ["z"]
+    clean = set()
+    assert derivable(values, {"x", "y", "z"}, lines, targets={"z"}, clean=clean) == ["z"]
+    assert clean == set()   # {x, y} holds no target: not looked at, so not found clean either
 
 
 def test_a_cell_that_comes_out_only_by_halving_is_derivable() -> None:
