@@ -123,6 +123,16 @@ def body_hash(payload: dict[str, Any]) -> str:
                                      ensure_ascii=False, default=str).encode()).hexdigest()
 
 
+def upload_digest(upload: Any) -> str:
+    """An uploaded file's bytes as one digest, for the idempotency hash: another file of the same
+    name and size is another page, not the same one sent twice. Leaves the file at its start."""
+    digest = hashlib.sha256()
+    for chunk in upload.chunks():
+        digest.update(chunk)
+    upload.seek(0)
+    return digest.hexdigest()
+
+
 @lru_cache(maxsize=4)
 def _response_box(secret: str) -> nacl.secret.SecretBox:
     key = hashlib.blake2b(secret.encode(), person=b"cd.idempotency", digest_size=32).digest()

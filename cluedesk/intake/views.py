@@ -163,7 +163,7 @@ def report(request: HttpRequest, channel_ref: str = "") -> HttpResponse:
         claim = services.IdempotencyClaim(
             channel="form", key=nonce,
             body_hash=services.body_hash({**fields, "via": channel_ref,
-                                          "files": [(f.name, f.size) for f in files]}))
+                                          "files": [(f.name, f.size, services.upload_digest(f)) for f in files]}))
     try:
         try:
             new_report, code = services.submit_report(

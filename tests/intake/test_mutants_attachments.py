@@ -413,10 +413,6 @@ def test_the_form_sent_again_with_another_attachment_is_a_new_report(client: Cli
 
 
 @pytest.mark.django_db
-@pytest.mark.xfail(strict=True, reason="BUG: the form's idempotency hash covers each file's name and size, "
-                   "not its bytes (intake/views.py report(): body_hash of (f.name, f.size)), so another "
-                   "file of the same name and size is taken for the same page: the first report is "
-                   "shown again and the new file is dropped without a word")
 def test_the_form_sent_again_with_another_file_of_the_same_name_and_size_keeps_the_new_file(client: Client) -> None:
     other = PNG[:-1] + b"\x83"  # another picture: the same name, the same size, other bytes
     assert len(other) == len(PNG) and other != PNG
@@ -424,6 +420,21 @@ def test_the_form_sent_again_with_another_file_of_the_same_name_and_size_keeps_t
     client.post("/report/", {"text": "同一份举报", "nonce": nonce, "files": [upload("photo.png", PNG)]})
     client.post("/report/", {"text": "同一份举报", "nonce": nonce, "files": [upload("photo.png", other)]})
     assert other in [content for _mime, content in _kept_files()]
+
+
+@pytest.mark.django_db
+def test_the_form_sent_twice_with_the_same_file_is_one_report_with_one_file(client: Client) -> None:
+    """The other side of the digest: a double click (same page, same bytes) keeps one report and
+    shows its code again."""
+    from cluedesk.intake.models import Report
+
+    nonce = _nonce(client)
+    one = client.post("/report/", {"text": "同一份举报", "nonce": nonce, "files": [upload("photo.png", PNG)]})
+    two = client.post("/report/", {"text": "同一份举报", "nonce": nonce, "files": [upload("photo.png", PNG)]})
+    assert one.status_code == two.status_code == 201
+    assert Report.objects.count() == 1
+    assert [content for _mime, content in _kept_files()] == [PNG]
+    assert one.context["code"] == two.context["code"]
 
 
 # --- each rate limit on each public form --------------------------------------------------------
