@@ -20,7 +20,7 @@ import math
 import re
 import secrets
 import stat
-from datetime import timedelta
+from datetime import UTC, datetime, timedelta
 from pathlib import Path
 
 import nacl.exceptions
@@ -31,7 +31,7 @@ import pytest
 from django.conf import settings
 from django.utils import timezone
 from nacl import bindings as sodium
-from nacl.public import PrivateKey, PublicKey, SealedBox
+from nacl.public import PrivateKey, SealedBox
 
 from cluedesk.intake.models import Report
 from cluedesk.ledger.models import Event
@@ -44,6 +44,7 @@ PASS = "test custodian passphrase"
 CHUNK = 64 * 1024  # "in chunks": 64 KiB of plaintext per secretstream message
 HEADER, ABYTES = 24, 17  # XChaCha20-Poly1305 secretstream: header and per-message overhead
 TAG_MESSAGE, TAG_FINAL = 0, 3
+SECOND = "second custodian passphrase"
 
 
 def _keys() -> Path:
@@ -78,6 +79,15 @@ def _write_version_1(passphrase: str = PASS) -> PrivateKey:
     (_keys() / "custodian.pub").write_text(bytes(private.public_key).hex())
     sealing.public_key.cache_clear()
     return private
+
+
+@pytest.fixture
+def fresh_keys(settings, tmp_path):
+    """An empty keys folder, two levels below any folder that exists (keys_dir makes the parents)."""
+    settings.KEYS_DIR = tmp_path / "new" / "keys"
+    sealing.public_key.cache_clear()
+    yield settings.KEYS_DIR
+    sealing.public_key.cache_clear()
 
 
 def _event(verb: str) -> Event:
@@ -212,10 +222,97 @@ def test_rotating_a_version_1_file_reseals_every_value_and_leaves_only_the_new_k
     assert json.loads(SealedBox(ring.current).decrypt(bytes(report.sealed_identity))) == {"name": "张三"}
 
 
+def _clock(monkeypatch, *moments: datetime) -> None:
+    """timezone.now() returns these moments, one per call, the last one from then on."""
+    queue = list(moments)
+    monkeypatch.setattr(timezone, "now", lambda: queue.pop(0) if len(queue) > 1 else queue[0])
+
+
+def test_a_key_file_is_a_kek_wrapped_under_argon2id_moderate_of_each_passphrase(fresh_keys):
+    """_wrap, _derive, encrypt_private_key, ensure_custodian_keypair: the version-2 format described
+    in sealing, opened here by hand: Argon2id "moderate" of the passphrase and the wrap's salt opens
+    the KEK, the KEK opens the private key whose public half is the one published."""
+    assert sealing.ensure_custodian_keypair(PASS, "王五") is True
+    doc = _key_file()
+    assert doc["version"] == 2 and len(doc["wraps"]) == 1 and len(doc["keys"]) == 1
+    wrap, key = doc["wraps"][0], doc["keys"][0]
+    assert (wrap["label"], wrap["kdf"]) == ("王五", "argon2id-moderate")
+    kek = nacl.secret.SecretBox(_argon2id_moderate(PASS, bytes.fromhex(wrap["salt"]))).decrypt(bytes.fromhex(wrap["box"]))
+    private = PrivateKey(nacl.secret.SecretBox(kek).decrypt(bytes.fromhex(key["box"])))
+    assert bytes(private.public_key) == _published() == bytes.fromhex(key["public"]) and key["current"] is True
+    assert bytes(private).hex() not in json.dumps(doc) and kek.hex() not in json.dumps(doc)
+    assert sealing.ensure_custodian_keypair("another passphrase") is False
+    assert [w["label"] for w in _key_file()["wraps"]] == ["王五"]
+
+
+def test_key_status_shows_fingerprints_labels_and_dates_current_first(fresh_keys, monkeypatch):
+    """key_status, start_rotation 23, 33, 37-41, _now: the status of a file written at 21:30:05.123
+    and rotated at 21:45: the new key current and first, the retired one not current; dates to the
+    second; fingerprints, never key material. A key listed without a date shows an empty one."""
+    _clock(monkeypatch, datetime(2026, 12, 7, 21, 30, 5, 123456, tzinfo=UTC))
+    sealing.ensure_custodian_keypair(PASS)
+    old = _published()
+    _clock(monkeypatch, datetime(2026, 12, 7, 21, 45, 0, 999999, tzinfo=UTC))
+    _ring, new = sealing.start_rotation(PASS)
+    assert bytes(new.public_key) == _published() != old
+    status = sealing.key_status()
+    assert status == {"version": 2, "labels": ["custodian-1"], "keys": [
+        {"fingerprint": _fingerprint(_published()), "current": True, "created": "2026-12-07T21:45:00+00:00"},
+        {"fingerprint": _fingerprint(old), "current": False, "created": "2026-12-07T21:30:05+00:00"}]}
+    assert bytes(new).hex() not in json.dumps(status)
+    assert stat.S_IMODE((Path(fresh_keys) / "custodian.pub").stat().st_mode) == 0o644  # public: others may read it
+    assert stat.S_IMODE((Path(fresh_keys) / "custodian-key.json").stat().st_mode) == 0o600
+    assert sealing.finish_rotation() == 1
+    doc = _key_file()
+    del doc["keys"][0]["created"]
+    (Path(fresh_keys) / "custodian-key.json").write_text(json.dumps(doc))
+    assert sealing.key_status()["keys"] == [{"fingerprint": _fingerprint(_published()), "current": True, "created": ""}]
+
+
+def test_key_status_of_a_version_1_file_is_its_one_key_under_custodian_1():
+    _write_version_1()
+    assert sealing.key_status() == {"version": 1, "labels": ["custodian-1"], "keys": [
+        {"fingerprint": _fingerprint(_published()), "current": True, "created": ""}]}
+
+
+def test_without_key_files_the_vault_says_which_command_makes_them(fresh_keys):
+    """_read_doc 3, 4 and public_key 4: an operator reads these."""
+    with pytest.raises(RuntimeError) as no_file:
+        sealing.unlock(PASS)
+    assert str(no_file.value) == f"no custodian key file at {Path(fresh_keys) / 'custodian-key.json'}: run `cluedesk keys init` first"
+    with pytest.raises(RuntimeError) as no_public:
+        sealing.seal({"name": "张三"})
+    assert str(no_public.value) == (f"no custodian public key at {Path(fresh_keys) / 'custodian.pub'}: "
+                                    "run `cluedesk serve` or `cluedesk keys init` first")
+
+
+def test_a_key_file_without_wraps_opens_with_no_passphrase():
+    """_open_kek 1-6, 25-27: no wrap, no KEK: refused as a wrong passphrase (not a crash)."""
+    doc = _key_file()
+    del doc["wraps"]
+    (_keys() / "custodian-key.json").write_text(json.dumps(doc))
+    with pytest.raises(sealing.WrongPassphrase, match=r"^the passphrase opens no custodian wrap$"):
+        sealing.unlock(PASS)
+
+
+def test_a_value_sealed_to_no_key_of_the_ring_is_refused():
+    """Keyring.unseal 5-8: the retired key still opens what was sealed to it; a stranger's value is refused."""
+    ring, _new = sealing.start_rotation(PASS)
+    retired = ring.privates[1]
+    assert ring.unseal(SealedBox(retired.public_key).encrypt(b'{"name": "old"}')) == {"name": "old"}
+    with pytest.raises(nacl.exceptions.CryptoError, match=r"^no custodian key opens this sealed value$"):
+        ring.unseal(SealedBox(PrivateKey.generate().public_key).encrypt(b"{}"))
+
+
+def test_a_second_passphrase_under_a_label_already_there_is_refused_by_the_key_file():
+    """add_passphrase 20-26: the label is the custodian's name; two wraps cannot share it."""
+    before = (_keys() / "custodian-key.json").read_bytes()
+    with pytest.raises(ValueError, match=r"^a custodian passphrase labelled 'custodian-1' exists already$"):
+        sealing.add_passphrase(PASS, SECOND, "custodian-1")
+    assert (_keys() / "custodian-key.json").read_bytes() == before
+
+
 # --- removing a custodian passphrase -------------------------------------------------------------
-
-SECOND = "second custodian passphrase"
-
 
 def test_removing_a_custodian_passphrase_deletes_only_that_wrap_and_ledgers_it(org_world):
     """remove_custodian_passphrase 1-25, remove_passphrase 1-4, 6, 8-13, 19-22: the removed
@@ -269,14 +366,6 @@ def test_a_version_1_file_has_no_wrap_to_remove():
 
 
 # --- keys init ------------------------------------------------------------------------------------
-
-@pytest.fixture
-def fresh_keys(settings, tmp_path):
-    settings.KEYS_DIR = tmp_path / "fresh-keys"
-    sealing.public_key.cache_clear()
-    yield settings.KEYS_DIR
-    sealing.public_key.cache_clear()
-
 
 @pytest.mark.parametrize("label", [None, "王五 (custodian)"])
 def test_init_keys_creates_the_pair_once_and_ledgers_its_fingerprint_and_label(fresh_keys, label):
