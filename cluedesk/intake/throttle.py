@@ -50,7 +50,7 @@ def _redis_hit(key: str) -> int | None:
     if not isinstance(backend, RedisCache):
         return None
     full = backend.make_and_validate_key(key)
-    client = backend._cache.get_client(full, write=True)
+    client = backend._cache.get_client(full)
     return int(client.eval(_INCR_WITH_TTL, 1, full, WINDOW_SECONDS))
 
 
@@ -99,7 +99,9 @@ def count(key: str) -> int:
         backend = caches["default"]
         if isinstance(backend, RedisCache):
             full = backend.make_and_validate_key(key)
-            return int(backend._cache.get_client(full).get(full) or 0)
+            # from the primary, where hit() counts: a replica may lag, or be down and make every
+            # count 0 (the unknown-code limit on channels would then let every guess through)
+            return int(backend._cache.get_client(full, write=True).get(full) or 0)
         with connection.cursor() as cur:
             cur.execute(f"SELECT hits FROM {RateCount._meta.db_table} WHERE key = %s AND expires_at >= %s",  # noqa: S608
                         [key[:48], time.time()])

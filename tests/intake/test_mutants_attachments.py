@@ -692,3 +692,16 @@ def test_on_redis_with_a_replica_the_counting_goes_to_the_primary(redis_cache) -
     redis_cache.use(f"{REDIS_URL},redis://127.0.0.1:1/15")
     key = "rl:" + "7" * 40
     assert [throttle.hit(key, 2) for _ in range(4)] == [True, True, False, False]
+
+
+@on_redis_only
+@pytest.mark.django_db
+def test_on_redis_with_a_replica_down_the_count_still_reads_the_primary(redis_cache, intake_log) -> None:
+    """count() read through Django's read client, i.e. a replica when REDIS_URL lists one: a replica
+    that lags or is down made it 0, and the channel limit on unknown codes let every guess through."""
+    redis_cache.use(f"{REDIS_URL},redis://127.0.0.1:1/15")
+    key = "rl:" + "8" * 40
+    for _ in range(3):
+        throttle.hit(key, 10)
+    assert throttle.count(key) == 3
+    assert not intake_log  # no "cache unavailable": the replica was never asked
