@@ -500,3 +500,108 @@ def test_a_clue_lists_its_own_disclosure_requests_only(org_world):
     listed = services.disclosures_for_clue(w.clue_in)
     assert sorted(r.pk for r in listed) == sorted(r.pk for r in mine)
     assert {r.requester for r in listed} == {w.staff["verifier"]}
+
+
+# --- asking and deciding --------------------------------------------------------------------------
+
+REASON = "We must interview the witness."
+
+
+@pytest.fixture
+def reports(org_world):
+    w = org_world
+    w.named = Report.objects.create(tracking_hash="n" * 64, clue=w.clue_in, channel="web", text="x",
+                                    sealed_identity=sealing.seal({"name": "张三"}))
+    w.second = Report.objects.create(tracking_hash="s" * 64, clue=w.clue_in, channel="web", text="y",
+                                     sealed_identity=sealing.seal({"name": "李四"}))
+    w.anonymous = Report.objects.create(tracking_hash="a" * 64, clue=w.clue_in, channel="web", text="z")
+    return w
+
+
+def _ask(w, report, user=None, reason=REASON):
+    return services.request_disclosure(user=user or w.staff["verifier"], clue=w.clue_in, report_pk=report.pk,
+                                       reason=reason)[0]
+
+
+def _refusal(call, message: str) -> None:
+    rows, events = DisclosureRequest.objects.count(), Event.objects.count()
+    with pytest.raises(services.VaultError) as refused:
+        call()
+    assert str(refused.value) == message
+    assert (DisclosureRequest.objects.count(), Event.objects.count()) == (rows, events)
+
+
+def test_a_request_needs_a_reason_of_at_least_15_characters(reports):
+    """request_disclosure 2, 3, 6, 7: 15 characters (white space around not counted) are enough, 14 not."""
+    w = reports
+    _refusal(lambda: _ask(w, w.named, reason="  " + "x" * 14 + "  "),
+             "Explain why you need the identity (at least 15 characters).")
+    assert _ask(w, w.named, reason="  " + "x" * 15 + "  ").reason == "x" * 15
+
+
+def test_a_request_for_a_report_without_an_identity_is_refused(reports):
+    """request_disclosure 13-17."""
+    w = reports
+    _refusal(lambda: _ask(w, w.anonymous), "This report has no identity to disclose.")
+
+
+def test_one_open_request_per_person_and_report(reports):
+    """request_disclosure 19-26: the same person again on the same report is refused while the first
+    request is open; a colleague on that report, the same person on another report, and the same
+    person after a refusal may ask."""
+    w = reports
+    first = _ask(w, w.named)
+    _refusal(lambda: _ask(w, w.named), "You already have an open request for this report.")
+    assert _ask(w, w.named, user=w.staff["custodian"]).requester == w.staff["custodian"]
+    assert _ask(w, w.second).report_pk == w.second.pk
+    services.decide_disclosure(custodian=w.staff["custodian"], request_id=first.pk, approve=False)
+    assert _ask(w, w.named).state == "requested"
+
+
+def test_a_refusal_and_an_approval_are_ledgered_with_request_report_and_note(reports):
+    """decide_disclosure 1, 73, 78, 82-87: a refusal without a note keeps an empty note."""
+    w = reports
+    custodian = w.staff["custodian"]
+    refused = services.decide_disclosure(custodian=custodian, request_id=_ask(w, w.named).pk, approve=False)
+    assert (refused.state, refused.decision_note) == ("refused", "")
+    event = _event("vault.disclosure_refused")
+    assert (event.actor_kind, event.actor_id, event.subject_type, event.subject_id, event.data) == (
+        "staff", str(custodian.pk), "clue", w.clue_in.public_id, {"request": refused.pk, "report": w.named.pk,
+                                                                  "note": ""})
+    approved = services.decide_disclosure(custodian=custodian, request_id=_ask(w, w.named).pk, approve=True,
+                                          note="  needed for the interview ", passphrase=PASS)
+    assert (approved.state, approved.decision_note) == ("approved", "needed for the interview")
+    event = _event("vault.disclosure_approved")
+    assert (event.actor_kind, event.actor_id, event.subject_type, event.subject_id, event.data) == (
+        "staff", str(custodian.pk), "clue", w.clue_in.public_id, {"request": approved.pk, "report": w.named.pk,
+                                                                  "note": "needed for the interview"})
+
+
+def test_deciding_ones_own_or_an_already_decided_request_is_refused_in_words(reports):
+    """decide_disclosure 15, 16, 19, 21-23."""
+    w = reports
+    own = _ask(w, w.named, user=w.staff["custodian"])
+    _refusal(lambda: services.decide_disclosure(custodian=w.staff["custodian"], request_id=own.pk, approve=False),
+             "You cannot decide your own request: another custodian must.")
+    other = _ask(w, w.named)
+    services.decide_disclosure(custodian=w.staff["custodian"], request_id=other.pk, approve=False)
+    _refusal(lambda: services.decide_disclosure(custodian=w.staff["custodian"], request_id=other.pk, approve=False),
+             "This request was already decided.")
+
+
+def test_an_approval_is_refused_when_the_identity_is_gone(reports, monkeypatch):
+    """decide_disclosure 30, 43-47: the report's identity wiped since the request (a purge), or no
+    identity source at all: refused, the request still awaits a decision."""
+    w = reports
+    req = _ask(w, w.named)
+    Report.objects.filter(pk=w.named.pk).update(sealed_identity=None)
+    message = "This report has no identity to disclose."
+
+    def decide() -> None:
+        services.decide_disclosure(custodian=w.staff["custodian"], request_id=req.pk, approve=True, passphrase=PASS)
+
+    _refusal(decide, message)
+    monkeypatch.setattr(services, "identity_model", lambda: None)
+    _refusal(decide, message)
+    req.refresh_from_db()
+    assert req.state == "requested" and req.sealed_for_requester is None
