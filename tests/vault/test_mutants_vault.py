@@ -189,6 +189,8 @@ def test_the_current_private_key_comes_out_of_a_key_file_whatever_the_order_of_i
     blob = json.dumps(doc).encode()
     current = sealing.decrypt_private_key(blob, PASS)
     assert bytes(current.public_key) == _published() != before
+    (_keys() / "custodian-key.json").write_text(json.dumps(doc))
+    assert bytes(sealing.unlock(PASS).current.public_key) == _published()  # unlock too: the current key first
     with pytest.raises(sealing.WrongPassphrase):
         sealing.decrypt_private_key(blob, "not the passphrase")
 
@@ -536,13 +538,21 @@ def test_a_request_needs_a_reason_of_at_least_15_characters(reports):
     w = reports
     _refusal(lambda: _ask(w, w.named, reason="  " + "x" * 14 + "  "),
              "Explain why you need the identity (at least 15 characters).")
-    assert _ask(w, w.named, reason="  " + "x" * 15 + "  ").reason == "x" * 15
+    req = _ask(w, w.named, reason="  " + "x" * 15 + "  ")
+    assert req.reason == "x" * 15
+    event = _event("vault.disclosure_requested")
+    assert (event.actor_kind, event.actor_id, event.subject_type, event.subject_id, event.data) == (
+        "staff", str(w.staff["verifier"].pk), "clue", w.clue_in.public_id,
+        {"request": req.pk, "report": w.named.pk, "reason": "x" * 15})
 
 
 def test_a_request_for_a_report_without_an_identity_is_refused(reports):
     """request_disclosure 13-17."""
     w = reports
     _refusal(lambda: _ask(w, w.anonymous), "This report has no identity to disclose.")
+    empty = Report.objects.create(tracking_hash="e" * 64, clue=w.clue_in, channel="web", text="e", sealed_identity=b"")
+    _refusal(lambda: _ask(w, empty), "This report has no identity to disclose.")
+    assert [r.pk for r in services.reports_with_identity(w.clue_in)] == sorted([w.named.pk, w.second.pk])
 
 
 def test_one_open_request_per_person_and_report(reports):
@@ -605,3 +615,63 @@ def test_an_approval_is_refused_when_the_identity_is_gone(reports, monkeypatch):
     _refusal(decide, message)
     req.refresh_from_db()
     assert req.state == "requested" and req.sealed_for_requester is None
+
+
+# --- custodian passphrases and rotation -----------------------------------------------------------
+
+ALPHABET = "abcdefghjkmnpqrstuvwxyz23456789"  # 31 characters: no i, l, o, 0, 1
+
+
+def test_passphrases_are_8_groups_of_5_drawn_from_31_characters():
+    """new_passphrase: 40 × log2 31 ≈ 198 bits (docs/threat-model.md)."""
+    drawn = [services.new_passphrase() for _ in range(60)]
+    group = f"[{ALPHABET}]{{5}}"
+    assert all(re.fullmatch(f"{group}(-{group}){{7}}", p) for p in drawn)
+    assert set("".join(drawn).replace("-", "")) == set(ALPHABET) and len(set(drawn)) == len(drawn)
+
+
+def test_a_new_custodian_passphrase_needs_a_label_of_at_most_60_characters(org_world):
+    """add_custodian_passphrase: the label stripped, 1 to 60 characters; the new passphrase opens
+    the same keys; one event with the label; a label used twice and a wrong passphrase are refused."""
+    custodian = org_world.staff["custodian"]
+    rule = "Give the new passphrase a label (the custodian's name), at most 60 characters."
+    for label in ("   ", "x" * 61):
+        _refusal(lambda label=label: services.add_custodian_passphrase(
+            actor=Actor.staff(custodian), existing=PASS, label=label), rule)
+    passphrase = services.add_custodian_passphrase(actor=Actor.staff(custodian), existing=PASS,
+                                                   label=" " + "王" * 60 + " ")
+    group = f"[{ALPHABET}]{{5}}"
+    assert re.fullmatch(f"{group}(-{group}){{7}}", passphrase)
+    assert bytes(sealing.unlock(passphrase).current) == bytes(sealing.unlock(PASS).current)
+    assert [w["label"] for w in _key_file()["wraps"]] == ["custodian-1", "王" * 60]
+    event = _event("vault.custodian_passphrase_added")
+    assert (event.actor_kind, event.actor_id, event.subject_type, event.subject_id, event.data) == (
+        "staff", str(custodian.pk), "vault", "keys", {"label": "王" * 60})
+    _refusal(lambda: services.add_custodian_passphrase(actor=Actor.staff(custodian), existing=PASS,
+                                                       label="custodian-1"),
+             "A passphrase with this label exists already.")
+    _refusal(lambda: services.add_custodian_passphrase(actor=Actor.staff(custodian), existing="wrong",
+                                                       label="李四"), "The custodian passphrase is wrong.")
+
+
+def test_a_rotation_skips_empty_values_and_ledgers_counts_and_the_new_fingerprint_only(org_world):
+    """rotate_keys, _all_open_with: an empty sealed value is neither re-sealed nor counted and does
+    not keep the retired key; the event holds the counts and the new key's fingerprint; a wrong
+    passphrase is refused in words."""
+    sealed = Report.objects.create(tracking_hash="1" * 64, channel="web", text="x",
+                                   sealed_identity=sealing.seal({"name": "张三"}))
+    empty = Report.objects.create(tracking_hash="2" * 64, channel="web", text="y", sealed_identity=b"")
+    Report.objects.create(tracking_hash="3" * 64, channel="web", text="z")
+    _refusal(lambda: services.rotate_keys(actor=Actor.system("test"), passphrase="wrong"),
+             "The custodian passphrase is wrong.")
+    custodian = org_world.staff["custodian"]
+    result = services.rotate_keys(actor=Actor.staff(custodian), passphrase=PASS)
+    counts = {"intake.Report.sealed_identity": 1, "intake.Attachment.sealed_name": 0}
+    assert (result.counts, result.retired_dropped, result.fingerprint) == (counts, 1, _fingerprint(_published()))
+    empty.refresh_from_db()
+    assert bytes(empty.sealed_identity) == b""
+    sealed.refresh_from_db()
+    assert json.loads(SealedBox(sealing.unlock(PASS).current).decrypt(bytes(sealed.sealed_identity))) == {"name": "张三"}
+    event = _event("vault.keys_rotated")
+    assert (event.actor_kind, event.actor_id, event.subject_type, event.subject_id, event.data) == (
+        "staff", str(custodian.pk), "vault", "keys", {"resealed": counts, "fingerprint": _fingerprint(_published())})
