@@ -50,7 +50,9 @@ def _redis_hit(key: str) -> int | None:
     if not isinstance(backend, RedisCache):
         return None
     full = backend.make_and_validate_key(key)
-    client = backend._cache.get_client(full)
+    # write=True: the primary. Django reads from a replica when REDIS_URL lists one, and a
+    # replica refuses INCR (or is down): every hit would fail open and nothing would be limited
+    client = backend._cache.get_client(full, write=True)
     return int(client.eval(_INCR_WITH_TTL, 1, full, WINDOW_SECONDS))
 
 
