@@ -174,7 +174,7 @@ def test_a_version_1_key_file_still_opens_and_refuses_a_wrong_passphrase():
     assert bytes(sealing.decrypt_private_key(blob, PASS)) == bytes(private)
     with pytest.raises(sealing.WrongPassphrase, match=r"^wrong passphrase$"):
         sealing.decrypt_private_key(blob, "not the passphrase")
-    with pytest.raises(sealing.WrongPassphrase):
+    with pytest.raises(sealing.WrongPassphrase, match=r"^wrong passphrase$"):
         sealing.unlock("not the passphrase")
 
 
@@ -662,11 +662,12 @@ def test_a_rotation_skips_empty_values_and_ledgers_counts_and_the_new_fingerprin
                                    sealed_identity=sealing.seal({"name": "张三"}))
     empty = Report.objects.create(tracking_hash="2" * 64, channel="web", text="y", sealed_identity=b"")
     Report.objects.create(tracking_hash="3" * 64, channel="web", text="z")
+    Report.objects.create(tracking_hash="4" * 64, channel="web", text="w", sealed_identity=sealing.seal({"name": "李四"}))
     _refusal(lambda: services.rotate_keys(actor=Actor.system("test"), passphrase="wrong"),
              "The custodian passphrase is wrong.")
     custodian = org_world.staff["custodian"]
     result = services.rotate_keys(actor=Actor.staff(custodian), passphrase=PASS)
-    counts = {"intake.Report.sealed_identity": 1, "intake.Attachment.sealed_name": 0}
+    counts = {"intake.Report.sealed_identity": 2, "intake.Attachment.sealed_name": 0}
     assert (result.counts, result.retired_dropped, result.fingerprint) == (counts, 1, _fingerprint(_published()))
     empty.refresh_from_db()
     assert bytes(empty.sealed_identity) == b""
@@ -675,3 +676,25 @@ def test_a_rotation_skips_empty_values_and_ledgers_counts_and_the_new_fingerprin
     event = _event("vault.keys_rotated")
     assert (event.actor_kind, event.actor_id, event.subject_type, event.subject_id, event.data) == (
         "staff", str(custodian.pk), "vault", "keys", {"resealed": counts, "fingerprint": _fingerprint(_published())})
+
+
+def test_the_check_after_a_rotation_goes_past_empty_values(monkeypatch):
+    """_all_open_with 9, 10 (rotate_keys 21, 22): empty values first and last in any order, a value
+    sealed to the retired key between them (a late report): the retired key is kept."""
+    Report.objects.create(tracking_hash="5" * 64, channel="web", text="x", sealed_identity=b"")
+    middle = Report.objects.create(tracking_hash="6" * 64, channel="web", text="y",
+                                   sealed_identity=sealing.seal({"name": "张三"}))
+    Report.objects.create(tracking_hash="7" * 64, channel="web", text="z", sealed_identity=b"")
+    old_public = sealing.public_key()
+    real_record = services.record
+
+    def late(verb, **kwargs):
+        event = real_record(verb, **kwargs)
+        if verb == "vault.keys_rotated":
+            Report.objects.filter(pk=middle.pk).update(sealed_identity=SealedBox(old_public).encrypt(b'{"name": "late"}'))
+        return event
+
+    monkeypatch.setattr(services, "record", late)
+    assert services.rotate_keys(actor=Actor.system("test"), passphrase=PASS).retired_dropped == 0
+    middle.refresh_from_db()
+    assert sealing.unlock(PASS).unseal(bytes(middle.sealed_identity)) == {"name": "late"}
