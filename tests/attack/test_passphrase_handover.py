@@ -95,6 +95,32 @@ def test_add_passphrase_without_a_terminal_writes_the_file_and_refuses_to_overwr
     assert sealing.key_status()["labels"] == ["custodian-1", "王"]  # nothing changed
 
 
+def test_remove_passphrase_cuts_one_custodian_off_with_another_ones_passphrase(fresh_keys, monkeypatch) -> None:
+    """docs/threat-model.md: each custodian's passphrase is removable (a hostile custodian is cut
+    off with a remaining custodian's passphrase, not their own); the removal is ledgered."""
+    from cluedesk.ledger.models import Event
+
+    first = services.init_keys()
+    secret = fresh_keys.parent / "pass.txt"
+    secret.write_text(first)
+    monkeypatch.setenv("CLUEDESK_CUSTODIAN_PASSPHRASE_FILE", str(secret))
+    call_command("keys", "add-passphrase", "--label", "王", stdout=io.StringIO())
+    leaver = written_passphrase(fresh_keys)
+    out = io.StringIO()
+    call_command("keys", "remove-passphrase", "--label", "王", stdout=out)
+    assert "'王' removed" in out.getvalue() and sealing.key_status()["labels"] == ["custodian-1"]
+    with pytest.raises(sealing.WrongPassphrase):
+        sealing.unlock(leaver)
+    assert sealing.unlock(first).current
+    event = Event.objects.filter(verb="vault.custodian_passphrase_removed").get()
+    assert event.data == {"label": "王"}
+    with pytest.raises(CommandError, match="--label is required"):
+        call_command("keys", "remove-passphrase", stdout=io.StringIO())
+    with pytest.raises(CommandError):  # the last one stays: without it nobody could ever reveal
+        call_command("keys", "remove-passphrase", "--label", "custodian-1", stdout=io.StringIO())
+    assert sealing.key_status()["labels"] == ["custodian-1"]
+
+
 def test_serve_refuses_to_start_beside_a_day_old_passphrase_file(fresh_keys) -> None:
     services.init_keys()
     path = fresh_keys / handover.HANDOVER_FILE

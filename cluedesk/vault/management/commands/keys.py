@@ -1,4 +1,4 @@
-"""`cluedesk keys init|status|add-passphrase|rotate|expire`: custodian key operations.
+"""`cluedesk keys init|status|add-passphrase|remove-passphrase|rotate|expire`: custodian key operations.
 
 Passphrases are read from the terminal (never from arguments, which end up in shell history)
 or, for automation, from the file named by CLUEDESK_CUSTODIAN_PASSPHRASE_FILE.
@@ -31,11 +31,13 @@ def _passphrase(prompt: str) -> str:
 
 class Command(BaseCommand):
     help = ("Custodian keys: init (shows the first passphrase once on a terminal, else writes it to a 0600 file "
-            "in the keys folder), status, add-passphrase, rotate, expire.")
+            "in the keys folder), status, add-passphrase, remove-passphrase (a custodian who leaves), rotate, expire.")
 
     def add_arguments(self, parser: CommandParser) -> None:
-        parser.add_argument("action", choices=["init", "status", "add-passphrase", "rotate", "expire"])
-        parser.add_argument("--label", default="", help="for add-passphrase: whose passphrase it is")
+        parser.add_argument("action", choices=["init", "status", "add-passphrase", "remove-passphrase", "rotate",
+                                                     "expire"])
+        parser.add_argument("--label", default="",
+                            help="for add-passphrase and remove-passphrase: whose passphrase it is")
 
     def handle(self, *args: Any, **options: Any) -> None:
         action = options["action"]
@@ -64,6 +66,15 @@ class Command(BaseCommand):
                                                         existing=_passphrase("an existing custodian passphrase: "))
                 for line in handover.hand_over(new, self.stdout, what=f"new custodian passphrase for {options['label']}"):
                     self.stdout.write(line)
+            elif action == "remove-passphrase":
+                if not options["label"]:
+                    raise CommandError("--label is required (whose passphrase to remove; `keys status` lists them)")
+                # any custodian passphrase that opens the keys, e.g. the one who stays: the leaver's own
+                # is not needed, so a hostile custodian can be cut off without their help
+                services.remove_custodian_passphrase(actor=Actor.system("keys"), label=options["label"],
+                                                     existing=_passphrase("a remaining custodian passphrase: "))
+                self.stdout.write(f"custodian passphrase {options['label']!r} removed; left: "
+                                  + ", ".join(sealing.key_status()["labels"]))
             elif action == "rotate":
                 result = services.rotate_keys(actor=Actor.system("keys"),
                                               passphrase=_passphrase("custodian passphrase: "))
