@@ -29,7 +29,6 @@ from cluedesk.analysis.evaluation import BadTips, calibration, load_tips, score
 from cluedesk.analysis.taxonomy import ABSTAIN_SHARE
 from cluedesk.triage import training
 
-
 # The throwaway database's index key. Stored entities are keyed labels of the names, and the few
 # choices made among a report's names (which eight pair up, which get a key of their own) follow the
 # labels' order, so each key groups a few tips differently: B3-F1 0.9495-0.9510 over four random keys
