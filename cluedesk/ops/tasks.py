@@ -88,8 +88,13 @@ class Heartbeat(threading.Thread):
         finally:
             connection.close()
 
-    def stop(self) -> None:
+    def stop(self, timeout: float = 10.0) -> None:
+        """Stop beating, and wait for a beat in flight: one written after ``forget`` would show the
+        stopped worker alive until it expires (and, on SQLite's shared in-memory test database, a
+        beat and the ``forget`` at once collide: "database table is locked")."""
         self.stopped.set()
+        if self.is_alive() and threading.current_thread() is not self:
+            self.join(timeout)
 
 
 def requeue_stalled(now: Any = None, *, stale: float | None = None) -> dict[str, int]:
