@@ -30,6 +30,7 @@ from django.utils import translation
 
 from cluedesk.intake import attachments, throttle
 
+from .. import redis_server
 from .conftest import PDF, PNG, upload
 
 ODT = "application/vnd.oasis.opendocument.text"
@@ -620,20 +621,10 @@ def test_about_one_counting_in_five_hundred_deletes_the_expired_counters(monkeyp
 
 # --- throttle on Redis (REDIS_URL set): the same limits, counted by one script -------------------
 
-REDIS_URL = os.environ.get("CLUEDESK_TEST_REDIS_URL", "redis://127.0.0.1:6379/15")
+REDIS_URL = redis_server.URL
 
 
-def _redis_unreachable() -> str | None:
-    try:
-        import redis
-
-        redis.Redis.from_url(REDIS_URL, socket_connect_timeout=1, socket_timeout=1).ping()
-    except Exception as exc:  # noqa: BLE001
-        return f"Redis at {REDIS_URL} is not reachable ({type(exc).__name__}); start redis-server to run these"
-    return None
-
-
-NO_REDIS = _redis_unreachable()
+NO_REDIS = redis_server.unreachable()
 on_redis_only = pytest.mark.skipif(NO_REDIS is not None, reason=NO_REDIS or "")
 
 

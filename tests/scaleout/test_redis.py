@@ -5,7 +5,6 @@ answers; skipped, saying so, when it does not. CLUEDESK_TEST_REDIS_URL names ano
 
 from __future__ import annotations
 
-import os
 import threading
 import time
 import uuid
@@ -16,20 +15,11 @@ from django.core.cache import cache
 from cluedesk.intake import throttle
 from cluedesk.ops import jobs, tasks
 
-URL = os.environ.get("CLUEDESK_TEST_REDIS_URL", "redis://127.0.0.1:6379/15")
+from .. import redis_server
 
+URL = redis_server.URL
 
-def _reachable() -> str | None:
-    try:
-        import redis
-
-        redis.Redis.from_url(URL, socket_connect_timeout=1, socket_timeout=1).ping()
-    except Exception as exc:  # noqa: BLE001
-        return f"Redis at {URL} is not reachable ({type(exc).__name__}: {exc}); start redis-server to run these"
-    return None
-
-
-REASON = _reachable()
+REASON = redis_server.unreachable()
 pytestmark = [pytest.mark.skipif(REASON is not None, reason=REASON or ""), pytest.mark.django_db]
 
 
