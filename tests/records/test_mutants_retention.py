@@ -1,0 +1,250 @@
+"""Tests written for mutants scripts/mutmut_core.py found alive in module "retention"
+(cluedesk/records/policy.py and cluedesk/records/services.py, issue 22).
+
+Each expectation is written by hand from the retention rules (docs/records.md "Retention",
+docs/operations.md "Retention" and the profile table there, the module and function docstrings)
+— never computed from the code under test. Times are frozen through ``now=``.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+
+import pytest
+from django.utils import translation
+
+from cluedesk.deployment import profiles
+from cluedesk.ledger.models import Event
+from cluedesk.records import policy, services
+from cluedesk.records.models import LegalHold
+from cluedesk.records.policy import RetentionError
+
+from .helpers import T0, full_clue
+
+# docs/operations.md, the profile table: national_anti_gang keeps criminal cases and discipline
+# referrals, 3650 days for administrative penalties and transfers, 1825 for no action and the rest.
+NATIONAL = {"criminal_case": None, "discipline": None, "admin_penalty": 3650, "transferred": 3650,
+            "no_action": 1825, "default": 1825}
+LATER = T0 + dt.timedelta(days=1825 + 30)  # a no-action clue concluded at T0 is due by then
+
+
+def _refusal(table: dict, language: str = "en") -> RetentionError:
+    with translation.override(language):
+        with pytest.raises(RetentionError) as refused:
+            policy.validate_periods(table)
+    return refused.value
+
+
+# validate_periods -------------------------------------------------------------------------------
+
+def test_periods_within_the_limits_or_empty_are_accepted_as_whole_days_or_keep() -> None:
+    """180 days is the minimum itself and 36,500 the maximum itself: both allowed; None and an
+    empty value keep; a whole number typed as text (with spaces around it) is that number."""
+    table = {"no_action": 180, "default": 36500, "criminal_case": None, "discipline": "",
+             "admin_penalty": "365", "transferred": " 730 "}
+    assert policy.validate_periods(table) == {"no_action": 180, "default": 36500, "criminal_case": None,
+                                              "discipline": None, "admin_penalty": 365, "transferred": 730}
+    assert policy.validate_periods({}) == {}
+    assert policy.validate_periods(dict(NATIONAL)) == NATIONAL
+
+
+@pytest.mark.parametrize("table, code, english, chinese", [
+    ({"bogus": 365}, "outcome", "Unknown outcome “bogus” in the retention periods.",
+     "保存期限中有未知的处理结果“bogus”。"),
+    ({"no_action": 1.5}, "not_a_number", "The retention period for “no action” must be a whole number of days.",
+     "“不予处理”的保存期限必须是整数天。"),
+    ({"no_action": 365.0}, "not_a_number", "The retention period for “no action” must be a whole number of days.",
+     "“不予处理”的保存期限必须是整数天。"),
+    ({"no_action": True}, "not_a_number", "The retention period for “no action” must be a whole number of days.",
+     "“不予处理”的保存期限必须是整数天。"),
+    ({"no_action": "ten"}, "not_a_number", "The retention period for “no action” must be a whole number of days.",
+     "“不予处理”的保存期限必须是整数天。"),
+    ({"no_action": -1}, "negative", "The retention period for “no action” cannot be negative (-1 days).",
+     "“不予处理”的保存期限不能为负数（-1 天）。"),
+    ({"no_action": 0}, "below_minimum",
+     "The retention period for “no action” is 0 days, shorter than the minimum of 180 days after closing.",
+     "“不予处理”的保存期限为 0 天，短于办结后最少保存的 180 天。"),
+    ({"no_action": 179}, "below_minimum",
+     "The retention period for “no action” is 179 days, shorter than the minimum of 180 days after closing.",
+     "“不予处理”的保存期限为 179 天，短于办结后最少保存的 180 天。"),
+    ({"default": 90}, "below_minimum",
+     "The retention period for “any other closed clue (invalid, no final outcome)” is 90 days, shorter than the "
+     "minimum of 180 days after closing.",
+     "“其他已结线索（无效、无最终结论）”的保存期限为 90 天，短于办结后最少保存的 180 天。"),
+    ({"no_action": 36501}, "too_long",
+     "The retention period for “no action” is longer than 36500 days; leave it empty to keep without limit.",
+     "“不予处理”的保存期限超过 36500 天；如需长期保存，请留空。"),
+])
+def test_impossible_periods_are_refused_with_a_message_in_the_readers_language(table, code, english,
+                                                                               chinese) -> None:
+    refused = _refusal(table)
+    assert refused.code == code and str(refused.message) == english and str(refused) == english
+    assert isinstance(refused, ValueError)
+    assert str(_refusal(table, "zh-hans").message) == chinese
+
+
+def test_the_first_impossible_period_is_the_one_named() -> None:
+    refused = _refusal({"no_action": 365, "transferred": 100, "default": -5})
+    assert refused.code == "below_minimum" and "“transferred”" in str(refused.message)
+
+
+def test_an_admins_override_below_the_minimum_is_refused_by_the_retention_rule() -> None:
+    """check_profile is the registry's profile validator: an override of 90 days is refused on its
+    field with the retention job's message."""
+    with pytest.raises(profiles.ProfileError) as refused:
+        profiles.parse_overrides({"retention_days.no_action": "90"})
+    messages = [str(m) for m in refused.value.errors["retention_days.no_action"]]
+    assert any("shorter than the minimum of 180 days" in m for m in messages), messages
+    profiles.parse_overrides({"retention_days.no_action": "180"})  # the minimum itself passes
+
+
+def test_outcome_labels_in_both_languages() -> None:
+    assert policy.outcome_label("default") == "any other closed clue (invalid, no final outcome)"
+    assert policy.outcome_label("no_action") == "no action"
+    assert policy.outcome_label("something_else") == "something_else"
+    with translation.override("zh-hans"):
+        assert policy.outcome_label("default") == "其他已结线索（无效、无最终结论）"
+        assert policy.outcome_label("no_action") == "不予处理"
+
+
+# holds: messages, reasons, events ---------------------------------------------------------------
+
+def _held_refusal(language: str, **kwargs) -> RetentionError:
+    with translation.override(language):
+        with pytest.raises(RetentionError) as refused:
+            services.run_retention(**kwargs)
+    return refused.value
+
+
+def test_a_held_clue_asked_for_alone_is_refused_naming_the_reason_and_the_local_date(org_world) -> None:
+    """docs/records.md: "refused with the hold's reason and date" — the date in the service's time
+    zone (Asia/Shanghai): placed at 20:00 UTC on 4 March 2031 is 5 March there."""
+    clue = full_clue(org_world)
+    placed = dt.datetime(2031, 3, 4, 20, 0, tzinfo=dt.UTC)
+    services.place_hold(clue, reason="Court order 2031-17", user=org_world.staff["custodian"], now=placed)
+    refused = _held_refusal("en", now=LATER, only=clue.public_id)
+    assert refused.code == "held"
+    assert str(refused.message) == (f"Clue {clue.public_id} is under a legal hold (Court order 2031-17, placed "
+                                    f"2031-03-05); it cannot be purged until the hold is released.")
+    refused = _held_refusal("zh-hans", now=LATER, only=clue.public_id)
+    assert str(refused.message) == (f"线索 {clue.public_id} 处于依法保全状态（Court order 2031-17，2031-03-05 设定），"
+                                    f"解除保全前不能删除。")
+
+
+def test_a_hold_reason_is_kept_on_one_line_and_checked_for_length(org_world) -> None:
+    clue = full_clue(org_world)
+    custodian = org_world.staff["custodian"]
+    hold = services.place_hold(clue, reason="  Court \n order\t 7  ", user=custodian)
+    assert hold.reason == "Court order 7"
+    released = services.release_hold(hold.pk, reason="x" * 300, user=custodian)
+    assert released.release_reason == "x" * 300
+    with pytest.raises(RetentionError) as refused:
+        services.place_hold(clue, reason="y" * 301, user=custodian)
+    assert refused.value.code == "too_long"
+    assert str(refused.value.message) == "The reason for the hold is at most 300 characters."
+    with translation.override("zh-hans"):
+        with pytest.raises(RetentionError) as refused:
+            services.place_hold(clue, reason="y" * 301, user=custodian)
+    assert str(refused.value.message) == "保全理由最多 300 个字符。"
+    assert services.place_hold(clue, reason="y" * 300, user=custodian).reason == "y" * 300
+
+
+@pytest.mark.parametrize("reason", [None, "", " \n\t "], ids=["none", "empty", "blank"])
+def test_a_hold_or_release_without_a_reason_is_refused_in_the_readers_language(org_world, reason) -> None:
+    clue = full_clue(org_world)
+    custodian = org_world.staff["custodian"]
+    with pytest.raises(RetentionError) as refused:
+        services.place_hold(clue, reason=reason, user=custodian)
+    assert refused.value.code == "required" and str(refused.value.message) == "The reason for the hold is required."
+    with translation.override("zh-hans"):
+        with pytest.raises(RetentionError) as refused:
+            services.place_hold(clue, reason=reason, user=custodian)
+    assert str(refused.value.message) == "保全理由为必填项。"
+    hold = services.place_hold(clue, reason="Inquiry", user=custodian)
+    with pytest.raises(RetentionError) as refused:
+        services.release_hold(hold.pk, reason=reason, user=custodian)
+    assert refused.value.code == "required"
+    assert str(refused.value.message) == "The reason for the release is required."
+    with translation.override("zh-hans"):
+        with pytest.raises(RetentionError) as refused:
+            services.release_hold(hold.pk, reason=reason, user=custodian)
+    assert str(refused.value.message) == "解除理由为必填项。"
+    with pytest.raises(RetentionError) as refused:
+        services.release_hold(hold.pk, reason="z" * 301, user=custodian)
+    assert str(refused.value.message) == "The reason for the release is at most 300 characters."
+    assert LegalHold.objects.get(pk=hold.pk).released_at is None
+
+
+def test_placing_and_releasing_a_hold_write_who_when_why_and_their_events(org_world) -> None:
+    clue = full_clue(org_world)
+    custodian, admin = org_world.staff["custodian"], org_world.staff["admin"]
+    placed = dt.datetime(2031, 3, 4, 9, 0, tzinfo=dt.UTC)
+    released = dt.datetime(2031, 6, 1, 9, 0, tzinfo=dt.UTC)
+    hold = services.place_hold(clue, reason="Court order", user=custodian, now=placed)
+    row = LegalHold.objects.get(pk=hold.pk)
+    assert (row.clue_id, row.reason, row.placed_by, row.placed_at, row.released_at) == (
+        clue.pk, "Court order", custodian, placed, None)
+    event = Event.objects.get(verb="records.hold_placed")
+    assert (event.actor_kind, event.actor_id, event.subject_type, event.subject_id) == (
+        "staff", str(custodian.pk), "clue", clue.public_id)
+    assert event.data == {"hold": hold.pk, "reason": "Court order"}
+
+    services.release_hold(str(hold.pk), reason="Judgment final", user=admin, now=released)
+    row.refresh_from_db()
+    assert (row.released_at, row.released_by, row.release_reason) == (released, admin, "Judgment final")
+    event = Event.objects.get(verb="records.hold_released")
+    assert (event.actor_kind, event.actor_id, event.subject_type, event.subject_id) == (
+        "staff", str(admin.pk), "clue", clue.public_id)
+    assert event.data == {"hold": hold.pk, "reason": "Judgment final"}
+
+
+def test_a_second_hold_and_a_hold_on_a_purged_clue_are_refused_in_the_readers_language(org_world) -> None:
+    clue = full_clue(org_world)
+    custodian = org_world.staff["custodian"]
+    hold = services.place_hold(clue, reason="Inquiry 5", user=custodian)
+    with pytest.raises(RetentionError) as refused:
+        services.place_hold(clue, reason="again", user=custodian)
+    assert refused.value.code == "already_held"
+    assert str(refused.value.message) == f"Clue {clue.public_id} is already under a legal hold (Inquiry 5)."
+    with translation.override("zh-hans"):
+        with pytest.raises(RetentionError) as refused:
+            services.place_hold(clue, reason="again", user=custodian)
+    assert str(refused.value.message) == f"线索 {clue.public_id} 已处于依法保全状态（Inquiry 5）。"
+    assert LegalHold.objects.filter(clue=clue).count() == 1
+
+    services.release_hold(hold.pk, reason="done", user=custodian)
+    assert services.run_retention(now=LATER).purged == [clue.public_id]
+    events = Event.objects.count()
+    with pytest.raises(RetentionError) as refused:
+        services.place_hold(clue, reason="too late", user=custodian)
+    assert refused.value.code == "purged"
+    assert str(refused.value.message) == f"Clue {clue.public_id} was already purged; there is nothing left to hold."
+    with translation.override("zh-hans"):
+        with pytest.raises(RetentionError) as refused:
+            services.place_hold(clue, reason="too late", user=custodian)
+    assert str(refused.value.message) == f"线索 {clue.public_id} 的个人信息已删除，无可保全。"
+    assert Event.objects.count() == events and LegalHold.objects.filter(clue=clue).count() == 1
+
+
+def test_releasing_a_hold_that_is_not_there_or_not_yours_or_already_released(org_world) -> None:
+    clue = full_clue(org_world)
+    custodian = org_world.staff["custodian"]
+    hold = services.place_hold(clue, reason="Inquiry", user=custodian)
+    for language, text in (("en", "There is no legal hold number 999999."),
+                           ("zh-hans", "不存在编号为 999999 的依法保全。")):
+        with translation.override(language):
+            with pytest.raises(RetentionError) as refused:
+                services.release_hold(999999, reason="x", user=custodian)
+        assert refused.value.code == "no_hold" and str(refused.value.message) == text
+    with pytest.raises(RetentionError) as refused:  # a hold outside the holds this person may act on
+        services.release_hold(hold.pk, reason="x", user=custodian, holds=LegalHold.objects.exclude(pk=hold.pk))
+    assert refused.value.code == "no_hold" and str(refused.value.message) == f"There is no legal hold number {hold.pk}."
+    assert LegalHold.objects.get(pk=hold.pk).released_at is None
+    services.release_hold(hold.pk, reason="x", user=custodian, holds=LegalHold.objects.filter(pk=hold.pk))
+    for language, text in (("en", f"Legal hold {hold.pk} on clue {clue.public_id} was already released."),
+                           ("zh-hans", f"线索 {clue.public_id} 的依法保全 {hold.pk} 已经解除。")):
+        with translation.override(language):
+            with pytest.raises(RetentionError) as refused:
+                services.release_hold(hold.pk, reason="again", user=custodian)
+        assert refused.value.code == "released" and str(refused.value.message) == text
+    assert Event.objects.filter(verb="records.hold_released").count() == 1
