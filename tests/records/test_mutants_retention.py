@@ -11,15 +11,18 @@ from __future__ import annotations
 import datetime as dt
 
 import pytest
-from django.utils import translation
+from django.utils import timezone, translation
 
+from cluedesk.clues import search
+from cluedesk.clues.models import Clue
 from cluedesk.deployment import profiles
 from cluedesk.ledger.models import Event
 from cluedesk.records import policy, services
-from cluedesk.records.models import LegalHold
+from cluedesk.records.models import LegalHold, Purge, RetentionRun
 from cluedesk.records.policy import RetentionError
+from cluedesk.triage.models import BandKey, ClueTriage, EntityKey, ReportIndex
 
-from .helpers import T0, full_clue
+from .helpers import PDF, T0, full_clue
 
 # docs/operations.md, the profile table: national_anti_gang keeps criminal cases and discipline
 # referrals, 3650 days for administrative penalties and transfers, 1825 for no action and the rest.
@@ -248,3 +251,177 @@ def test_releasing_a_hold_that_is_not_there_or_not_yours_or_already_released(org
                 services.release_hold(hold.pk, reason="again", user=custodian)
         assert refused.value.code == "released" and str(refused.value.message) == text
     assert Event.objects.filter(verb="records.hold_released").count() == 1
+
+
+# a run: its row, its event, its result, the proof of each purge ---------------------------------
+
+GAMBLING = "张三在浏阳市某村开设赌场，放高利贷并暴力催收。"
+SAND = "某公司老板王某垄断河道采砂，殴打村民。"
+PYRAMID = "镇上一名干部为传销组织通风报信，收受好处。"
+NO_ACTION_DUE = T0 + dt.timedelta(days=1825)
+# what a full clue (tests/records/helpers.full_clue) holds, per kind, as the dry run counts it
+FULL_CLUE_COUNTS = {"reports": 1, "identities": 1, "report_texts": 1, "messages": 2, "attachments": 2,
+                    "evidence": 0, "notes": 1, "index_entries": 1}
+
+
+def test_a_run_writes_who_ran_it_when_and_what_came_of_it_in_its_row_its_event_and_its_json(org_world) -> None:
+    w = org_world
+    due = full_clue(w, text=GAMBLING)
+    held = full_clue(w, text=SAND)
+    young = full_clue(w, text=PYRAMID, concluded_at=T0 + dt.timedelta(days=1000))
+    assert len({due.pk, held.pk, young.pk}) == 3
+    hold = services.place_hold(held, reason="Court order", user=w.staff["custodian"])
+    admin = w.staff["admin"]
+    before = timezone.now()
+    result = services.run_retention(now=LATER, user=admin, trigger="staff")
+    after = timezone.now()
+    assert result.purged == [due.public_id] and result.failed == []
+    assert [c.public_id for c in result.due] == [due.public_id]
+    assert [c.public_id for c in result.held] == [held.public_id]
+    assert result.counts == FULL_CLUE_COUNTS  # what was due and not held, counted before it went
+
+    run = RetentionRun.objects.get()
+    assert result.run_id == run.pk
+    assert (run.as_of, run.trigger, run.started_by, run.profile) == (LATER, "staff", admin, "national_anti_gang")
+    assert (run.purged, run.held, run.failed, run.files_deleted, run.error) == (1, 1, 0, 2, "")
+    assert before <= run.started_at <= run.finished_at <= after
+    event = Event.objects.get(verb="records.retention_run")
+    assert (event.actor_kind, event.actor_id, event.subject_type, event.subject_id) == (
+        "staff", str(admin.pk), "retention_run", str(run.pk))
+    assert event.data == {"as_of": LATER.isoformat(), "profile": "national_anti_gang", "trigger": "staff",
+                          "purged": [due.public_id], "held": [held.public_id], "failed": [],
+                          "files": result.files}
+    assert set(result.files) == {"pending_removed", "orphans_removed"} and result.files["orphans_removed"] == 0
+
+    assert result.as_json() == {
+        "as_of": LATER.isoformat(), "profile": "national_anti_gang", "dry_run": False, "run": run.pk,
+        "due": [{"clue": due.public_id, "outcome": "no_action", "closed_at": T0.isoformat(), "retention_days": 1825,
+                 "due_at": NO_ACTION_DUE.isoformat()}],
+        "held": [{"clue": held.public_id, "hold": hold.pk, "reason": "Court order"}],
+        "purged": [due.public_id], "failed": [], "counts": FULL_CLUE_COUNTS, "files": result.files}
+    assert held.reports.get().text == SAND and young.reports.get().text == PYRAMID
+
+
+def test_the_proof_says_which_clue_profile_outcome_period_and_moments_and_counts_every_kind(org_world) -> None:
+    w = org_world
+    clue = full_clue(w, text=GAMBLING)
+    ClueTriage.objects.update_or_create(clue=clue, defaults={"implicated": [{"who": "李某", "unit_type": "police",
+                                                                            "unit": "某派出所"}]})
+    report = clue.reports.get()
+    entry = ReportIndex.objects.get(report_id=report.pk)
+    bands = BandKey.objects.filter(entry=entry).count()
+    entities = EntityKey.objects.filter(entry=entry).count()
+    grams = search.count(clue.pk)
+    assert bands and grams
+    before = timezone.now()
+    result = services.run_retention(now=LATER)
+    after = timezone.now()
+    run = RetentionRun.objects.get(pk=result.run_id)
+    event = Event.objects.get(verb="records.purged")
+    assert (event.actor_kind, event.actor_id, event.subject_type, event.subject_id) == (
+        "system", "retention", "clue", clue.public_id)
+    proof = event.data
+    assert {k: proof[k] for k in ("clue", "profile", "outcome", "retention_days", "closed_at", "due_at", "as_of",
+                                  "run")} == {
+        "clue": clue.public_id, "profile": "national_anti_gang", "outcome": "no_action", "retention_days": 1825,
+        "closed_at": T0.isoformat(), "due_at": NO_ACTION_DUE.isoformat(), "as_of": LATER.isoformat(),
+        "run": run.pk}
+    assert proof["counts"] == {
+        "reports": 1, "identities": 1, "report_texts": 1, "messages": 2, "attachments": 2,
+        "attachment_bytes": len(PDF) + len(PDF + b"%x\n"), "evidence": 0, "evidence_bytes": 0, "notes": 1,
+        "index_entries": 1, "band_keys": bands, "entity_keys": entities, "triage_implicated": 1, "clue_title": 1,
+        "search_grams": grams}
+    assert proof["digests"]["evidence"] is None  # nothing of that kind went
+    assert proof["kept"] == ["clue state, category, industry, division, dates, outcome",
+                             "report channel, category, division, time", "conclusion and signatures",
+                             "public steps"]
+    items = proof["digest_key"]["items"]
+    assert "cluedesk-dg" in items and "cluedesk-fd" in items and "ciphertext_sha256" in items
+    assert ClueTriage.objects.get(clue=clue).implicated == []
+
+    purge = Purge.objects.get(clue=clue)
+    assert (purge.run_id, purge.outcome, purge.retention_days, purge.counts, purge.proof, purge.event_seq) == (
+        run.pk, "no_action", 1825, proof["counts"], proof, event.seq)
+    assert before <= purge.purged_at <= after
+
+
+# one clue by number ------------------------------------------------------------------------------
+
+def _only_refusal(language: str, **kwargs) -> RetentionError:
+    with translation.override(language):
+        with pytest.raises(RetentionError) as refused:
+            services.run_retention(**kwargs)
+    return refused.value
+
+
+def test_one_clue_asked_for_by_its_number_in_any_case_is_the_only_one_purged(org_world) -> None:
+    w = org_world
+    asked = full_clue(w, text=GAMBLING)
+    other = full_clue(w, text=SAND)
+    result = services.run_retention(now=LATER, only=f"  {asked.public_id.lower()} ")
+    assert result.purged == [asked.public_id] and [c.public_id for c in result.due] == [asked.public_id]
+    assert not Purge.objects.filter(clue=other).exists() and other.reports.get().text == SAND
+
+
+def test_one_clue_that_is_unknown_outside_the_scope_purged_or_not_due_is_refused(org_world) -> None:
+    w = org_world
+    clue = full_clue(w, text=GAMBLING)
+    young = full_clue(w, text=SAND, concluded_at=T0 + dt.timedelta(days=1000))
+    for language, text in (("en", "No clue CNOSUCH."), ("zh-hans", "没有线索 CNOSUCH。")):
+        refused = _only_refusal(language, now=LATER, only="CNOSUCH")
+        assert refused.code == "unknown_clue" and str(refused.message) == text
+    outside = Clue.objects.exclude(pk=clue.pk)  # the person may act on every clue but this one
+    assert _only_refusal("en", now=LATER, only=clue.public_id, clues=outside).code == "unknown_clue"
+    for language, text in (("en", f"Clue {young.public_id} is not due for purging."),
+                           ("zh-hans", f"线索 {young.public_id} 尚未到删除期限。")):
+        refused = _only_refusal(language, now=LATER, only=young.public_id.lower())
+        assert refused.code == "not_due" and str(refused.message) == text
+    assert not RetentionRun.objects.exists() and not Purge.objects.exists()
+    services.run_retention(now=LATER, only=clue.public_id)
+    for language, text in (("en", f"Clue {clue.public_id} was already purged."),
+                           ("zh-hans", f"线索 {clue.public_id} 的个人信息已删除。")):
+        refused = _only_refusal(language, now=LATER, only=clue.public_id)
+        assert refused.code == "purged" and str(refused.message) == text
+    assert RetentionRun.objects.count() == 1
+
+
+def test_a_run_over_a_scope_leaves_the_clues_outside_it(org_world) -> None:
+    w = org_world
+    inside = full_clue(w, text=GAMBLING)
+    outside = full_clue(w, text=SAND)
+    result = services.run_retention(now=LATER, clues=Clue.objects.filter(pk=inside.pk))
+    assert result.purged == [inside.public_id] and not Purge.objects.filter(clue=outside).exists()
+
+
+def test_the_daily_job_runs_as_the_worker_and_says_how_many_went_were_held_or_failed(org_world) -> None:
+    w = org_world
+    due = full_clue(w, text=GAMBLING)
+    held = full_clue(w, text=SAND)
+    services.place_hold(held, reason="Inquiry", user=w.staff["custodian"])
+    assert services.job_retention(LATER) == {"purged": 1, "held": 1, "failed": 0}
+    run = RetentionRun.objects.get()
+    assert (run.trigger, run.started_by, run.as_of, run.purged, run.held) == ("worker", None, LATER, 1, 1)
+    event = Event.objects.get(verb="records.retention_run")
+    assert (event.actor_kind, event.actor_id) == ("system", "retention") and event.data["trigger"] == "worker"
+    assert Purge.objects.filter(clue=due).exists()
+
+
+def test_one_clue_failing_is_listed_with_its_error_and_the_others_still_go(org_world, monkeypatch) -> None:
+    w = org_world
+    first = full_clue(w, text=GAMBLING)
+    second = full_clue(w, text=SAND)
+    real = services.record
+
+    def fail_first(verb, **kwargs):
+        if verb == "records.purged" and kwargs.get("subject_id") == first.public_id:
+            raise RuntimeError("disk gone")
+        return real(verb, **kwargs)
+
+    monkeypatch.setattr(services, "record", fail_first)
+    result = services.run_retention(now=LATER)
+    assert result.purged == [second.public_id]
+    assert result.failed == [(first.public_id, "RuntimeError: disk gone")]
+    run = RetentionRun.objects.get()
+    assert (run.purged, run.held, run.failed, run.error) == (1, 0, 1, f"{first.public_id}: RuntimeError: disk gone")
+    assert Event.objects.get(verb="records.retention_run").data["failed"] == [first.public_id]
+    assert first.reports.get().text == GAMBLING and not Purge.objects.filter(clue=first).exists()
