@@ -14,13 +14,14 @@ import pytest
 from django.utils import timezone, translation
 
 from cluedesk.clues import search
-from cluedesk.clues.models import Clue
+from cluedesk.clues.models import Clue, Conclusion, join_outcomes
 from cluedesk.deployment import profiles
 from cluedesk.ledger.models import Event
 from cluedesk.records import policy, services
 from cluedesk.records.models import LegalHold, Purge, RetentionRun
 from cluedesk.records.policy import RetentionError
 from cluedesk.triage.models import BandKey, ClueTriage, EntityKey, ReportIndex
+from tests.supervision.helpers import move, new_clue
 
 from .helpers import PDF, T0, full_clue
 
@@ -425,3 +426,69 @@ def test_one_clue_failing_is_listed_with_its_error_and_the_others_still_go(org_w
     assert (run.purged, run.held, run.failed, run.error) == (1, 0, 1, f"{first.public_id}: RuntimeError: disk gone")
     assert Event.objects.get(verb="records.retention_run").data["failed"] == [first.public_id]
     assert first.reports.get().text == GAMBLING and not Purge.objects.filter(clue=first).exists()
+
+
+# which clues are candidates, with which outcome and period ---------------------------------------
+
+def _concluded(w, outcome: str, *, also: tuple[str, ...] = (), at: dt.datetime = T0) -> Clue:
+    clue = move(new_clue(w.county.division), "concluded", user=w.staff["verifier"], unit=w.county, outcome=outcome,
+                concluded_at=at)
+    if also:
+        Conclusion.objects.filter(clue=clue, superseded=False).update(also_outcomes=join_outcomes(list(also)))
+    return clue
+
+
+def _found(periods: dict | None = None) -> dict[str, policy.Candidate]:
+    return {c.public_id: c for c in policy.candidates(periods if periods is not None else dict(NATIONAL))}
+
+
+def test_a_clue_with_several_outcomes_is_kept_as_long_as_its_longest_kept_one(org_world) -> None:
+    """docs/records.md and policy.final_outcomes: of a conclusion's outcomes, the one kept longest
+    decides, so no outcome's retention is cut short; "keep" is longest of all; of equals, the main."""
+    w = org_world
+    longer = _concluded(w, "no_action", also=("admin_penalty",))        # 1825 vs 3650
+    kept = _concluded(w, "admin_penalty", also=("criminal_case",))      # 3650 vs keep
+    main_kept = _concluded(w, "discipline", also=("no_action",))        # keep vs 1825
+    equal = _concluded(w, "transferred", also=("admin_penalty",))       # 3650 vs 3650: the main one
+    alone = _concluded(w, "admin_penalty")
+    found = _found()
+    assert (found[longer.public_id].outcome, found[longer.public_id].days) == ("admin_penalty", 3650)
+    assert found[longer.public_id].due_at == T0 + dt.timedelta(days=3650)
+    assert (found[kept.public_id].outcome, found[kept.public_id].days, found[kept.public_id].due_at) == (
+        "criminal_case", None, None)
+    assert (found[main_kept.public_id].outcome, found[main_kept.public_id].days) == ("discipline", None)
+    assert (found[equal.public_id].outcome, found[equal.public_id].days) == ("transferred", 3650)
+    assert (found[alone.public_id].outcome, found[alone.public_id].days) == ("admin_penalty", 3650)
+    far = T0 + dt.timedelta(days=36500)
+    assert not found[kept.public_id].is_due(far) and not found[main_kept.public_id].is_due(far)
+
+
+def test_an_outcome_the_table_does_not_name_follows_the_default_period(org_world) -> None:
+    """docs/operations.md: the custom profile has one period for everything (default)."""
+    w = org_world
+    clue = _concluded(w, "no_action", also=("discipline",))
+    found = _found({"default": 400})
+    assert (found[clue.public_id].outcome, found[clue.public_id].days) == ("no_action", 400)
+    found = _found({"default": 400, "discipline": 900})
+    assert (found[clue.public_id].outcome, found[clue.public_id].days) == ("discipline", 900)
+    assert found[clue.public_id].outcome_label == "discipline referral"
+
+
+def test_the_outcome_is_the_latest_final_conclusions_and_a_superseded_one_does_not_count(org_world) -> None:
+    w = org_world
+    clue = _concluded(w, "admin_penalty")
+    conclusion = Conclusion.objects.get(clue=clue)
+    # a later draft that is not final, and a superseded final one, say nothing
+    Conclusion.objects.create(clue=clue, unit=w.county, drafter=w.staff["verifier"], finding="substantiated",
+                              outcome="no_action", summary="s", public_wording="p", final=False)
+    Conclusion.objects.create(clue=clue, unit=w.county, drafter=w.staff["verifier"], finding="substantiated",
+                              outcome="no_action", summary="s", public_wording="p", final=True, superseded=True)
+    assert _found()[clue.public_id].outcome == "admin_penalty"
+    # two final ones standing: the later one
+    Conclusion.objects.create(clue=clue, unit=w.county, drafter=w.staff["verifier"], finding="substantiated",
+                              outcome="no_action", summary="s", public_wording="p", final=True)
+    assert (_found()[clue.public_id].outcome, _found()[clue.public_id].days) == ("no_action", 1825)
+    Conclusion.objects.filter(clue=clue).exclude(pk=conclusion.pk).delete()
+    Conclusion.objects.filter(pk=conclusion.pk).update(superseded=True)
+    # no final conclusion left: any other closed clue
+    assert (_found()[clue.public_id].outcome, _found()[clue.public_id].days) == ("default", 1825)
