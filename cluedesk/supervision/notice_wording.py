@@ -66,8 +66,13 @@ def _sentences(lang: str) -> tuple[dict[str, str], list[tuple[re.Pattern[str], s
     return exact, patterns
 
 
+SOURCE_LANGUAGE = "en"  # the language the catalogue's msgids are written in, whatever the site's
+
+
 def _languages() -> list[str]:
-    return [code for code, _name in settings.LANGUAGES if code != settings.LANGUAGE_CODE]
+    """The languages with a catalogue to read other wordings from: all but the msgids' own (a
+    site set to Chinese still has English msgids, and its Chinese notices must read back)."""
+    return [code for code, _name in settings.LANGUAGES if code != SOURCE_LANGUAGE]
 
 
 def _word(value: str) -> str:

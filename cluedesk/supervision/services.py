@@ -24,7 +24,7 @@ from django.contrib.auth import get_user_model
 from django.core.mail import send_mail
 from django.db import transaction
 from django.db.models import Exists, F, OuterRef
-from django.utils import timezone
+from django.utils import timezone, translation
 from django.utils.translation import gettext as _
 
 from cluedesk.clues.conflicts import barred_unit_ids
@@ -34,6 +34,7 @@ from cluedesk.ledger.models import Event
 from cluedesk.ledger.services import Actor, record
 from cluedesk.org.models import Division, Membership, Role, Unit
 
+from . import notice_wording
 from .models import Notification, SampleItem, SampleMonth, SupervisionItem
 from .stats import CONCLUDED_STATES, OPEN_DISPATCHED, add_months, ancestors
 
@@ -213,7 +214,25 @@ def _notify(item: SupervisionItem) -> None:
         recipients.add(item.supervisor.email)
     if recipients:
         to = sorted(recipients)
-        transaction.on_commit(lambda: send_mail(subject, body, None, to, fail_silently=True))
+        mail_subject, mail_body = in_every_language(subject, body)
+        transaction.on_commit(lambda: send_mail(mail_subject, mail_body, None, to, fail_silently=True))
+
+
+def in_every_language(subject: str, body: str) -> tuple[str, str]:
+    """A notice for e-mail: it is sent once to people who each read their own language, and
+    no one's language is known when it leaves (the escalation scan writes in the site's), so the
+    subject and the body carry every language the site offers, the site's own first."""
+    codes = sorted((code for code, _name in settings.LANGUAGES),
+                   key=lambda code: code != settings.LANGUAGE_CODE)
+    subjects: list[str] = []
+    bodies: list[str] = []
+    for code in codes:
+        with translation.override(code):
+            for out, text in ((subjects, subject), (bodies, body)):
+                worded = notice_wording.localize(text)
+                if worded not in out:
+                    out.append(worded)
+    return " / ".join(subjects), "\n\n".join(bodies)
 
 
 def mark_read(notice: Notification) -> None:
