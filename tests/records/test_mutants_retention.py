@@ -422,6 +422,7 @@ def test_one_clue_failing_is_listed_with_its_error_and_the_others_still_go(org_w
     result = services.run_retention(now=LATER)
     assert result.purged == [second.public_id]
     assert result.failed == [(first.public_id, "RuntimeError: disk gone")]
+    assert result.as_json()["failed"] == [{"clue": first.public_id, "error": "RuntimeError: disk gone"}]
     run = RetentionRun.objects.get()
     assert (run.purged, run.held, run.failed, run.error) == (1, 0, 1, f"{first.public_id}: RuntimeError: disk gone")
     assert Event.objects.get(verb="records.retention_run").data["failed"] == [first.public_id]
@@ -492,3 +493,18 @@ def test_the_outcome_is_the_latest_final_conclusions_and_a_superseded_one_does_n
     Conclusion.objects.filter(pk=conclusion.pk).update(superseded=True)
     # no final conclusion left: any other closed clue
     assert (_found()[clue.public_id].outcome, _found()[clue.public_id].days) == ("default", 1825)
+
+
+def test_a_hold_number_that_is_not_a_number_releases_nothing(org_world) -> None:
+    """release_hold takes the number as typed in a form: text that is not a number is no hold at all,
+    not hold number 1."""
+    clue = full_clue(org_world)
+    custodian = org_world.staff["custodian"]
+    first = LegalHold.objects.create(pk=1, clue=clue, reason="Inquiry", placed_by=custodian,
+                                     placed_at=timezone.now())
+    for typed in ("not-a-number", None, ""):
+        with pytest.raises(RetentionError) as refused:
+            services.release_hold(typed, reason="x", user=custodian)
+        assert refused.value.code == "no_hold"
+    first.refresh_from_db()
+    assert first.released_at is None and not Event.objects.filter(verb="records.hold_released").exists()
