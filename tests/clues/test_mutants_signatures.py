@@ -1,0 +1,282 @@
+"""Tests written for mutants scripts/mutmut_core.py found alive in cluedesk/clues/services/conclusion.py
+(issue 22): drafting, editing, signing, refusing to sign and concluding.
+
+Each expectation is written by hand from the rules (docs/workflow.md: "The three signatures", the verbs
+table, "Concurrency, repeats, stale forms") and from the refusals as a person reads them in English and
+in Simplified Chinese (cluedesk/clues/locale/zh_Hans), never derived from the code under test.
+People and units: tests/clues/conftest.py (K1 under C1 under P under N).
+"""
+
+from __future__ import annotations
+
+from typing import Any
+
+import pytest
+from django.db import transaction
+from django.utils import translation
+
+from cluedesk.clues import services
+from cluedesk.clues.models import Clue, Conclusion
+from cluedesk.ledger.models import Event
+from tests.records.helpers import keyed
+
+pytestmark = pytest.mark.django_db
+
+S = Clue.State
+
+
+def _drafted(world: Any, drafter: str = "verifier") -> Clue:
+    """A clue verified by K1 (local) with a draft, through the real verbs."""
+    clue = world.clue(S.SCREENED)
+    services.assign(clue, acting_user=world.dispatcher, unit=world.units["K1"], mode="local")
+    services.start_verification(clue, acting_user=world.people[drafter])
+    services.draft_conclusion(clue, acting_user=world.people[drafter], finding="partly", outcome="admin_penalty",
+                              summary="Fines issued.", public_wording="Partly verified; penalties imposed.")
+    clue.refresh_from_db()
+    return clue
+
+
+def _in_both_languages(call: Any, exc: type[services.WorkflowError]) -> tuple[tuple[str, str], ...]:
+    """The refusal's (message, state) as an English and as a Chinese reader gets it."""
+    seen = []
+    for language in ("en", "zh-hans"):
+        with translation.override(language), pytest.raises(exc) as refused:
+            call()
+        seen.append((refused.value.message, refused.value.state))
+    return tuple(seen)
+
+
+# --- refusing to sign ---------------------------------------------------------------------------
+
+def test_refusing_cannot_be_folded_into_a_larger_transaction(world) -> None:
+    """Every verb is its own transaction writing exactly one event (docs/workflow.md)."""
+    clue = _drafted(world)
+    with pytest.raises(RuntimeError, match="durable"), transaction.atomic():
+        services.refuse_signature(clue, acting_user=world.sig1, reason="The amounts are not evidenced.")
+
+
+def test_a_refusal_on_a_form_opened_before_a_change_is_refused_as_stale(world) -> None:
+    clue = _drafted(world)
+    old = clue.version
+    services.sign(clue, acting_user=world.sig1)  # the clue moves on: version + 1
+    events = Event.objects.count()
+    with pytest.raises(services.StaleForm) as refused:
+        services.refuse_signature(clue, acting_user=world.sig2, reason="Not evidenced.", version=old)
+    assert refused.value.state == "drafted"
+    clue.refresh_from_db()
+    assert clue.state == S.DRAFTED and clue.current_conclusion.valid_signatures().count() == 1
+    assert Event.objects.count() == events
+
+
+def test_a_refusal_sent_twice_changes_nothing_the_second_time(world) -> None:
+    """A double click: the verb already happened, so "nothing changed", nothing written."""
+    clue = _drafted(world)
+    first = services.refuse_signature(clue, acting_user=world.sig1, reason="Not evidenced.", version=clue.version)
+    assert first.changed is True
+    events = Event.objects.count()
+    again = services.refuse_signature(clue.public_id, acting_user=world.sig1, reason="Not evidenced.")
+    assert again.changed is False
+    assert again.event is None
+    assert isinstance(again.clue, Clue) and again.clue.pk == clue.pk and again.clue.state == S.VERIFYING
+    assert Event.objects.count() == events
+
+
+def test_a_clue_drafted_without_a_draft_cannot_be_refused_and_says_so(world) -> None:
+    clue = world.clue(state=S.DRAFTED, unit=world.units["K1"], mode="local")
+    call = lambda: services.refuse_signature(clue, acting_user=world.sig1, reason="Not evidenced.")  # noqa: E731
+    assert _in_both_languages(call, services.InvalidInput) == (
+        ("There is no draft to refuse.", ""), ("没有可退回的结论草稿。", ""))
+    clue.refresh_from_db()
+    assert clue.state == S.DRAFTED and not Event.objects.filter(subject_id=clue.public_id).exists()
+
+
+def test_the_drafter_may_not_send_their_own_draft_back(world) -> None:
+    """The drafter may not sign; refusing to sign is signing's other answer, and is refused too."""
+    from cluedesk.org.models import Membership, Role
+
+    Membership.objects.create(user=world.verifier, unit=world.units["K1"], role=Role.SIGNATORY_1)
+    clue = _drafted(world)
+    events = Event.objects.count()
+    call = lambda: services.refuse_signature(clue, acting_user=world.verifier, reason="I changed my mind.")  # noqa: E731
+    assert _in_both_languages(call, services.NotAllowed) == (
+        ("The person who drafted the conclusion may not sign it.", "drafted"),
+        ("结论起草人不得签批该结论。", "drafted"))
+    clue.refresh_from_db()
+    assert clue.state == S.DRAFTED and clue.current_conclusion.returned_reason == ""
+    assert Event.objects.count() == events
+
+
+def test_a_refusal_without_a_reason_is_refused_asking_for_one(world) -> None:
+    clue = _drafted(world)
+    call = lambda: services.refuse_signature(clue, acting_user=world.sig1, reason=" \n ")  # noqa: E731
+    assert _in_both_languages(call, services.InvalidInput) == (
+        ("A reason is required.", ""), ("理由为必填项。", ""))
+    clue.refresh_from_db()
+    assert clue.state == S.DRAFTED
+
+
+def test_a_refusal_writes_one_event_with_the_conclusion_its_revision_a_digest_of_the_reason_and_the_voided(
+        world) -> None:
+    """The event keeps a keyed digest of the reason, never its text (docs/workflow.md, threat-model)."""
+    clue = _drafted(world)
+    services.sign(clue, acting_user=world.sig1)
+    services.sign(clue, acting_user=world.sig3)
+    clue.refresh_from_db()
+    conclusion = clue.current_conclusion
+    services.refuse_signature(clue, acting_user=world.sig2, reason="  The amounts are not evidenced. ")
+    event = Event.objects.filter(subject_id=clue.public_id).latest("id")
+    assert event.verb == "clue.refuse_signature"
+    assert event.data == {"from": "drafted", "to": "verifying", "version": clue.version + 1,
+                          "conclusion": conclusion.pk, "revision": 1,
+                          "reason_digest": keyed("The amounts are not evidenced."), "voided_signatures": 2}
+    conclusion.refresh_from_db()
+    assert conclusion.returned_reason == "The amounts are not evidenced."
+
+
+# --- editing the draft --------------------------------------------------------------------------
+
+EDIT = {"finding": "partly", "summary": "Fines issued.", "public_wording": "Partly verified; two fines imposed."}
+
+
+def test_editing_cannot_be_folded_into_a_larger_transaction(world) -> None:
+    clue = _drafted(world)
+    with pytest.raises(RuntimeError, match="durable"), transaction.atomic():
+        services.edit_conclusion(clue, acting_user=world.verifier, outcome="admin_penalty", **EDIT)
+
+
+def test_an_edit_on_a_form_opened_before_a_change_is_refused_as_stale(world) -> None:
+    clue = _drafted(world)
+    old = clue.version
+    services.sign(clue, acting_user=world.sig1)
+    with pytest.raises(services.StaleForm) as refused:
+        services.edit_conclusion(clue, acting_user=world.verifier, outcome="admin_penalty", version=old, **EDIT)
+    assert refused.value.state == "drafted"
+    clue.refresh_from_db()
+    assert clue.current_conclusion.revision == 1 and clue.current_conclusion.valid_signatures().count() == 1
+
+
+def test_a_clue_drafted_without_a_draft_cannot_be_edited_and_says_so(world) -> None:
+    clue = world.clue(state=S.DRAFTED, unit=world.units["K1"], mode="local")
+    call = lambda: services.edit_conclusion(clue, acting_user=world.verifier, outcome="admin_penalty", **EDIT)  # noqa: E731
+    assert _in_both_languages(call, services.InvalidInput) == (
+        ("There is no draft to edit.", ""), ("没有可修改的结论草稿。", ""))
+    assert not Conclusion.objects.filter(clue=clue).exists()
+
+
+def test_an_edit_keeps_the_case_number_and_the_further_outcomes_it_was_given(world) -> None:
+    clue = _drafted(world)
+    services.edit_conclusion(clue, acting_user=world.verifier, outcome="discipline", case_number=" 2026-17 ",
+                             also_outcomes=["criminal_case"], **EDIT)
+    c = Clue.objects.get(pk=clue.pk).current_conclusion
+    assert (c.revision, c.outcomes, c.case_number) == (2, ["discipline", "criminal_case"], "2026-17")
+
+
+def test_an_edit_that_changes_nothing_answers_nothing_changed_with_the_clue(world) -> None:
+    clue = _drafted(world)
+    events = Event.objects.count()
+    same = services.edit_conclusion(clue, acting_user=world.verifier, finding="partly", outcome="admin_penalty",
+                                    summary="Fines issued.", public_wording="Partly verified; penalties imposed.")
+    assert same.changed is False and same.event is None
+    assert isinstance(same.clue, Clue) and same.clue.pk == clue.pk and same.clue.state == S.DRAFTED
+    assert Event.objects.count() == events
+
+
+def test_an_edit_voids_the_signatures_given_puts_the_draft_back_before_its_signers_and_says_how_many(
+        world) -> None:
+    """"Any edit bumps the revision and voids the signatures given": the event counts them, and the
+    draft is again awaiting the signature of those who had signed it."""
+    from cluedesk.clues.workbench import queue_queryset
+
+    clue = _drafted(world)
+    services.sign(clue, acting_user=world.sig1)
+    services.sign(clue, acting_user=world.sig2)
+    clue.refresh_from_db()
+    awaiting = lambda who: list(queue_queryset(who, Clue.objects.all(), "sign"))  # noqa: E731
+    assert awaiting(world.sig1) == [] and awaiting(world.sig3) == [clue]
+    conclusion = clue.current_conclusion
+    services.edit_conclusion(clue, acting_user=world.verifier, outcome="discipline", **EDIT)
+    event = Event.objects.filter(subject_id=clue.public_id).latest("id")
+    assert event.verb == "clue.edit_conclusion"
+    assert event.data == {"from": "drafted", "to": "drafted", "version": clue.version + 1,
+                          "conclusion": conclusion.pk, "revision": 2, "finding": "partly", "outcome": "discipline",
+                          "case_number": "", "digest": keyed("Fines issued.\x1fPartly verified; two fines imposed."),
+                          "voided_signatures": 2}
+    assert sorted(conclusion.signatures.values_list("voided", flat=True)) == [True, True]
+    assert awaiting(world.sig1) == [clue] and awaiting(world.sig2) == [clue]
+    # a second edit voids nothing more: the two were voided already
+    services.edit_conclusion(clue, acting_user=world.verifier, outcome="admin_penalty", **EDIT)
+    assert Event.objects.filter(subject_id=clue.public_id).latest("id").data["voided_signatures"] == 0
+
+
+# --- signing ------------------------------------------------------------------------------------
+
+def test_signing_cannot_be_folded_into_a_larger_transaction(world) -> None:
+    clue = _drafted(world)
+    with pytest.raises(RuntimeError, match="durable"), transaction.atomic():
+        services.sign(clue, acting_user=world.sig1)
+
+
+def test_signing_the_same_revision_twice_changes_nothing_the_second_time(world) -> None:
+    """A double click on "sign" (the form carries the revision): "nothing changed", one signature."""
+    clue = _drafted(world)
+    revision = clue.current_conclusion.revision
+    assert services.sign(clue, acting_user=world.sig1, revision=revision).changed is True
+    events = Event.objects.count()
+    again = services.sign(clue, acting_user=world.sig1, revision=str(revision))
+    assert again.changed is False and again.event is None
+    assert clue.current_conclusion.valid_signatures().count() == 1
+    assert Event.objects.count() == events
+
+
+# --- concluding ---------------------------------------------------------------------------------
+
+def _signed(world: Any) -> Clue:
+    clue = _drafted(world)
+    for who in ("sig1", "sig2", "sig3"):
+        services.sign(clue, acting_user=world.people[who])
+    clue.refresh_from_db()
+    assert clue.state == S.SIGNED
+    return clue
+
+
+def test_concluding_cannot_be_folded_into_a_larger_transaction(world) -> None:
+    clue = _signed(world)
+    with pytest.raises(RuntimeError, match="durable"), transaction.atomic():
+        services.conclude(clue, acting_user=world.dispatcher)
+
+
+def test_concluding_on_a_form_opened_before_a_change_is_refused_as_stale(world) -> None:
+    clue = _signed(world)
+    with pytest.raises(services.StaleForm) as refused:
+        services.conclude(clue, acting_user=world.dispatcher, version=clue.version - 1)
+    assert refused.value.state == "signed"
+    clue.refresh_from_db()
+    assert clue.state == S.SIGNED and clue.concluded_at is None
+
+
+def test_concluding_records_when_and_concluding_twice_changes_nothing_the_second_time(world) -> None:
+    from django.utils import timezone
+
+    clue = _signed(world)
+    before = timezone.now()
+    assert services.conclude(clue, acting_user=world.dispatcher, version=clue.version).changed is True
+    after = timezone.now()
+    clue.refresh_from_db()
+    assert clue.state == S.CONCLUDED and before <= clue.concluded_at <= after
+    events = Event.objects.count()
+    again = services.conclude(clue.pk, acting_user=world.dispatcher)
+    assert again.changed is False and again.event is None
+    assert isinstance(again.clue, Clue) and again.clue.pk == clue.pk and again.clue.state == S.CONCLUDED
+    assert Event.objects.count() == events
+
+
+def test_a_signed_clue_without_a_final_draft_cannot_be_concluded_and_says_so(world) -> None:
+    clue = world.clue(state=S.SIGNED, unit=world.units["K1"], mode="local")
+    call = lambda: services.conclude(clue, acting_user=world.dispatcher)  # noqa: E731
+    expected = (("The conclusion needs its three signatures first.", ""), ("结论须先经三人签批。", ""))
+    assert _in_both_languages(call, services.InvalidInput) == expected  # no draft at all
+    Conclusion.objects.create(clue=clue, unit=world.units["K1"], drafter=world.verifier, finding="partly",
+                              outcome="admin_penalty", summary="s", public_wording="p")
+    assert _in_both_languages(call, services.InvalidInput) == expected  # a draft, not final
+    clue.refresh_from_db()
+    assert clue.state == S.SIGNED and clue.concluded_at is None
