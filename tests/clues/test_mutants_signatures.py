@@ -224,8 +224,70 @@ def test_signing_the_same_revision_twice_changes_nothing_the_second_time(world) 
     events = Event.objects.count()
     again = services.sign(clue, acting_user=world.sig1, revision=str(revision))
     assert again.changed is False and again.event is None
+    without_revision = services.sign(clue.public_id, acting_user=world.sig1)
+    assert without_revision.changed is False and without_revision.event is None
+    assert isinstance(without_revision.clue, Clue) and without_revision.clue.pk == clue.pk
+    assert without_revision.clue.state == S.DRAFTED
     assert clue.current_conclusion.valid_signatures().count() == 1
     assert Event.objects.count() == events
+
+
+def test_a_clue_drafted_without_a_draft_cannot_be_signed_and_says_so(world) -> None:
+    clue = world.clue(state=S.DRAFTED, unit=world.units["K1"], mode="local")
+    call = lambda: services.sign(clue, acting_user=world.sig1)  # noqa: E731
+    assert _in_both_languages(call, services.InvalidInput) == (
+        ("There is no draft to sign.", ""), ("没有可签批的结论草稿。", ""))
+
+
+def test_a_signatory_looking_at_an_older_revision_is_told_to_read_the_new_text(world) -> None:
+    clue = _drafted(world)
+    services.edit_conclusion(clue, acting_user=world.verifier, outcome="discipline", **EDIT)
+    call = lambda: services.sign(clue, acting_user=world.sig1, revision=1)  # noqa: E731
+    assert _in_both_languages(call, services.StaleForm) == (
+        ("The conclusion was edited after you opened it. Read the new text before signing.", "drafted"),
+        ("您打开后结论已被修改。请先阅读新内容再签批。", "drafted"))
+    assert not clue.current_conclusion.signatures.exists()
+
+
+def test_the_drafter_holding_a_signatory_role_is_told_they_may_not_sign(world) -> None:
+    from cluedesk.org.models import Membership, Role
+
+    Membership.objects.create(user=world.verifier, unit=world.units["K1"], role=Role.SIGNATORY_1)
+    clue = _drafted(world)
+    call = lambda: services.sign(clue, acting_user=world.verifier)  # noqa: E731
+    assert _in_both_languages(call, services.NotAllowed) == (
+        ("The person who drafted the conclusion may not sign it.", "drafted"),
+        ("结论起草人不得签批该结论。", "drafted"))
+    assert not clue.current_conclusion.signatures.exists()
+
+
+def test_a_second_holder_of_a_role_already_signed_is_told_the_role_has_signed(world) -> None:
+    from cluedesk.org.models import Role
+
+    from .conftest import make_staff
+
+    other = make_staff("another_sig1", world.units["K1"], Role.SIGNATORY_1)
+    clue = _drafted(world)
+    services.sign(clue, acting_user=world.sig1)
+    call = lambda: services.sign(clue, acting_user=other)  # noqa: E731
+    assert _in_both_languages(call, services.NotAllowed) == (
+        ("The signatory role you hold has already signed this conclusion.", "drafted"),
+        ("您所担任的签批角色已签批过该结论。", "drafted"))
+    assert list(clue.current_conclusion.signatures.values_list("signer__username", flat=True)) == ["sig1"]
+
+
+def test_one_holding_two_signatory_roles_signs_in_the_role_asked_for_else_the_first(world) -> None:
+    from cluedesk.org.models import Membership, Role
+
+    Membership.objects.create(user=world.sig1, unit=world.units["K1"], role=Role.SIGNATORY_2)
+    clue = _drafted(world)
+    services.sign(clue, acting_user=world.sig1, role="signatory_2")
+    assert list(clue.current_conclusion.signatures.values_list("role", flat=True)) == ["signatory_2"]
+    assert Event.objects.filter(subject_id=clue.public_id).latest("id").data["role"] == "signatory_2"
+
+    other = _drafted(world)
+    services.sign(other, acting_user=world.sig1)  # no role asked for: the first of the signatory roles
+    assert list(other.current_conclusion.signatures.values_list("role", flat=True)) == ["signatory_1"]
 
 
 # --- concluding ---------------------------------------------------------------------------------
