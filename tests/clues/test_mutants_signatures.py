@@ -181,6 +181,31 @@ def test_an_edit_that_changes_nothing_answers_nothing_changed_with_the_clue(worl
     assert Event.objects.count() == events
 
 
+def test_an_edit_sent_twice_changes_nothing_the_second_time(world) -> None:
+    """A double click on "save" sends the same edit on the same form (the same version) twice: the
+    edit already happened, so "nothing changed" (docs/workflow.md: a verb repeated after it happened),
+    not a refusal saying someone else changed the clue and nothing was saved."""
+    clue = _drafted(world)
+    form_version = clue.version
+    first = services.edit_conclusion(clue, acting_user=world.verifier, outcome="discipline", version=form_version,
+                                     **EDIT)
+    assert first.changed is True
+    events = Event.objects.count()
+    again = services.edit_conclusion(clue.public_id, acting_user=world.verifier, outcome="discipline",
+                                     version=form_version, **EDIT)
+    assert again.changed is False and again.event is None
+    assert isinstance(again.clue, Clue) and again.clue.pk == clue.pk and again.clue.state == S.DRAFTED
+    assert Event.objects.count() == events
+    assert Clue.objects.get(pk=clue.pk).current_conclusion.revision == 2
+    # a different text on that old form is still refused: someone (here, the first click) changed it
+    with pytest.raises(services.StaleForm):
+        services.edit_conclusion(clue, acting_user=world.verifier, outcome="admin_penalty", version=form_version,
+                                 **EDIT)
+    # and only the team may hear "nothing changed": a signatory resending it is refused
+    with pytest.raises(services.NotAllowed):
+        services.edit_conclusion(clue, acting_user=world.sig1, outcome="discipline", version=form_version, **EDIT)
+
+
 def test_an_edit_voids_the_signatures_given_puts_the_draft_back_before_its_signers_and_says_how_many(
         world) -> None:
     """"Any edit bumps the revision and voids the signatures given": the event counts them, and the

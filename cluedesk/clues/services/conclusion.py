@@ -68,8 +68,19 @@ def edit_conclusion(clue_ref: Clue | int | str, *, acting_user: Any, finding: st
                     summary: str, public_wording: str, case_number: str = "",
                     version: int | None = None, also_outcomes: Iterable[str] = ()) -> Outcome:
     """Any change voids the signatures already given: they were given on other words."""
+
+    def same(c: Clue) -> bool:  # the same edit sent again (a double click): the draft already says this
+        current = c.current_conclusion
+        if current is None or c.state != S.DRAFTED or c.last_verb != "edit_conclusion":
+            return False
+        try:
+            values = _conclusion_values(finding, outcome, case_number, summary, public_wording, also_outcomes)
+        except InvalidInput:
+            return False
+        return all(getattr(current, k) == v for k, v in values.items())
+
     with transaction.atomic(durable=True):
-        clue, t, _m = _begin("edit_conclusion", clue_ref, acting_user, version)
+        clue, t, _m = _begin("edit_conclusion", clue_ref, acting_user, version, same)
         if t is None:
             return Outcome(clue, False)
         c = clue.current_conclusion
