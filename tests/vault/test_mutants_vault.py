@@ -17,6 +17,7 @@ import hashlib
 import io
 import json
 import math
+import os
 import re
 import secrets
 import stat
@@ -275,6 +276,20 @@ def test_key_status_of_a_version_1_file_is_its_one_key_under_custodian_1():
     _write_version_1()
     assert sealing.key_status() == {"version": 1, "labels": ["custodian-1"], "keys": [
         {"fingerprint": _fingerprint(_published()), "current": True, "created": ""}]}
+
+
+def test_a_public_key_replaced_within_the_same_clock_tick_is_read_anew_when_its_size_differs():
+    """public_key 7: custodian.pub is re-read when it changes (a rotation by another process). A file
+    system with a coarse clock can give the new file the modification time of the old one; the new
+    file here also ends in a newline (as an editor writes it), so its size tells the change."""
+    path = _keys() / "custodian.pub"
+    before = bytes(sealing.public_key())
+    st = path.stat()
+    other = PrivateKey.generate()
+    path.write_text(bytes(other.public_key).hex() + "\n")
+    os.utime(path, ns=(st.st_atime_ns, st.st_mtime_ns))
+    assert path.stat().st_mtime_ns == st.st_mtime_ns and path.stat().st_size != st.st_size
+    assert bytes(sealing.public_key()) == bytes(other.public_key) != before
 
 
 def test_without_key_files_the_vault_says_which_command_makes_them(fresh_keys):
