@@ -9,6 +9,7 @@ docs/operations.md "Retention" and the profile table there, the module and funct
 from __future__ import annotations
 
 import datetime as dt
+import logging
 
 import pytest
 from django.utils import timezone, translation
@@ -407,7 +408,7 @@ def test_the_daily_job_runs_as_the_worker_and_says_how_many_went_were_held_or_fa
     assert Purge.objects.filter(clue=due).exists()
 
 
-def test_one_clue_failing_is_listed_with_its_error_and_the_others_still_go(org_world, monkeypatch) -> None:
+def test_one_clue_failing_is_listed_with_its_error_and_the_others_still_go(org_world, monkeypatch, caplog) -> None:
     w = org_world
     first = full_clue(w, text=GAMBLING)
     second = full_clue(w, text=SAND)
@@ -419,7 +420,10 @@ def test_one_clue_failing_is_listed_with_its_error_and_the_others_still_go(org_w
         return real(verb, **kwargs)
 
     monkeypatch.setattr(services, "record", fail_first)
-    result = services.run_retention(now=LATER)
+    with caplog.at_level(logging.ERROR, logger="cluedesk.records"):
+        result = services.run_retention(now=LATER)
+    [logged] = [r for r in caplog.records if r.name == "cluedesk.records"]
+    assert logged.getMessage() == f"purge of {first.public_id} failed" and logged.exc_info  # for the operator
     assert result.purged == [second.public_id]
     assert result.failed == [(first.public_id, "RuntimeError: disk gone")]
     assert result.as_json()["failed"] == [{"clue": first.public_id, "error": "RuntimeError: disk gone"}]
@@ -508,3 +512,46 @@ def test_a_hold_number_that_is_not_a_number_releases_nothing(org_world) -> None:
         assert refused.value.code == "no_hold"
     first.refresh_from_db()
     assert first.released_at is None and not Event.objects.filter(verb="records.hold_released").exists()
+
+
+def test_a_hold_placed_after_the_run_listed_the_clue_counts_it_as_held_not_failed(org_world, monkeypatch) -> None:
+    """tests/records/test_hold_checks.py: purge_clue refuses a clue held after the list was made; the
+    run then reports it held, like any held clue, and purges nothing of it."""
+    w = org_world
+    clue = full_clue(w)
+    listed = policy.due
+
+    def list_then_hold(*args, **kwargs):
+        found = listed(*args, **kwargs)
+        services.place_hold(clue, reason="Late order", user=w.staff["custodian"])
+        return found
+
+    monkeypatch.setattr(policy, "due", list_then_hold)
+    result = services.run_retention(now=LATER)
+    assert result.purged == [] and result.failed == [] and [c.public_id for c in result.held] == [clue.public_id]
+    run = RetentionRun.objects.get()
+    assert (run.purged, run.held, run.failed, run.files_deleted, run.error) == (0, 1, 0, 0, "")
+    assert Event.objects.get(verb="records.retention_run").data["held"] == [clue.public_id]
+    assert not Purge.objects.exists() and clue.reports.get().text != ""
+
+
+def test_a_clue_reopened_after_the_run_listed_it_fails_as_not_due_and_keeps_its_data(org_world,
+                                                                                      monkeypatch) -> None:
+    """purge_clue: refused when the clue is no longer closed; the run lists it as failed with that
+    message, in the run's row too."""
+    w = org_world
+    clue = full_clue(w)
+    listed = policy.due
+
+    def list_then_reopen(*args, **kwargs):
+        found = listed(*args, **kwargs)
+        move(clue, "verifying", user=w.staff["verifier"])
+        return found
+
+    monkeypatch.setattr(policy, "due", list_then_reopen)
+    result = services.run_retention(now=LATER)
+    message = f"Clue {clue.public_id} is not due for purging."
+    assert result.purged == [] and result.held == [] and result.failed == [(clue.public_id, message)]
+    run = RetentionRun.objects.get()
+    assert (run.purged, run.held, run.failed, run.error) == (0, 0, 1, f"{clue.public_id}: {message}")
+    assert not Purge.objects.exists() and clue.reports.get().text != ""
