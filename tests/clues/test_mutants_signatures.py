@@ -367,3 +367,57 @@ def test_a_signed_clue_without_a_final_draft_cannot_be_concluded_and_says_so(wor
     assert _in_both_languages(call, services.InvalidInput) == expected  # a draft, not final
     clue.refresh_from_db()
     assert clue.state == S.SIGNED and clue.concluded_at is None
+
+
+# --- drafting: what a draft must say ------------------------------------------------------------
+
+DRAFT = {"finding": "substantiated", "summary": "Ledgers and witnesses.", "public_wording": "Verified; acted upon."}
+
+
+def _verifying(world: Any) -> Clue:
+    return world.clue(S.VERIFYING, unit=world.units["K1"], mode="local")
+
+
+@pytest.mark.parametrize(("given", "english", "chinese"), [
+    ({"finding": "proven", "outcome": "discipline"}, "Choose a finding.", "请选择核查结论。"),
+    ({"finding": "substantiated", "outcome": "jail"}, "Choose an outcome.", "请选择处理结果。"),
+    ({"finding": "substantiated", "outcome": "discipline", "also_outcomes": ["jail"]},
+     "Choose the further outcomes from the list.", "请从列表中选择其他处理结果。"),
+    ({"finding": "substantiated", "outcome": "no_action", "also_outcomes": ["discipline"]},
+     "“No action” cannot be combined with another outcome.", "“不予处理”不能与其他处理结果同时选择。"),
+    ({"finding": "substantiated", "outcome": "discipline", "also_outcomes": ["criminal_case"]},
+     "A criminal case needs its case number.", "刑事立案须填写案件编号。"),
+    ({"finding": "substantiated", "outcome": "criminal_case", "case_number": "7" * 65},
+     "The case number is too long (at most 64 characters).", "案件编号过长（最多 64 个字符）。"),
+])
+def test_a_draft_that_does_not_say_what_it_must_is_refused_in_the_readers_language(world, given, english,
+                                                                                   chinese) -> None:
+    clue = _verifying(world)
+    text = {"summary": DRAFT["summary"], "public_wording": DRAFT["public_wording"]}
+    call = lambda: services.draft_conclusion(clue, acting_user=world.verifier, **given, **text)  # noqa: E731
+    assert _in_both_languages(call, services.InvalidInput) == ((english, ""), (chinese, ""))
+    assert not Conclusion.objects.filter(clue=clue).exists()
+
+
+def test_a_case_number_of_64_characters_is_kept(world) -> None:
+    clue = _verifying(world)
+    services.draft_conclusion(clue, acting_user=world.verifier, outcome="criminal_case", case_number="7" * 64,
+                              **DRAFT)
+    assert Clue.objects.get(pk=clue.pk).current_conclusion.case_number == "7" * 64
+
+
+def test_further_outcomes_are_kept_in_the_lists_order_once_each_and_the_event_names_them(world) -> None:
+    """The order of the outcome list (criminal case, administrative penalty, discipline, transferred),
+    whatever order they were ticked in; the main outcome is not repeated among them."""
+    clue = _verifying(world)
+    services.draft_conclusion(clue, acting_user=world.verifier, outcome="transferred", case_number="2026-17",
+                              also_outcomes=["discipline", "transferred", "criminal_case", "admin_penalty",
+                                             "discipline"], **DRAFT)
+    c = Clue.objects.get(pk=clue.pk).current_conclusion
+    assert c.outcomes == ["transferred", "criminal_case", "admin_penalty", "discipline"]
+    event = Event.objects.filter(subject_id=clue.public_id).latest("id")
+    assert event.verb == "clue.draft_conclusion"
+    assert event.data == {"from": "verifying", "to": "drafted", "version": clue.version + 1, "conclusion": c.pk,
+                          "revision": 1, "finding": "substantiated", "outcome": "transferred",
+                          "case_number": "2026-17", "also_outcomes": ["criminal_case", "admin_penalty", "discipline"],
+                          "digest": keyed("Ledgers and witnesses.\x1fVerified; acted upon.")}
