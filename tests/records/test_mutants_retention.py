@@ -10,16 +10,20 @@ from __future__ import annotations
 
 import datetime as dt
 import logging
+import os
+from pathlib import Path
 
 import pytest
+from django.conf import settings
 from django.utils import timezone, translation
 
 from cluedesk.clues import search
-from cluedesk.clues.models import Clue, Conclusion, join_outcomes
+from cluedesk.clues.models import Clue, Conclusion, Evidence, join_outcomes
 from cluedesk.deployment import profiles
+from cluedesk.intake.models import Attachment
 from cluedesk.ledger.models import Event
 from cluedesk.records import policy, services
-from cluedesk.records.models import LegalHold, Purge, RetentionRun
+from cluedesk.records.models import LegalHold, PendingFileDeletion, Purge, RetentionRun
 from cluedesk.records.policy import RetentionError
 from cluedesk.triage.models import BandKey, ClueTriage, EntityKey, ReportIndex
 from tests.supervision.helpers import move, new_clue
@@ -557,3 +561,73 @@ def test_a_clue_reopened_after_the_run_listed_it_fails_as_not_due_and_keeps_its_
     run = RetentionRun.objects.get()
     assert (run.purged, run.held, run.failed, run.error) == (0, 0, 1, f"{clue.public_id}: {message}")
     assert not Purge.objects.exists() and clue.reports.get().text != ""
+
+
+def test_a_hold_on_one_clue_does_not_stop_a_hold_on_another(org_world) -> None:
+    w = org_world
+    first = full_clue(w, text=GAMBLING)
+    second = full_clue(w, text=SAND)
+    services.place_hold(first, reason="Inquiry 1", user=w.staff["custodian"])
+    services.place_hold(second, reason="Inquiry 2", user=w.staff["custodian"])
+    assert sorted(LegalHold.objects.filter(released_at__isnull=True).values_list("reason", flat=True)) == [
+        "Inquiry 1", "Inquiry 2"]
+
+
+# the sweep: interrupted deletions and orphan files -----------------------------------------------
+
+SWEEP_NOW = dt.datetime(2031, 1, 1, 0, 0, tzinfo=dt.UTC)
+
+
+def _file(rel: str, at: dt.datetime) -> Path:
+    path = Path(settings.FILES_DIR) / rel
+    path.parent.mkdir(parents=True, exist_ok=True)
+    path.write_bytes(b"ciphertext")
+    os.utime(path, (at.timestamp(), at.timestamp()))
+    return path
+
+
+def test_the_sweep_finishes_interrupted_deletions_and_removes_only_old_files_no_row_refers_to(
+        org_world, caplog) -> None:
+    """docs/records.md: the sweep finishes the deletions a crash interrupted (PendingFileDeletion),
+    and removes encrypted files no row refers to that are older than a day, as of the moment given;
+    attachments live in two-letter folders, evidence in evidence/. Anything else is not its own."""
+    w = org_world
+    clue = full_clue(w)
+    root = Path(settings.FILES_DIR)
+    old, day = SWEEP_NOW - dt.timedelta(days=2), SWEEP_NOW - dt.timedelta(days=1)
+    attachment = Attachment.objects.filter(report__clue=clue).first()
+    kept_attachment = services.attachment_path(attachment.public_id)
+    os.utime(kept_attachment, (old.timestamp(), old.timestamp()))
+    Evidence.objects.create(clue=clue, file_id="ev-known", name="a.jpg", size=10, digest="d",
+                            uploaded_by=w.staff["verifier"])
+    kept = [kept_attachment, _file("evidence/ev-known", old),
+            _file("ab/abyoung", day + dt.timedelta(seconds=1)), _file("ab/abday", day)]
+    kept += [_file(f"zz{i}.txt", old) for i in range(4)]              # not in a folder of the store
+    kept += [_file(f"ab{i}x/old", old) for i in range(4)]             # three letters: not an attachment folder
+    kept += [_file(f"y{i}/young", day + dt.timedelta(hours=1)) for i in range(4)]  # nothing old in these
+    (root / "ab" / "sub").mkdir()                                      # a folder inside: not a file
+    os.utime(root / "ab" / "sub", (old.timestamp(), old.timestamp()))
+    orphans = [_file("ab/abold", old), _file("evidence/ev-orphan", old), _file("cd/cdold", old)]
+
+    pending_file = _file("ef/efpending", SWEEP_NOW)
+    (root / "gh" / "ghdir").mkdir(parents=True)
+    created = timezone.now()
+    for rel in ("ef/efpending", "ef/efgone", "gh/ghdir"):
+        PendingFileDeletion.objects.create(path=rel, created_at=created)
+
+    with caplog.at_level(logging.ERROR, logger="cluedesk.records"):
+        assert services.sweep_files(SWEEP_NOW) == {"pending": 2, "orphans": 3}
+    assert all(p.exists() for p in kept) and (root / "ab" / "sub").is_dir()
+    assert not any(p.exists() for p in orphans) and not pending_file.exists()
+    # a deletion that failed stays pending for the next sweep, and the operator is told
+    assert list(PendingFileDeletion.objects.values_list("path", flat=True)) == ["gh/ghdir"]
+    [logged] = [r for r in caplog.records if r.name == "cluedesk.records"]
+    assert logged.getMessage() == "could not remove gh/ghdir; the next sweep retries" and logged.exc_info
+
+
+def test_the_sweep_measures_age_from_the_moment_it_is_given(org_world) -> None:
+    """A file two days old as of 1 January 2031 is still in the future now: a sweep as of now
+    leaves it, a sweep as of then removes it."""
+    orphan = _file("ab/abold", SWEEP_NOW - dt.timedelta(days=2))
+    assert services.sweep_files() == {"pending": 0, "orphans": 0} and orphan.exists()
+    assert services.sweep_files(SWEEP_NOW) == {"pending": 0, "orphans": 1} and not orphan.exists()
