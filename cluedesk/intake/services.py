@@ -429,7 +429,7 @@ def create_channel_token(name: str, *, actor: Actor, replace: bool = False) -> s
             existing.token_hash, existing.active = digest, True
             existing.save(update_fields=["token_hash", "active"])
         else:
-            existing = ChannelToken.objects.create(name=name, token_hash=digest)
+            ChannelToken.objects.create(name=name, token_hash=digest)
         record("channel_token.issued", actor=actor, subject_type="channel", subject_id=name,
                data={"replaced": replace and existing is not None})
     return token

@@ -12,16 +12,24 @@ none. Each test names the mutants it kills.
 from __future__ import annotations
 
 import datetime as dt
+import json
+from io import StringIO
+from typing import Any
 
 import pytest
-from django.utils import timezone
+from django.core.management import call_command
+from django.core.management.base import CommandError
+from django.test import Client
+from django.utils import timezone, translation
 
 from cluedesk.intake import services
-from cluedesk.intake.models import ChannelToken, IdempotencyRecord, PublicStep
+from cluedesk.intake.models import ChannelToken, IdempotencyRecord, Message, PublicStep, Report
 from cluedesk.ledger.models import Event
 from cluedesk.ledger.services import Actor
+from cluedesk.vault import content
+from tests.queue import run_queue
 
-from .conftest import PNG, upload
+from .conftest import PDF, PNG, stored_files, upload
 
 pytestmark = pytest.mark.django_db
 TEXT = "有人在镇上开设赌场，长期聚众赌博。"
@@ -114,3 +122,279 @@ def test_a_public_step_needs_a_subject_and_a_known_kind() -> None:
     with pytest.raises(ValueError):
         services.record_public_step(kind="published", report=report)
     assert PublicStep.objects.count() == 0 and Event.objects.count() == events
+
+
+# --- replaying a key: the channel's own key, and that key only -------------------------------------
+
+API = "/api/v1/reports"
+
+
+def _api_post(client: Client, token: str, body: dict[str, Any], key: str) -> Any:
+    return client.post(API, json.dumps(body), content_type="application/json",
+                       HTTP_AUTHORIZATION=f"Bearer {token}", HTTP_IDEMPOTENCY_KEY=key)
+
+
+def test_a_key_resent_by_one_channel_replays_its_own_report_not_another_channels(client: Client) -> None:
+    """x_replay__mutmut_4 (the key looked up on every channel: the second channel's retry got the
+    first channel's tracking code)."""
+    system = Actor.system("test")
+    wechat, weibo = (services.create_channel_token(n, actor=system) for n in ("wechat", "weibo"))
+    body = {"text": "码头有人收保护费"}
+    first = _api_post(client, wechat, body, "msg-1")
+    mine = _api_post(client, weibo, body, "msg-1")
+    assert first.status_code == mine.status_code == 201
+    assert first.json()["tracking_code"] != mine.json()["tracking_code"]
+    again = _api_post(client, weibo, body, "msg-1")
+    assert again.status_code == 200 and again.json()["replayed"] is True
+    assert again.json()["tracking_code"] == mine.json()["tracking_code"]
+    assert Report.objects.count() == 2
+
+
+def test_a_channels_second_key_resent_replays_that_keys_report(client: Client) -> None:
+    """x_replay__mutmut_5 (the channel's first key found for any key: a retry of its second
+    report was refused as a conflict)."""
+    token = services.create_channel_token("wechat", actor=Actor.system("test"))
+    one = _api_post(client, token, {"text": "第一份举报"}, "msg-1")
+    two = _api_post(client, token, {"text": "第二份举报"}, "msg-2")
+    again = _api_post(client, token, {"text": "第二份举报"}, "msg-2")
+    assert (one.status_code, two.status_code, again.status_code) == (201, 201, 200)
+    assert again.json()["tracking_code"] == two.json()["tracking_code"] != one.json()["tracking_code"]
+    assert Report.objects.count() == 2
+
+
+# --- files of a failed submission ---------------------------------------------------------------------
+
+def test_removing_a_drafts_files_tolerates_one_already_gone() -> None:
+    """x__remove__mutmut_1, 2 (missing_ok False: the cleanup stopped at the first missing file,
+    left the others on disk, and its FileNotFoundError replaced the caller's own error)."""
+    draft = services.draft_report(text=TEXT, channel="web", files=[upload("a.png", PNG), upload("b.pdf", PDF)])
+    services.write_files(draft)
+    assert len(draft.written) == 2 and sorted(stored_files()) == sorted(draft.written)
+    draft.written[0].unlink()
+    services.remove_files(draft)
+    assert stored_files() == []
+
+
+# --- messages: the reporter's and the staff's ---------------------------------------------------------
+
+def _refused(call: Any) -> services.InvalidReport:
+    with pytest.raises(services.InvalidReport) as exc:
+        call()
+    return exc.value
+
+
+def _texts(exc: services.InvalidReport, language: str) -> dict[str, list[str]]:
+    with translation.override(language):
+        return {k: [str(m) for m in v] for k, v in exc.errors.items()}
+
+
+def test_an_empty_reporter_message_is_refused_in_english_and_chinese() -> None:
+    """x_add_reporter_message__mutmut_13, 15, 16, 17, 19, 22, 23."""
+    _report, code = services.submit_report(text=TEXT, channel="web", actor=Actor.reporter())
+    refused = _refused(lambda: services.add_reporter_message(code, " \n "))
+    assert refused.code == "empty"
+    assert _texts(refused, "en") == {"body": ["Write something or attach a file before sending."]}
+    assert _texts(refused, "zh-hans") == {"body": ["请先填写内容或添加文件，再发送。"]}
+
+
+def test_a_reporter_message_of_the_limit_is_kept_and_one_longer_is_refused(settings) -> None:
+    """x_add_reporter_message__mutmut_24 (a message of exactly the limit refused), 25-34."""
+    settings.CLUEDESK_MAX_TEXT_CHARS = 30
+    report, code = services.submit_report(text=TEXT, channel="web", actor=Actor.reporter())
+    kept = services.add_reporter_message(code, "补" * 30)
+    assert kept.body == "补" * 30
+    for language, text in (("en", "The message is too long: at most 30 characters."), ("zh-hans", "留言太长了：最多 30 个字符。")):
+        with translation.override(language):  # the limit is filled in as the request is answered
+            refused = _refused(lambda: services.add_reporter_message(code, "补" * 31))
+        assert refused.code == "too_long"
+        assert _texts(refused, language) == {"body": [text]}
+    assert report.messages.count() == 1
+
+
+# zh: the same English sentence is in two catalogues (intake's and clues'), translated two ways
+WRITE_FIRST_ZH = {"请先填写留言，再发送。", "请先填写消息再发送。"}
+
+
+def test_an_empty_staff_message_is_refused_in_english_and_chinese(alice) -> None:
+    """x_post_staff_message__mutmut_4-15."""
+    report, _code = services.submit_report(text=TEXT, channel="web", actor=Actor.reporter())
+    refused = _refused(lambda: services.post_staff_message(report, "\x00 ", acting_user=alice))
+    assert refused.code == "empty"
+    assert _texts(refused, "en") == {"body": ["Write a message before sending."]}
+    zh = _texts(refused, "zh-hans")
+    assert list(zh) == ["body"] and len(zh["body"]) == 1 and zh["body"][0] in WRITE_FIRST_ZH
+
+
+def test_a_staff_message_of_the_limit_is_sent_and_one_longer_is_refused(settings, alice) -> None:
+    """x_post_staff_message__mutmut_16 (a message of exactly the limit refused), 17-31."""
+    settings.CLUEDESK_MAX_TEXT_CHARS = 30
+    report, _code = services.submit_report(text=TEXT, channel="web", actor=Actor.reporter())
+    assert services.post_staff_message(report, "问" * 30, acting_user=alice).body == "问" * 30
+    for language, text in (("en", "The message is too long: at most 30 characters."), ("zh-hans", "留言太长了：最多 30 个字符。")):
+        with translation.override(language):
+            refused = _refused(lambda: services.post_staff_message(report, "问" * 31, acting_user=alice))
+        assert refused.code == "too_long"
+        assert _texts(refused, language) == {"body": [text]}
+    assert report.messages.count() == 1
+
+
+def test_a_staff_message_names_its_author_and_is_one_event_about_the_report(alice) -> None:
+    """x_post_staff_message__mutmut_36, 40 (no author), 44 (no subject), 45, 50 (no data), 54, 55
+    (subject type), 56, 57 (the message's key)."""
+    report, _code = services.submit_report(text=TEXT, channel="web", actor=Actor.reporter())
+    message = services.post_staff_message(report, "请问事发具体地点？", acting_user=alice)
+    assert Message.objects.get(pk=message.pk).author == alice
+    event = Event.objects.get(verb="report.message_posted")
+    assert (event.actor_kind, event.actor_id) == ("staff", str(alice.pk))
+    assert (event.subject_type, event.subject_id) == ("report", str(report.pk))
+    assert event.data == {"message": message.pk}
+
+
+# --- public steps: who recorded them, about what --------------------------------------------------------
+
+def test_a_public_step_on_a_report_is_an_event_by_the_staff_member_about_the_report(alice) -> None:
+    """x_record_public_step__mutmut_12 (the staff member forgotten), 32, 33 (subject type), 40
+    (no subject), 41, 46 (no data), 49-54 (the data's keys)."""
+    report, _code = services.submit_report(text=TEXT, channel="web", actor=Actor.reporter())
+    step = services.record_public_step(kind="under_review", report=report, acting_user=alice,
+                                       outcome="Your report was accepted and will be verified.")
+    event = Event.objects.get(verb="public_step.recorded")
+    assert (event.actor_kind, event.actor_id) == ("staff", str(alice.pk))
+    assert (event.subject_type, event.subject_id) == ("report", str(report.pk))
+    assert event.data == {"step": step.pk, "kind": "under_review",
+                          "digest": content.digest("Your report was accepted and will be verified.")}
+
+
+def test_a_public_step_on_a_clue_with_no_staff_member_is_intakes_event_about_the_clue() -> None:
+    """x_record_public_step__mutmut_17, 18 (the system actor's name), 35, 36 (subject type)."""
+    report, _code = services.submit_report(text=TEXT, channel="web", actor=Actor.reporter())
+    run_queue()
+    report.refresh_from_db()
+    services.record_public_step(kind="concluded", clue=report.clue, outcome="核查已办结，感谢您的举报。")
+    event = Event.objects.get(verb="public_step.recorded")
+    assert (event.actor_kind, event.actor_id) == ("system", "intake")
+    assert (event.subject_type, event.subject_id) == ("clue", report.clue.public_id)
+
+
+# --- issuing channel tokens ------------------------------------------------------------------------------
+
+def _issue(name: str, **kwargs: Any) -> str:
+    return services.create_channel_token(name, actor=Actor.system("cli"), **kwargs)
+
+
+def _issued_events() -> list[tuple[str, str, dict[str, Any]]]:
+    return [(e.subject_type, e.subject_id, e.data)
+            for e in Event.objects.filter(verb="channel_token.issued").order_by("seq")]
+
+
+def test_a_second_token_for_a_channel_needs_replace_and_the_first_keeps_working(client: Client) -> None:
+    """x_create_channel_token__mutmut_1 (replace by default: a second ``create`` silently cut off
+    the channel's integration)."""
+    first = _issue("wechat")
+    with pytest.raises(ValueError):
+        _issue("wechat")
+    assert _api_post(client, first, {"text": TEXT}, "msg-1").status_code == 201
+    assert len(_issued_events()) == 1
+
+
+def test_the_command_says_what_is_wrong_with_a_name_or_a_second_token() -> None:
+    """x_create_channel_token__mutmut_9, 10, 11, 25: the operator reads these texts."""
+    with pytest.raises(CommandError) as bad:
+        call_command("channel-token", "create", "Bad Name!", stdout=StringIO(), stderr=StringIO())
+    assert str(bad.value) == "a channel name is 1-40 of a-z, 0-9, - and _, starting with a letter or digit"
+    call_command("channel-token", "create", "phone-desk", stdout=StringIO(), stderr=StringIO())
+    with pytest.raises(CommandError) as twice:
+        call_command("channel-token", "create", "phone-desk", stdout=StringIO(), stderr=StringIO())
+    assert str(twice.value) == "channel 'phone-desk' already has a token (use --replace to issue a new one)"
+
+
+def test_a_replaced_token_is_active_the_old_one_refused_and_the_event_says_replaced(client: Client) -> None:
+    """x_create_channel_token__mutmut_27, 28 (the new token inactive), 30-32 (not saved), 42, 43,
+    48, 50-54, 56 (the event's subject and data)."""
+    old = _issue("wechat")
+    services.revoke_channel_token("wechat", actor=Actor.system("cli"))
+    new = _issue("wechat", replace=True)
+    assert new != old and ChannelToken.objects.get(name="wechat").active
+    assert _api_post(client, old, {"text": TEXT}, "msg-1").status_code == 401
+    assert _api_post(client, new, {"text": TEXT}, "msg-1").status_code == 201
+    assert _issued_events() == [("channel", "wechat", {"replaced": False}), ("channel", "wechat", {"replaced": True})]
+
+
+def test_a_first_token_issued_with_replace_replaced_nothing() -> None:
+    """x_create_channel_token__mutmut_55, and a bug it showed: ``existing`` was reassigned to the
+    new row before the event was written, so ``create --replace`` for a new channel recorded
+    ``replaced: true`` in the ledger although no token was replaced."""
+    _issue("phone-desk", replace=True)
+    assert _issued_events() == [("channel", "phone-desk", {"replaced": False})]
+
+
+# --- refusals carry their reason; codes and the status page ------------------------------------------
+
+def test_a_refused_report_says_invalid_in_its_code_and_its_text() -> None:
+    """xǁInvalidReportǁ__init____mutmut_1, 2 (the default code), 3 (the exception's text), 5 (no code)."""
+    refused = _refused(lambda: services.submit_report(text="  ", channel="web", actor=Actor.reporter()))
+    assert refused.code == "invalid" and str(refused) == "invalid"
+    assert list(refused.errors) == ["text"]
+
+
+def test_a_malformed_code_finds_no_report_not_even_the_one_whose_code_is_all_zeros(monkeypatch) -> None:
+    """x_find_report__mutmut_12 (the stand-in digest of a malformed code looked up: it found the
+    report whose code is 0000-0000-0000-0000, a code as valid as any other)."""
+    from cluedesk.intake import tracking
+
+    monkeypatch.setattr(tracking, "new_code", lambda: "0" * 16)
+    report, code = services.submit_report(text=TEXT, channel="web", actor=Actor.reporter())
+    assert code == "0000000000000000" and services.find_report("0000-0000-0000-0000") == report
+    for wrong in ("not a code", "0000-0000-0000", "", "0000-0000-0000-000!"):
+        with pytest.raises(services.UnknownCode):
+            services.find_report(wrong)
+
+
+def test_a_report_awaiting_triage_shows_only_its_own_steps() -> None:
+    """x_status_of__mutmut_8 (a report with no clue matched every step with no clue: another
+    reporter's steps and wording on this reporter's page)."""
+    mine, _ = services.submit_report(text=TEXT, channel="web", actor=Actor.reporter())
+    other, _ = services.submit_report(text="另一份举报", channel="web", actor=Actor.reporter())
+    services.record_public_step(kind="under_review", report=other, outcome="只给另一位举报人看的话")
+    assert [s.kind for s in services.status_of(mine).steps] == ["received"]
+    assert [s.kind for s in services.status_of(other).steps] == ["received", "under_review"]
+
+
+def _at(rows: list[Any], when: dt.datetime) -> None:
+    type(rows[0]).objects.filter(pk__in=[r.pk for r in rows]).update(created_at=when)
+
+
+def test_the_status_lists_steps_messages_and_files_in_the_order_they_happened(alice) -> None:
+    """x_status_of__mutmut_4, 27, 39 (ordered by row number: a row written with an earlier time
+    but a later number, as on two nodes, came out of turn)."""
+    report, code = services.submit_report(text=TEXT, channel="web", actor=Actor.reporter(),
+                                          files=[upload("a.png", PNG), upload("b.pdf", PDF)])
+    first = services.record_public_step(kind="under_review", report=report, outcome="one")
+    second = services.record_public_step(kind="verifying", report=report, outcome="two")
+    asked = services.post_staff_message(report, "请问事发具体地点？", acting_user=alice)
+    answered = services.add_reporter_message(code, "在码头。")
+    a_png, b_pdf = report.attachments.order_by("pk")
+    now = timezone.now()
+    _at([second], now - dt.timedelta(minutes=2))  # written later, happened first
+    _at([first], now - dt.timedelta(minutes=1))
+    _at([answered], now - dt.timedelta(minutes=4))
+    _at([asked], now - dt.timedelta(minutes=3))
+    _at([b_pdf], now - dt.timedelta(minutes=6))
+    _at([a_png], now - dt.timedelta(minutes=5))
+    seen = services.status_of(report)
+    assert [s.outcome for s in seen.steps] == ["", "two", "one"]
+    assert [m.pk for m in seen.messages] == [answered.pk, asked.pk]
+    assert [f.pk for f in seen.files] == [b_pdf.pk, a_png.pk]
+
+
+def test_steps_of_the_same_moment_come_in_the_order_they_were_written() -> None:
+    """x_status_of__mutmut_5 (no tie-break: a step of the clue and one of the report written at
+    the same time came in the database's order)."""
+    report, _ = services.submit_report(text=TEXT, channel="web", actor=Actor.reporter())
+    run_queue()
+    report.refresh_from_db()
+    on_clue = services.record_public_step(kind="under_review", clue=report.clue, outcome="one")
+    on_report = services.record_public_step(kind="verifying", report=report, outcome="two")
+    again = services.record_public_step(kind="concluded", clue=report.clue, outcome="three")
+    _at([on_clue, on_report, again], timezone.now())
+    assert [s.outcome for s in services.status_of(report).steps] == ["", "one", "two", "three"]
