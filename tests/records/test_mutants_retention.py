@@ -15,6 +15,7 @@ from pathlib import Path
 
 import pytest
 from django.conf import settings
+from django.db import transaction
 from django.utils import timezone, translation
 
 from cluedesk.clues import search
@@ -22,6 +23,7 @@ from cluedesk.clues.models import Clue, Conclusion, Evidence, join_outcomes
 from cluedesk.deployment import profiles
 from cluedesk.intake.models import Attachment
 from cluedesk.ledger.models import Event
+from cluedesk.ledger.services import Actor, record
 from cluedesk.records import policy, services
 from cluedesk.records.models import LegalHold, PendingFileDeletion, Purge, RetentionRun
 from cluedesk.records.policy import RetentionError
@@ -631,3 +633,53 @@ def test_the_sweep_measures_age_from_the_moment_it_is_given(org_world) -> None:
     orphan = _file("ab/abold", SWEEP_NOW - dt.timedelta(days=2))
     assert services.sweep_files() == {"pending": 0, "orphans": 0} and orphan.exists()
     assert services.sweep_files(SWEEP_NOW) == {"pending": 0, "orphans": 1} and not orphan.exists()
+
+
+def _closing_event(clue: Clue, verb: str) -> Event:
+    with transaction.atomic():
+        return record(verb, actor=Actor.system("test"), subject_type="clue", subject_id=clue.public_id, data={})
+
+
+def test_invalid_and_transferred_clues_are_measured_from_the_event_that_closed_them(org_world) -> None:
+    """policy module docstring: closed as invalid (outcome default) or transferred (outcome
+    transferred), measured from the ledger event that closed them — the latest, if closed twice."""
+    w = org_world
+    invalid = move(new_clue(w.county.division), "invalid")
+    invalid_event = _closing_event(invalid, "clue.screen_invalid")
+    transferred = move(new_clue(w.other_county.division), "transferred")
+    _closing_event(transferred, "clue.transfer")
+    last = _closing_event(transferred, "clue.transfer")
+    found = _found()
+    c = found[invalid.public_id]
+    assert (c.clue_id, c.division_id, c.state, c.outcome, c.days) == (
+        invalid.pk, w.county.division.code, "invalid", "default", 1825)
+    assert c.closed_at == invalid_event.created_at and c.due_at == invalid_event.created_at + dt.timedelta(days=1825)
+    c = found[transferred.public_id]
+    assert (c.clue_id, c.division_id, c.state, c.outcome, c.days) == (
+        transferred.pk, w.other_county.division.code, "transferred", "transferred", 3650)
+    assert c.closed_at == last.created_at and c.due_at == last.created_at + dt.timedelta(days=3650)
+    assert not c.held and c.hold_reason == ""
+
+
+def test_only_closed_clues_with_a_moment_to_measure_from_are_candidates(org_world) -> None:
+    """A clue closed as invalid with no closing event has no moment to measure from and is kept
+    (never guessed), without hiding the clues after it; a clue closed and then reopened, a merged
+    clue and open clues are not candidates; neither is a purged one."""
+    w = org_world
+    unmeasured = move(new_clue(w.county.division), "invalid")            # no clue.screen_invalid event
+    reopened = move(new_clue(w.county.division), "invalid")
+    _closing_event(reopened, "clue.screen_invalid")
+    move(reopened, "screened")
+    merged = move(new_clue(w.county.division), "merged")
+    reviewed = move(new_clue(w.county.division), "reviewed", user=w.staff["verifier"], unit=w.county,
+                    outcome="admin_penalty", concluded_at=T0)
+    concluded = _concluded(w, "no_action")
+    assert unmeasured.pk < reopened.pk < merged.pk < reviewed.pk < concluded.pk
+    found = _found()
+    assert set(found) == {reviewed.public_id, concluded.public_id}
+    assert (found[reviewed.public_id].outcome, found[reviewed.public_id].closed_at) == ("admin_penalty", T0)
+    assert [c.public_id for c in policy.candidates(dict(NATIONAL))] == [reviewed.public_id, concluded.public_id]
+    assert [c.public_id for c in policy.due(dict(NATIONAL), T0 + dt.timedelta(days=1825))] == [concluded.public_id]
+    assert policy.due(dict(NATIONAL), T0 + dt.timedelta(days=1825) - dt.timedelta(seconds=1)) == []
+    assert [c.public_id for c in policy.candidates(dict(NATIONAL), Clue.objects.filter(pk=reviewed.pk))] == [
+        reviewed.public_id]
