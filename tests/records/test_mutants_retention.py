@@ -9,6 +9,7 @@ docs/operations.md "Retention" and the profile table there, the module and funct
 from __future__ import annotations
 
 import datetime as dt
+import hashlib
 import logging
 import os
 from pathlib import Path
@@ -19,9 +20,9 @@ from django.db import transaction
 from django.utils import timezone, translation
 
 from cluedesk.clues import search
-from cluedesk.clues.models import Clue, Conclusion, Evidence, join_outcomes
+from cluedesk.clues.models import Clue, Conclusion, Evidence, Note, join_outcomes
 from cluedesk.deployment import profiles
-from cluedesk.intake.models import Attachment
+from cluedesk.intake.models import Attachment, Message, Report
 from cluedesk.ledger.models import Event
 from cluedesk.ledger.services import Actor, record
 from cluedesk.records import policy, services
@@ -30,7 +31,7 @@ from cluedesk.records.policy import RetentionError
 from cluedesk.triage.models import BandKey, ClueTriage, EntityKey, ReportIndex
 from tests.supervision.helpers import move, new_clue
 
-from .helpers import PDF, T0, full_clue
+from .helpers import PDF, T0, full_clue, keyed, keyed_manifest
 
 # docs/operations.md, the profile table: national_anti_gang keeps criminal cases and discipline
 # referrals, 3650 days for administrative penalties and transfers, 1825 for no action and the rest.
@@ -683,3 +684,90 @@ def test_only_closed_clues_with_a_moment_to_measure_from_are_candidates(org_worl
     assert policy.due(dict(NATIONAL), T0 + dt.timedelta(days=1825) - dt.timedelta(seconds=1)) == []
     assert [c.public_id for c in policy.candidates(dict(NATIONAL), Clue.objects.filter(pk=reviewed.pk))] == [
         reviewed.public_id]
+
+
+# what a purge blanks, counts and proves, part by part ----------------------------------------------
+
+def test_a_purge_blanks_every_told_part_and_counts_only_what_held_something(org_world) -> None:
+    """docs/records.md, "What goes": text, place, time and people as told and the channel reference
+    set to ""; message bodies and notes blanked (rows stay). A part that was already empty is
+    neither counted nor digested; a clue with no title has no title digest."""
+    w = org_world
+    clue = move(new_clue(w.county.division, reports=2), "concluded", user=w.staff["verifier"], unit=w.county,
+                outcome="no_action", concluded_at=T0)
+    told, silent = Report.objects.filter(clue=clue).order_by("pk")
+    Report.objects.filter(pk=told.pk).update(text="赌场", when_text="去年冬天", channel_ref="ext-42")
+    Report.objects.filter(pk=silent.pk).update(text="")
+    Message.objects.create(report=told, direction="in", body="有录音")
+    Message.objects.create(report=told, direction="out", body="")
+    Note.objects.create(clue=clue, author=w.staff["verifier"], text="询问证人")
+    Note.objects.create(clue=clue, author=w.staff["verifier"], text="")
+    assert services.personal_data_counts([clue.pk]) == {
+        "reports": 2, "identities": 0, "report_texts": 1, "messages": 1, "attachments": 0, "evidence": 0,
+        "notes": 1, "index_entries": 0}
+
+    services.run_retention(now=LATER)
+    proof = Purge.objects.get(clue=clue).proof
+    assert proof["counts"] == {
+        "reports": 2, "identities": 0, "report_texts": 1, "messages": 1, "attachments": 0, "attachment_bytes": 0,
+        "evidence": 0, "evidence_bytes": 0, "notes": 1, "index_entries": 0, "band_keys": 0, "entity_keys": 0,
+        "triage_implicated": 0, "clue_title": 0, "search_grams": 0}
+    assert proof["digests"] == {
+        "identities": None, "report_texts": keyed_manifest([keyed("\x1f".join(["赌场", "", "去年冬天", "", "ext-42"]))]),
+        "messages": keyed_manifest([keyed("有录音")]), "attachments": None, "evidence": None,
+        "notes": keyed_manifest([keyed("询问证人")]), "index_entries": None, "clue_title": None}
+    for report in Report.objects.filter(clue=clue):
+        assert (report.text, report.place_text, report.when_text, report.who_text, report.channel_ref,
+                report.sealed_identity) == ("", "", "", "", "", None)
+    assert sorted(Message.objects.filter(report__clue=clue).values_list("body", flat=True)) == ["", ""]
+    assert sorted(Note.objects.filter(clue=clue).values_list("text", flat=True)) == ["", ""]
+
+
+def test_the_proof_of_files_names_each_with_its_digests_and_size_and_their_deletion_waits_for_the_commit(
+        org_world, django_capture_on_commit_callbacks) -> None:
+    """docs/records.md, "Proof": for every file its id, plaintext digest, ciphertext SHA-256 and size
+    (and a keyed digest of its sealed or plain name); per kind a keyed digest over the ciphertext
+    digests — over the plaintext digest when the encrypted file is already gone. "Atomic per clue":
+    one PendingFileDeletion row per file in the purge's transaction, files unlinked after the commit."""
+    w = org_world
+    clue = full_clue(w)
+    first, second = Attachment.objects.filter(report__clue=clue).order_by("pk")
+    sealed = {a.public_id: bytes(a.sealed_name) for a in (first, second)}
+    assert all(sealed.values())
+    second_path = services.attachment_path(second.public_id)
+    second_path.unlink()  # lost before the purge: no ciphertext to digest
+    first_path = services.attachment_path(first.public_id)
+    first_cipher = hashlib.sha256(first_path.read_bytes()).hexdigest()
+    photo = b"photo of the loan book"
+    Evidence.objects.create(clue=clue, file_id="ev-photo", name="账本.jpg", size=len(photo),
+                            digest=keyed(photo, b"cluedesk-fd"), uploaded_by=w.staff["verifier"])
+    ev_path = _file("evidence/ev-photo", T0)
+    ev_cipher = hashlib.sha256(ev_path.read_bytes()).hexdigest()
+
+    [candidate] = policy.due(policy.periods_in_force()[1], LATER)
+    with django_capture_on_commit_callbacks(execute=False) as callbacks:
+        purge = services.purge_clue(candidate, now=LATER, actor=Actor.system())
+    files = {f["id"]: f for f in purge.proof["files"]}
+    assert files[first.public_id] == {
+        "kind": "attachment", "id": first.public_id, "digest": first.digest, "size": first.size,
+        "ciphertext_sha256": first_cipher, "sealed_name_digest": keyed(sealed[first.public_id])}
+    assert files[second.public_id] == {
+        "kind": "attachment", "id": second.public_id, "digest": second.digest, "size": second.size,
+        "ciphertext_sha256": None, "sealed_name_digest": keyed(sealed[second.public_id])}
+    assert files["ev-photo"] == {"kind": "evidence", "id": "ev-photo", "digest": keyed(photo, b"cluedesk-fd"),
+                                 "size": len(photo), "ciphertext_sha256": ev_cipher, "name_digest": keyed("账本.jpg")}
+    assert purge.proof["digests"]["attachments"] == keyed_manifest([first_cipher, second.digest])
+    assert purge.proof["digests"]["evidence"] == keyed_manifest([ev_cipher])
+    assert purge.counts["evidence"] == 1 and purge.counts["evidence_bytes"] == len(photo)
+    assert purge.counts["attachment_bytes"] == first.size + second.size
+    assert not Evidence.objects.filter(clue=clue).exists()
+
+    rel = {f"{first.public_id[:2]}/{first.public_id}", f"{second.public_id[:2]}/{second.public_id}",
+           "evidence/ev-photo"}
+    pending = PendingFileDeletion.objects.all()
+    assert {p.path for p in pending} == rel and {p.purge_id for p in pending} == {purge.pk}
+    assert all(p.created_at is not None for p in pending)
+    assert first_path.exists() and ev_path.exists()  # not before the commit
+    for callback in callbacks:
+        callback()
+    assert not first_path.exists() and not ev_path.exists() and not PendingFileDeletion.objects.exists()
