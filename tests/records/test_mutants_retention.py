@@ -318,6 +318,9 @@ def test_the_proof_says_which_clue_profile_outcome_period_and_moments_and_counts
                                                                             "unit": "某派出所"}]})
     report = clue.reports.get()
     entry = ReportIndex.objects.get(report_id=report.pk)
+    assert bytes(entry.signature) and entry.entities
+    # an index entry's proof: its MinHash signature's bytes, then its entities as sorted (key, value) pairs
+    entry_digest = keyed(bytes(entry.signature) + repr(sorted(entry.entities.items())).encode())
     bands = BandKey.objects.filter(entry=entry).count()
     entities = EntityKey.objects.filter(entry=entry).count()
     grams = search.count(clue.pk)
@@ -341,6 +344,7 @@ def test_the_proof_says_which_clue_profile_outcome_period_and_moments_and_counts
         "index_entries": 1, "band_keys": bands, "entity_keys": entities, "triage_implicated": 1, "clue_title": 1,
         "search_grams": grams}
     assert proof["digests"]["evidence"] is None  # nothing of that kind went
+    assert proof["digests"]["index_entries"] == keyed_manifest([entry_digest])
     assert proof["kept"] == ["clue state, category, industry, division, dates, outcome",
                              "report channel, category, division, time", "conclusion and signatures",
                              "public steps"]
