@@ -389,21 +389,72 @@ def _verifying(world: Any) -> Clue:
      "A criminal case needs its case number.", "刑事立案须填写案件编号。"),
     ({"finding": "substantiated", "outcome": "criminal_case", "case_number": "7" * 65},
      "The case number is too long (at most 64 characters).", "案件编号过长（最多 64 个字符）。"),
+    ({"finding": "substantiated", "outcome": "discipline", "summary": " \n "},
+     "The internal summary is required.", "内部摘要为必填项。"),
+    ({"finding": "substantiated", "outcome": "discipline", "summary": "s" * 20001},
+     "The internal summary is too long (at most 20000 characters).", "内部摘要过长（最多 20000 个字符）。"),
+    ({"finding": "substantiated", "outcome": "discipline", "public_wording": ""},
+     "The wording for the reporter is required.", "向举报人反馈的措辞为必填项。"),
+    ({"finding": "substantiated", "outcome": "discipline", "public_wording": "p" * 2001},
+     "The wording for the reporter is too long (at most 2000 characters).", "向举报人反馈的措辞过长（最多 2000 个字符）。"),
 ])
 def test_a_draft_that_does_not_say_what_it_must_is_refused_in_the_readers_language(world, given, english,
                                                                                    chinese) -> None:
     clue = _verifying(world)
-    text = {"summary": DRAFT["summary"], "public_wording": DRAFT["public_wording"]}
-    call = lambda: services.draft_conclusion(clue, acting_user=world.verifier, **given, **text)  # noqa: E731
+    text = {"summary": DRAFT["summary"], "public_wording": DRAFT["public_wording"], **given}
+    call = lambda: services.draft_conclusion(clue, acting_user=world.verifier, **text)  # noqa: E731
     assert _in_both_languages(call, services.InvalidInput) == ((english, ""), (chinese, ""))
     assert not Conclusion.objects.filter(clue=clue).exists()
 
 
-def test_a_case_number_of_64_characters_is_kept(world) -> None:
+def test_a_case_number_of_64_a_summary_of_20000_and_a_wording_of_2000_characters_are_kept(world) -> None:
     clue = _verifying(world)
-    services.draft_conclusion(clue, acting_user=world.verifier, outcome="criminal_case", case_number="7" * 64,
-                              **DRAFT)
-    assert Clue.objects.get(pk=clue.pk).current_conclusion.case_number == "7" * 64
+    services.draft_conclusion(clue, acting_user=world.verifier, finding="substantiated", outcome="criminal_case",
+                              case_number="7" * 64, summary="s" * 20000, public_wording="p" * 2000)
+    c = Clue.objects.get(pk=clue.pk).current_conclusion
+    assert (c.case_number, c.summary, c.public_wording) == ("7" * 64, "s" * 20000, "p" * 2000)
+
+
+def test_drafting_cannot_be_folded_into_a_larger_transaction(world) -> None:
+    clue = _verifying(world)
+    with pytest.raises(RuntimeError, match="durable"), transaction.atomic():
+        services.draft_conclusion(clue, acting_user=world.verifier, outcome="discipline", **DRAFT)
+
+
+def test_a_draft_on_a_form_opened_before_a_change_is_refused_as_stale(world) -> None:
+    clue = _verifying(world)
+    old = clue.version
+    services.add_note(clue, acting_user=world.verifier_b, text="Visited the site.", token="t-1")
+    with pytest.raises(services.StaleForm) as refused:
+        services.draft_conclusion(clue, acting_user=world.verifier, outcome="discipline", version=old, **DRAFT)
+    assert refused.value.state == "verifying"
+    assert not Conclusion.objects.filter(clue=clue).exists()
+
+
+def test_a_draft_sent_twice_changes_nothing_the_second_time(world) -> None:
+    clue = _verifying(world)
+    version = clue.version
+    first = services.draft_conclusion(clue, acting_user=world.verifier, outcome="discipline", version=version,
+                                      **DRAFT)
+    assert first.changed is True
+    events = Event.objects.count()
+    again = services.draft_conclusion(clue.public_id, acting_user=world.verifier, outcome="discipline",
+                                      version=version, **DRAFT)
+    assert again.changed is False and again.event is None
+    assert isinstance(again.clue, Clue) and again.clue.pk == clue.pk and again.clue.state == S.DRAFTED
+    assert Conclusion.objects.filter(clue=clue).count() == 1
+    assert Event.objects.count() == events
+
+
+def test_a_new_draft_after_a_refusal_replaces_the_refused_one(world) -> None:
+    clue = _drafted(world)
+    refused = clue.current_conclusion
+    services.refuse_signature(clue, acting_user=world.sig1, reason="Not evidenced.")
+    services.draft_conclusion(clue, acting_user=world.verifier, outcome="discipline", **DRAFT)
+    refused.refresh_from_db()
+    new = Clue.objects.get(pk=clue.pk).current_conclusion
+    assert refused.superseded is True and new.pk != refused.pk and new.superseded is False
+    assert list(Conclusion.objects.filter(clue=clue, superseded=False)) == [new]
 
 
 def test_further_outcomes_are_kept_in_the_lists_order_once_each_and_the_event_names_them(world) -> None:
