@@ -679,6 +679,8 @@ def test_only_closed_clues_with_a_moment_to_measure_from_are_candidates(org_worl
     reviewed = move(new_clue(w.county.division), "reviewed", user=w.staff["verifier"], unit=w.county,
                     outcome="admin_penalty", concluded_at=T0)
     concluded = _concluded(w, "no_action")
+    purged = _concluded(w, "no_action")
+    Purge.objects.create(clue=purged, purged_at=timezone.now(), outcome="no_action", retention_days=1825)
     assert unmeasured.pk < reopened.pk < merged.pk < reviewed.pk < concluded.pk
     found = _found()
     assert set(found) == {reviewed.public_id, concluded.public_id}
