@@ -315,6 +315,48 @@ def test_one_holding_two_signatory_roles_signs_in_the_role_asked_for_else_the_fi
     assert list(other.current_conclusion.signatures.values_list("role", flat=True)) == ["signatory_1"]
 
 
+def test_each_signature_writes_one_event_naming_the_role_the_unit_and_how_many_have_signed(world) -> None:
+    w = world
+    clue = _drafted(w)
+    conclusion = clue.current_conclusion
+    seen = []
+    for who in ("sig2", "sig1", "sig3"):
+        services.sign(clue, acting_user=w.people[who])
+        seen.append(Event.objects.filter(subject_id=clue.public_id).latest("id"))
+    v = clue.version
+    assert [e.verb for e in seen] == ["clue.sign"] * 3
+    assert [e.data for e in seen] == [
+        {"from": "drafted", "to": "drafted", "version": v + 1, "conclusion": conclusion.pk, "revision": 1,
+         "role": "signatory_2", "unit": w.units["K1"].pk, "signatures": 1},
+        {"from": "drafted", "to": "drafted", "version": v + 2, "conclusion": conclusion.pk, "revision": 1,
+         "role": "signatory_1", "unit": w.units["K1"].pk, "signatures": 2},
+        {"from": "drafted", "to": "signed", "version": v + 3, "conclusion": conclusion.pk, "revision": 1,
+         "role": "signatory_3", "unit": w.units["C1"].pk, "signatures": 3},
+    ]
+    conclusion.refresh_from_db()
+    assert conclusion.final is True
+
+
+def test_one_who_signs_in_a_role_taken_a_moment_ago_is_told_so(world, monkeypatch) -> None:
+    """Two holders of one role sign at the same moment: the second read the role as free before the
+    first's signature was written (simulated here by hiding it from that read); the database refuses
+    the second signature and the signer is told, in their language, that someone just signed."""
+    from cluedesk.org.models import Role
+
+    from .conftest import make_staff
+
+    other = make_staff("another_sig1", world.units["K1"], Role.SIGNATORY_1)
+    clue = _drafted(world)
+    services.sign(clue, acting_user=other)
+    events = Event.objects.count()
+    monkeypatch.setattr(Conclusion, "valid_signatures", lambda self: self.signatures.none())
+    call = lambda: services.sign(clue, acting_user=world.sig1)  # noqa: E731
+    assert _in_both_languages(call, services.StaleForm) == (
+        ("Someone signed in this role a moment ago.", "drafted"), ("刚才已有人以该角色签批。", "drafted"))
+    assert list(clue.current_conclusion.signatures.values_list("signer__username", flat=True)) == ["another_sig1"]
+    assert Event.objects.count() == events
+
+
 # --- concluding ---------------------------------------------------------------------------------
 
 def _signed(world: Any) -> Clue:
