@@ -777,3 +777,20 @@ def test_the_proof_of_files_names_each_with_its_digests_and_size_and_their_delet
     for callback in callbacks:
         callback()
     assert not first_path.exists() and not ev_path.exists() and not PendingFileDeletion.objects.exists()
+
+
+def test_a_candidate_carries_its_own_active_hold_and_reason_only(org_world) -> None:
+    w = org_world
+    custodian = w.staff["custodian"]
+    held = _concluded(w, "no_action")
+    released = _concluded(w, "no_action")
+    free = _concluded(w, "no_action")
+    old = services.place_hold(released, reason="Old inquiry", user=custodian)
+    services.release_hold(old.pk, reason="Closed", user=custodian)
+    hold = services.place_hold(held, reason="Court order 9", user=custodian)
+    found = _found()
+    assert (found[held.public_id].hold_id, found[held.public_id].hold_reason) == (hold.pk, "Court order 9")
+    for clue in (released, free):
+        assert (found[clue.public_id].hold_id, found[clue.public_id].hold_reason, found[clue.public_id].held) == (
+            None, "", False)
+    assert policy.candidates(dict(NATIONAL), Clue.objects.none()) == []
