@@ -387,14 +387,112 @@ def test_the_status_lists_steps_messages_and_files_in_the_order_they_happened(al
     assert [f.pk for f in seen.files] == [b_pdf.pk, a_png.pk]
 
 
-def test_steps_of_the_same_moment_come_in_the_order_they_were_written() -> None:
-    """x_status_of__mutmut_5 (no tie-break: a step of the clue and one of the report written at
-    the same time came in the database's order)."""
-    report, _ = services.submit_report(text=TEXT, channel="web", actor=Actor.reporter())
+@pytest.fixture
+def scans_backwards() -> Any:
+    """SQLite reads rows in the order they were written whatever a query asks; this makes it read
+    them backwards, so that only an ORDER BY decides an order (PostgreSQL promises no order either)."""
+    from django.db import connection
+
+    if connection.vendor != "sqlite":
+        pytest.skip("an SQLite pragma")
+    with connection.cursor() as cursor:
+        cursor.execute("PRAGMA reverse_unordered_selects = ON")
+    yield
+    with connection.cursor() as cursor:
+        cursor.execute("PRAGMA reverse_unordered_selects = OFF")
+
+
+def test_what_happened_at_the_same_moment_comes_in_the_order_it_was_written(alice, scans_backwards) -> None:
+    """x_status_of__mutmut_5, 28, 40 (no tie-break: steps, messages or files of the same moment,
+    such as the files of one report, saved together, came in whatever order the database read them)."""
+    report, code = services.submit_report(text=TEXT, channel="web", actor=Actor.reporter(),
+                                          files=[upload("a.png", PNG), upload("b.pdf", PDF)])
     run_queue()
     report.refresh_from_db()
     on_clue = services.record_public_step(kind="under_review", clue=report.clue, outcome="one")
     on_report = services.record_public_step(kind="verifying", report=report, outcome="two")
     again = services.record_public_step(kind="concluded", clue=report.clue, outcome="three")
-    _at([on_clue, on_report, again], timezone.now())
-    assert [s.outcome for s in services.status_of(report).steps] == ["", "one", "two", "three"]
+    asked = services.post_staff_message(report, "请问事发具体地点？", acting_user=alice)
+    answered = services.add_reporter_message(code, "在码头。")
+    files = list(report.attachments.order_by("pk"))
+    moment = timezone.now()
+    for rows in ([on_clue, on_report, again], [asked, answered], files):
+        _at(rows, moment)
+    seen = services.status_of(report)
+    assert [s.outcome for s in seen.steps] == ["", "one", "two", "three"]
+    assert [m.pk for m in seen.messages] == [asked.pk, answered.pk]
+    assert [f.pk for f in seen.files] == [f.pk for f in files]
+
+
+# --- the files of a report: how many, how large together, their names, the event -----------------------
+
+def _pngs(n: int) -> list[Any]:
+    return [upload(f"p{i}.png", PNG) for i in range(n)]
+
+
+def test_the_most_files_a_report_may_carry_are_kept_and_one_more_is_refused_in_both_languages(settings) -> None:
+    """x__check_files__mutmut_3 (the limit itself refused), 4-18 (the refusal's field, code, text)."""
+    settings.CLUEDESK_MAX_FILES = 3
+    report, _code = services.submit_report(text=TEXT, channel="web", actor=Actor.reporter(), files=_pngs(3))
+    assert report.attachments.count() == 3
+    for language, text in (("en", "Too many files: at most 3 per report."), ("zh-hans", "文件太多：每份举报最多 3 个。")):
+        with translation.override(language):
+            refused = _refused(lambda: services.submit_report(text=TEXT, channel="web", actor=Actor.reporter(),
+                                                              files=_pngs(4)))
+        assert refused.code == "too_many_files"
+        assert _texts(refused, language) == {"files": [text]}
+
+
+def test_a_refused_file_gives_the_report_its_reason() -> None:
+    """x__check_files__mutmut_23, 25, 27 (the file's own code lost: the API answered a file over
+    the size limit with 422 instead of 413)."""
+    from .conftest import ELF
+
+    refused = _refused(lambda: services.submit_report(text=TEXT, channel="web", actor=Actor.reporter(),
+                                                      files=[upload("setup.png", ELF)]))
+    assert refused.code == "file_type_refused" and list(refused.errors) == ["files"]
+
+
+def test_files_up_to_the_report_total_are_kept_and_more_are_refused_in_both_languages(settings) -> None:
+    """x__check_files__mutmut_32 (exactly the total refused), 33-44 (the refusal's field, code, text)."""
+    settings.CLUEDESK_MAX_REPORT_BYTES = 2 * len(PNG)
+    report, _code = services.submit_report(text=TEXT, channel="web", actor=Actor.reporter(), files=_pngs(2))
+    assert report.attachments.count() == 2
+    settings.CLUEDESK_MAX_REPORT_BYTES = 2 * 1024 * 1024
+    big = [upload(f"p{i}.pdf", PDF + b"%" * (1024 * 1024)) for i in range(3)]
+    for language, text in (("en", "The files are too large together: at most 2 MB per report."),
+                           ("zh-hans", "文件总量太大：每份举报最多 2 MB。")):
+        with translation.override(language):
+            refused = _refused(lambda: services.submit_report(text=TEXT, channel="web", actor=Actor.reporter(),
+                                                              files=big))
+        assert refused.code == "too_large"
+        assert _texts(refused, language) == {"files": [text]}
+
+
+def test_a_files_name_is_sealed_for_the_custodian(custodian_passphrase) -> None:
+    """x__write_files__mutmut_20, 21, 22 (the sealed name empty or under another key)."""
+    from cluedesk.vault import sealing
+
+    report, _code = services.submit_report(text=TEXT, channel="web", actor=Actor.reporter(),
+                                           files=[upload("车牌照片.png", PNG)])
+    blob = bytes(report.attachments.get().sealed_name)
+    private = sealing.decrypt_private_key((sealing.keys_dir() / sealing.PRIVATE_KEY_FILE).read_bytes(),
+                                          custodian_passphrase)
+    assert sealing.unseal(blob, private) == {"filename": "车牌照片.png"}
+
+
+def test_the_submission_event_names_channel_place_category_files_and_whether_an_identity_is_sealed() -> None:
+    """x_keep_report__mutmut_31-36, 39-44, 47-49 (the keys of the report.submitted event)."""
+    from cluedesk.org.models import Division
+
+    Division.objects.create(code="430000", name="湖南省", level=1, path="430000")
+    Division.objects.create(code="430100", name="长沙市", level=2, parent_id="430000", path="430000/430100")
+    report, _code = services.submit_report(text=TEXT, channel="qr", channel_ref="bus-station-3", place_text="湖南省长沙市",
+                                           category="violence", actor=Actor.reporter(), files=[upload("a.png", PNG)])
+    row = report.attachments.get()
+    data = Event.objects.get(verb="report.submitted").data
+    assert data == {"channel": "qr", "channel_ref": "bus-station-3", "division": "430100", "category": "violence",
+                    "files": [{"id": row.public_id, "mime": "image/png", "size": row.size, "digest": row.digest}],
+                    "identity_sealed": False}
+    services.submit_report(text=TEXT, channel="web", name="张伟", actor=Actor.reporter())
+    assert Event.objects.filter(verb="report.submitted").order_by("seq").last().data["identity_sealed"] is True
