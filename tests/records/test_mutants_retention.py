@@ -300,7 +300,9 @@ def test_a_run_writes_who_ran_it_when_and_what_came_of_it_in_its_row_its_event_a
     assert event.data == {"as_of": LATER.isoformat(), "profile": "national_anti_gang", "trigger": "staff",
                           "purged": [due.public_id], "held": [held.public_id], "failed": [],
                           "files": result.files}
-    assert set(result.files) == {"pending_removed", "orphans_removed"} and result.files["orphans_removed"] == 0
+    # the run is inside the test's transaction, so the purge's after-commit unlink waits and the run's
+    # closing sweep removes the clue's two files
+    assert result.files == {"pending_removed": 2, "orphans_removed": 0}
 
     assert result.as_json() == {
         "as_of": LATER.isoformat(), "profile": "national_anti_gang", "dry_run": False, "run": run.pk,
@@ -794,3 +796,30 @@ def test_a_candidate_carries_its_own_active_hold_and_reason_only(org_world) -> N
         assert (found[clue.public_id].hold_id, found[clue.public_id].hold_reason, found[clue.public_id].held) == (
             None, "", False)
     assert policy.candidates(dict(NATIONAL), Clue.objects.none()) == []
+
+
+def test_a_run_counts_every_purged_file_and_cuts_a_long_error_to_2000_characters(org_world, monkeypatch) -> None:
+    w = org_world
+    full_clue(w, text=GAMBLING)
+    full_clue(w, text=SAND)
+    broken = full_clue(w, text=PYRAMID)
+    real = services.record
+
+    def fail_broken(verb, **kwargs):
+        if verb == "records.purged" and kwargs.get("subject_id") == broken.public_id:
+            raise RuntimeError("x" * 3000)
+        return real(verb, **kwargs)
+
+    monkeypatch.setattr(services, "record", fail_broken)
+    result = services.run_retention(now=LATER)
+    run = RetentionRun.objects.get()
+    assert (run.purged, run.failed, run.files_deleted) == (2, 1, 4)  # two files on each purged clue
+    assert len(run.error) == 2000 and run.error.startswith(f"{broken.public_id}: RuntimeError: xxx")
+    assert result.failed[0][1] == "RuntimeError: " + "x" * 3000  # the result keeps it whole
+
+
+def test_a_run_with_nothing_due_still_sweeps_as_of_its_moment(org_world) -> None:
+    orphan = _file("ab/abold", SWEEP_NOW - dt.timedelta(days=2))
+    result = services.run_retention(now=SWEEP_NOW)
+    assert result.run_id is None and result.files == {"pending": 0, "orphans": 1} and not orphan.exists()
+    assert not RetentionRun.objects.exists()
