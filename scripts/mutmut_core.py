@@ -6,6 +6,9 @@
     .venv/bin/python scripts/mutmut_core.py --committed        # the last commit, not the working tree
     .venv/bin/python scripts/mutmut_core.py --module ledger --keep /tmp/mm   # keep the copy to inspect
                                                                # (cd /tmp/mm/ledger && .venv/bin/mutmut show NAME)
+    .venv/bin/python scripts/mutmut_core.py --module ledger --keep /tmp/mm --resume
+                                   # after new tests: the kept copy takes today's files and runs again
+                                   # only what was not detected (survived, no tests, not checked)
 
 mutmut (a well-kept mutation tester) makes every mutant it knows of each file named for a module
 (operators swapped, constants changed, arguments dropped, conditions inverted…), finds which tests
@@ -61,7 +64,8 @@ def make_copy(dest: Path, committed: bool = False) -> None:
         dest.mkdir(parents=True, exist_ok=True)
         archive = subprocess.run(["git", "archive", "HEAD"], cwd=ROOT, capture_output=True, check=True).stdout
         subprocess.run(["tar", "-x", "-C", str(dest)], input=archive, check=True)
-        (dest / ".venv").symlink_to(ROOT / ".venv")
+        if not (dest / ".venv").exists():
+            (dest / ".venv").symlink_to(ROOT / ".venv")
         return
     for rel in tracked_files():
         source = ROOT / rel
@@ -70,7 +74,23 @@ def make_copy(dest: Path, committed: bool = False) -> None:
         target = dest / rel
         target.parent.mkdir(parents=True, exist_ok=True)
         shutil.copy2(source, target)
-    (dest / ".venv").symlink_to(ROOT / ".venv")
+    if not (dest / ".venv").exists():
+        (dest / ".venv").symlink_to(ROOT / ".venv")
+
+
+def refresh_copy(dest: Path, committed: bool = False) -> None:
+    """A kept copy brought up to today's code and tests, its ``mutants/`` folder (mutmut's results)
+    left in place. mutmut then makes the mutants again for the files that changed and keeps the
+    verdicts of every function whose text did not change; tests added since are found and mapped
+    to the functions they reach. Files deleted since are deleted from the copy too."""
+    for tree in ("cluedesk", "tests", "scripts", "mutants/tests"):  # mutants/cluedesk holds the verdicts
+        shutil.rmtree(dest / tree, ignore_errors=True)
+    make_copy(dest, committed)
+
+
+def undetected(dest: Path) -> list[str]:
+    """The mutants of a kept copy no test has caught yet: survived, not reached, not checked."""
+    return sorted(k for k, v in read_results(dest).items() if v not in ("killed", "timeout"))
 
 
 def configure(dest: Path, paths: list[str], tests: list[str]) -> None:
@@ -134,10 +154,21 @@ def score(name: str, results: dict[str, str], equivalent: dict[str, str], second
 
 
 def run_module(name: str, spec: dict[str, list[str]], equivalent: dict[str, str], workdir: Path,
-               children: int, mutants: list[str], committed: bool = False) -> dict[str, object]:
+               children: int, mutants: list[str], committed: bool = False,
+               resume: bool = False) -> dict[str, object]:
     dest = workdir / name
-    make_copy(dest, committed)
+    resuming = resume and (dest / "mutants").is_dir()
+    if resuming:
+        refresh_copy(dest, committed)
+    else:
+        make_copy(dest, committed)
     configure(dest, spec["paths"], spec["tests"])
+    if resuming and not mutants:
+        # an explicit name makes mutmut run a mutant again; unnamed, a verdict stands. Killed stays
+        # killed (tests are only ever added); everything else runs with today's tests.
+        mutants = undetected(dest)
+        if not mutants:
+            return score(name, read_results(dest), equivalent, 0.0)
     started = time.monotonic()
     env = {**os.environ, "PYTHONDONTWRITEBYTECODE": "1"}
     with (dest / "mutmut-run.log").open("w") as log:
@@ -146,7 +177,7 @@ def run_module(name: str, spec: dict[str, list[str]], equivalent: dict[str, str]
             cwd=dest, env=env, stdout=log, stderr=subprocess.STDOUT,
         )
     results = read_results(dest)
-    if mutants:  # only some were asked for: the rest were never meant to run
+    if mutants and not resuming:  # only some were asked for: the rest were never meant to run
         results = {k: v for k, v in results.items() if v != "not checked"}
     result = score(name, results, equivalent, time.monotonic() - started)
     if done.returncode != 0:  # e.g. the clean run failed: say so rather than print a score of nothing
@@ -162,9 +193,14 @@ def main(argv: list[str] | None = None) -> int:
     parser.add_argument("--keep", type=Path, help="keep the copies in this folder")
     parser.add_argument("--mutants", action="append", default=[],
                         help="only mutants matching this name or glob, e.g. 'cluedesk.ledger.chain.*' (repeatable)")
+    parser.add_argument("--resume", action="store_true",
+                        help="with --keep: bring the kept copy up to today's files and run again only the mutants "
+                        "not detected yet (the score then covers the whole module)")
     parser.add_argument("--committed", action="store_true",
                         help="mutate the last commit (git archive HEAD), not the working tree's tracked files")
     args = parser.parse_args(argv)
+    if args.resume and args.keep is None:
+        parser.error("--resume needs --keep: the folder of an earlier run")
     if not (ROOT / ".venv" / "bin" / "mutmut").exists():
         parser.error("mutmut is not in .venv: .venv/bin/pip install -e '.[mutation]'")
 
@@ -177,7 +213,8 @@ def main(argv: list[str] | None = None) -> int:
     workdir = args.keep or Path(tempfile.mkdtemp(prefix="mutmut-"))
     workdir.mkdir(parents=True, exist_ok=True)
     try:
-        report = [run_module(name, modules[name], equivalent, workdir, args.children, args.mutants, args.committed)
+        report = [run_module(name, modules[name], equivalent, workdir, args.children, args.mutants, args.committed,
+                             args.resume)
                   for name in chosen]
     finally:
         if args.keep is None:
