@@ -403,8 +403,9 @@ def scans_backwards() -> Any:
 
 
 def test_what_happened_at_the_same_moment_comes_in_the_order_it_was_written(alice, scans_backwards) -> None:
-    """x_status_of__mutmut_5, 28, 40 (no tie-break: steps, messages or files of the same moment,
-    such as the files of one report, saved together, came in whatever order the database read them)."""
+    """x_status_of__mutmut_5 (no tie-break: steps of the same moment came in whatever order the
+    database read them). Messages and files are read through their report's index, which SQLite
+    reads forwards even so: x_status_of__mutmut_28, 40 (the same for them) stay alive here."""
     report, code = services.submit_report(text=TEXT, channel="web", actor=Actor.reporter(),
                                           files=[upload("a.png", PNG), upload("b.pdf", PDF)])
     run_queue()
