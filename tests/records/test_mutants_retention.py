@@ -824,3 +824,14 @@ def test_a_run_with_nothing_due_still_sweeps_as_of_its_moment(org_world) -> None
     result = services.run_retention(now=SWEEP_NOW)
     assert result.run_id is None and result.files == {"pending": 0, "orphans": 1} and not orphan.exists()
     assert not RetentionRun.objects.exists()
+
+
+def test_a_run_as_of_an_earlier_moment_sweeps_only_what_was_old_then(org_world) -> None:
+    """Both of a run's sweeps measure a file's age as of the run's moment: a file written two days
+    ago did not exist five days ago, so a run as of then leaves it."""
+    clue = full_clue(org_world, concluded_at=dt.datetime(2019, 1, 5, tzinfo=dt.UTC))
+    real_now = timezone.now()
+    orphan = _file("ab/abold", real_now - dt.timedelta(days=2))
+    result = services.run_retention(now=real_now - dt.timedelta(days=5))
+    assert result.purged == [clue.public_id]
+    assert result.files["orphans_removed"] == 0 and orphan.exists()
