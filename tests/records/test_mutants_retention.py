@@ -835,3 +835,20 @@ def test_a_run_as_of_an_earlier_moment_sweeps_only_what_was_old_then(org_world) 
     result = services.run_retention(now=real_now - dt.timedelta(days=5))
     assert result.purged == [clue.public_id]
     assert result.files["orphans_removed"] == 0 and orphan.exists()
+
+
+def test_the_runs_error_names_each_failed_clue_separated_by_semicolons(org_world, monkeypatch) -> None:
+    w = org_world
+    first, second = _concluded(w, "no_action"), _concluded(w, "no_action")
+    listed = policy.due
+
+    def list_then_reopen_both(*args, **kwargs):
+        found = listed(*args, **kwargs)
+        move(first, "verifying")
+        move(second, "verifying")
+        return found
+
+    monkeypatch.setattr(policy, "due", list_then_reopen_both)
+    services.run_retention(now=LATER)
+    assert RetentionRun.objects.get().error == (f"{first.public_id}: Clue {first.public_id} is not due for purging.; "
+                                                f"{second.public_id}: Clue {second.public_id} is not due for purging.")
