@@ -497,3 +497,156 @@ def test_the_submission_event_names_channel_place_category_files_and_whether_an_
                     "identity_sealed": False}
     services.submit_report(text=TEXT, channel="web", name="张伟", actor=Actor.reporter())
     assert Event.objects.filter(verb="report.submitted").order_by("seq").last().data["identity_sealed"] is True
+
+
+# --- cleaning and checking the fields -----------------------------------------------------------------
+
+def test_cleaning_turns_nothing_into_empty_text_and_every_line_break_into_one_newline() -> None:
+    """x_clean_text__mutmut_2, 4 (None became "None" or "XXXX"), 16, 18, 19 (CR LF or a lone CR kept
+    or replaced by something else)."""
+    assert services.clean_text(None) == ""
+    assert services.clean_text("一\r\n二\r三\n四") == "一\n二\n三\n四"
+
+
+def test_fields_not_given_are_empty() -> None:
+    """x_validate_fields__mutmut_1-6 (a field not given was not empty)."""
+    assert services.validate_fields(text=TEXT) == {"text": TEXT, "place_text": "", "when_text": "", "who_text": "",
+                                                   "category": "", "name": "", "contact": ""}
+
+
+@pytest.mark.parametrize(("field", "limit"), [("place_text", 200), ("when_text", 200), ("who_text", 500),
+                                              ("name", 100), ("contact", 200)])
+def test_a_field_of_its_limit_is_kept_and_one_longer_is_refused_in_both_languages(field: str, limit: int) -> None:
+    """x_validate_fields__mutmut_67-75 (the limit itself refused; the refusal's text)."""
+    assert services.validate_fields(text=TEXT, **{field: "长" * limit})[field] == "长" * limit
+    for language, text in (("en", f"Too long: at most {limit} characters."), ("zh-hans", f"太长了：最多 {limit} 个字符。")):
+        with translation.override(language):
+            refused = _refused(lambda: services.validate_fields(text=TEXT, **{field: "长" * (limit + 1)}))
+        assert _texts(refused, language) == {field: [text]}
+
+
+def test_an_unknown_category_is_refused_in_both_languages() -> None:
+    """x_validate_fields__mutmut_86, 87, 88."""
+    refused = _refused(lambda: services.validate_fields(text=TEXT, category="lottery"))
+    assert _texts(refused, "en") == {"category": ["Choose a category from the list, or leave it empty."]}
+    assert _texts(refused, "zh-hans") == {"category": ["请从列表中选择类别，或留空。"]}
+
+
+def test_a_too_long_description_gives_limit_and_count_with_thousands_grouped(settings) -> None:
+    """x_validate_fields__mutmut_56, 58, 59, 63, 65, 66 (the numbers without grouping)."""
+    settings.CLUEDESK_MAX_TEXT_CHARS = 1000
+    refused = _refused(lambda: services.validate_fields(text="长" * 1001))
+    assert _texts(refused, "en") == {"text": [
+        "The description is too long: at most 1,000 characters, it has 1,001. Shorten it, or send the rest "
+        "as a text file or add it later with your tracking code."]}
+
+
+def test_a_line_without_anonymous_reports_refuses_a_report_without_contact_under_contact() -> None:
+    """x_validate_fields__mutmut_89-94 (the profile's identity errors lost or filed under no field)."""
+    from cluedesk.deployment import services as deployment
+    from cluedesk.deployment.models import Deployment
+
+    deployment.set_profile("eu_internal", {"anonymous_allowed": "no"}, actor=Actor.system("test"))
+    Deployment.forget_cached()
+    try:
+        refused = _refused(lambda: services.validate_fields(text=TEXT, name="x" * 101))
+        assert sorted(refused.errors) == ["contact", "name"]
+        assert len(refused.errors["contact"]) == 1
+        assert "does not accept anonymous reports" in str(refused.errors["contact"][0])
+        assert services.validate_fields(text=TEXT, contact="13800000000")["contact"] == "13800000000"
+    finally:
+        Deployment.forget_cached()  # the profile row goes with the test's transaction
+
+
+# --- drafts and submissions ---------------------------------------------------------------------------
+
+def test_a_report_with_only_its_text_has_every_other_field_empty_and_no_author() -> None:
+    """x_draft_report__mutmut_1-7, x_submit_report__mutmut_1, 2, 3, 7 (defaults not empty)."""
+    report, _code = services.submit_report(text=TEXT, channel="web", actor=Actor.reporter())
+    report.refresh_from_db()
+    assert (report.place_text, report.when_text, report.who_text, report.category, report.channel_ref) == ("",) * 5
+    assert report.sealed_identity is None and report.entered_by is None
+    draft = services.draft_report(text=TEXT, channel="web")
+    assert (draft.report.place_text, draft.report.when_text, draft.report.who_text, draft.report.category,
+            draft.report.channel_ref, draft.report.sealed_identity) == ("", "", "", "", "", None)
+
+
+def test_channel_and_reference_are_cut_to_48_characters() -> None:
+    """x_draft_report__mutmut_67, 68."""
+    draft = services.draft_report(text=TEXT, channel="c" * 60, channel_ref="r" * 60)
+    assert draft.report.channel == "c" * 48 and draft.report.channel_ref == "r" * 48
+
+
+def test_a_report_entered_by_staff_names_them_and_is_an_event_about_the_report(alice) -> None:
+    """x_submit_report__mutmut_19, 30 (the staff member lost), 49, 50 (the event's subject type)."""
+    report, _code = services.submit_report(text=TEXT, channel="phone", actor=Actor.staff(alice), entered_by=alice)
+    report.refresh_from_db()
+    assert report.entered_by == alice
+    event = Event.objects.get(verb="report.submitted")
+    assert (event.subject_type, event.subject_id) == ("report", str(report.pk))
+
+
+def test_a_database_refusal_of_a_report_is_not_taken_for_a_race_on_another_key(monkeypatch) -> None:
+    """x_submit_report__mutmut_52 (no key: the refusal became AttributeError), 56, 57 (a record of
+    the same key in another channel, or of another key in the same channel, taken for the race)."""
+    from django.db import IntegrityError
+
+    _keyed_report("k1")
+
+    def refuse(*args: Any, **kwargs: Any) -> None:
+        raise IntegrityError("refused")
+
+    monkeypatch.setattr(services, "record", refuse)
+    with pytest.raises(IntegrityError):
+        services.submit_report(text=TEXT, channel="web", actor=Actor.reporter())
+    for channel, key in (("other", "k1"), ("desk", "k2")):
+        claim = services.IdempotencyClaim(channel=channel, key=key, body_hash="0" * 64)
+        with pytest.raises(IntegrityError):
+            services.submit_report(text=TEXT, channel="api:" + channel, actor=Actor.channel(channel),
+                                   idempotency=claim)
+    with pytest.raises(services.IdempotencyRace):
+        services.submit_report(text=TEXT, channel="api:desk", actor=Actor.channel("desk"),
+                               idempotency=services.IdempotencyClaim(channel="desk", key="k1", body_hash="0" * 64))
+
+
+# --- reporter messages ----------------------------------------------------------------------------------
+
+def test_a_report_may_carry_three_times_the_file_limit_and_no_more_in_both_languages(settings) -> None:
+    """x_add_reporter_message__mutmut_41-56."""
+    settings.CLUEDESK_MAX_FILES = 2
+    report, code = services.submit_report(text=TEXT, channel="web", actor=Actor.reporter(), files=_pngs(2))
+    services.add_reporter_message(code, "补充", files=_pngs(2))
+    services.add_reporter_message(code, "补充", files=_pngs(2))
+    assert report.attachments.count() == 6
+    for language, text in (("en", "This report already has too many files."), ("zh-hans", "这份举报的文件已经太多了。")):
+        refused = _refused(lambda: services.add_reporter_message(code, "再补充", files=_pngs(1)))
+        assert refused.code == "too_many_files"
+        assert _texts(refused, language) == {"files": [text]}
+    assert report.attachments.count() == 6
+
+
+def test_a_reporter_message_is_one_event_about_the_report_naming_message_and_files() -> None:
+    """x_add_reporter_message__mutmut_77, 78, 83, 87-100."""
+    report, code = services.submit_report(text=TEXT, channel="web", actor=Actor.reporter())
+    message = services.add_reporter_message(code, "补充", files=[upload("a.png", PNG)])
+    row = message.attachments.get()
+    event = Event.objects.get(verb="report.message_added")
+    assert (event.subject_type, event.subject_id) == ("report", str(report.pk))
+    assert event.data == {"message": message.pk,
+                          "files": [{"id": row.public_id, "mime": "image/png", "size": row.size, "digest": row.digest}]}
+
+
+def test_a_reporter_message_that_fails_after_its_files_are_written_leaves_no_file(monkeypatch) -> None:
+    """x_add_reporter_message__mutmut_101 (the files written were not removed)."""
+    from cluedesk.intake.models import Attachment
+
+    _report, code = services.submit_report(text=TEXT, channel="web", actor=Actor.reporter())
+    before = stored_files()
+
+    def fail(*args: Any, **kwargs: Any) -> None:
+        raise RuntimeError("disk gone")
+
+    monkeypatch.setattr(Attachment.objects, "bulk_create", fail)
+    with pytest.raises(RuntimeError):
+        services.add_reporter_message(code, "补充", files=[upload("a.png", PNG)])
+    assert stored_files() == before
