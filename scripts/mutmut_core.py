@@ -153,6 +153,15 @@ def score(name: str, results: dict[str, str], equivalent: dict[str, str], second
     }
 
 
+def _mutmut_run(dest: Path, children: int, names: list[str], log_mode: str = "w") -> int:
+    env = {**os.environ, "PYTHONDONTWRITEBYTECODE": "1"}
+    with (dest / "mutmut-run.log").open(log_mode) as log:
+        return subprocess.run(
+            [str(dest / ".venv" / "bin" / "mutmut"), "run", "--max-children", str(children), *names],
+            cwd=dest, env=env, stdout=log, stderr=subprocess.STDOUT,
+        ).returncode
+
+
 def run_module(name: str, spec: dict[str, list[str]], equivalent: dict[str, str], workdir: Path,
                children: int, mutants: list[str], committed: bool = False,
                resume: bool = False) -> dict[str, object]:
@@ -163,25 +172,24 @@ def run_module(name: str, spec: dict[str, list[str]], equivalent: dict[str, str]
     else:
         make_copy(dest, committed)
     configure(dest, spec["paths"], spec["tests"])
-    if resuming and not mutants:
-        # an explicit name makes mutmut run a mutant again; unnamed, a verdict stands. Killed stays
-        # killed (tests are only ever added); everything else runs with today's tests.
-        mutants = undetected(dest)
-        if not mutants:
-            return score(name, read_results(dest), equivalent, 0.0)
     started = time.monotonic()
-    env = {**os.environ, "PYTHONDONTWRITEBYTECODE": "1"}
-    with (dest / "mutmut-run.log").open("w") as log:
-        done = subprocess.run(
-            [str(dest / ".venv" / "bin" / "mutmut"), "run", "--max-children", str(children), *mutants],
-            cwd=dest, env=env, stdout=log, stderr=subprocess.STDOUT,
-        )
+    if resuming and not mutants:
+        # Unnamed, mutmut runs only the mutants with no verdict: those never checked and those of
+        # functions whose text changed (it makes their mutants again). A verdict stands unless the
+        # mutant is named, so the ones no test caught are named in a second pass. Killed stays
+        # killed: tests are only ever added.
+        code = _mutmut_run(dest, children, [])
+        pending = undetected(dest)
+        if code == 0 and pending:
+            code = _mutmut_run(dest, children, pending, "a")
+    else:
+        code = _mutmut_run(dest, children, mutants)
     results = read_results(dest)
     if mutants and not resuming:  # only some were asked for: the rest were never meant to run
         results = {k: v for k, v in results.items() if v != "not checked"}
     result = score(name, results, equivalent, time.monotonic() - started)
-    if done.returncode != 0:  # e.g. the clean run failed: say so rather than print a score of nothing
-        result["error"] = f"mutmut run exited {done.returncode}; see {dest / 'mutmut-run.log'}"
+    if code != 0:  # e.g. the clean run failed: say so rather than print a score of nothing
+        result["error"] = f"mutmut run exited {code}; see {dest / 'mutmut-run.log'}"
     return result
 
 
