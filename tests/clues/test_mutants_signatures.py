@@ -514,3 +514,43 @@ def test_further_outcomes_are_kept_in_the_lists_order_once_each_and_the_event_na
                           "revision": 1, "finding": "substantiated", "outcome": "transferred",
                           "case_number": "2026-17", "also_outcomes": ["criminal_case", "admin_penalty", "discipline"],
                           "digest": keyed("Ledgers and witnesses.\x1fVerified; acted upon.")}
+
+
+def test_an_edit_sent_twice_with_further_outcomes_changes_nothing_the_second_time(world) -> None:
+    """The double click again, on a draft with a further outcome: the same words are the same
+    edit, further outcomes included."""
+    clue = _drafted(world)
+    form_version = clue.version
+    first = services.edit_conclusion(clue, acting_user=world.verifier, outcome="discipline", version=form_version,
+                                     also_outcomes=["criminal_case"], case_number="2026-17", **EDIT)
+    assert first.changed is True
+    again = services.edit_conclusion(clue, acting_user=world.verifier, outcome="discipline", version=form_version,
+                                     also_outcomes=["criminal_case"], case_number="2026-17", **EDIT)
+    assert again.changed is False and again.event is None
+    c = Clue.objects.get(pk=clue.pk).current_conclusion
+    assert (c.revision, c.outcomes) == (2, ["discipline", "criminal_case"])
+
+
+def test_the_draft_s_own_words_on_a_form_opened_before_a_signature_are_refused_as_stale(world) -> None:
+    """Only an edit repeats an edit: after a signature, a form opened before it is stale even when
+    it carries the draft's words unchanged (the signer signed what it said then)."""
+    clue = _drafted(world)
+    old = clue.version
+    services.sign(clue, acting_user=world.sig1)
+    with pytest.raises(services.StaleForm):
+        services.edit_conclusion(clue, acting_user=world.verifier, finding="partly", outcome="admin_penalty",
+                                 summary="Fines issued.", public_wording="Partly verified; penalties imposed.",
+                                 version=old)
+    clue.refresh_from_db()
+    assert clue.last_verb == "sign" and clue.current_conclusion.valid_signatures().count() == 1
+
+
+def test_an_invalid_edit_on_an_old_form_is_no_repeat(world) -> None:
+    """After an edit, a form opened before it that says something invalid did not happen already:
+    it is refused, not answered with "nothing changed"."""
+    clue = _drafted(world)
+    form_version = clue.version
+    services.edit_conclusion(clue, acting_user=world.verifier, outcome="discipline", version=form_version, **EDIT)
+    with pytest.raises((services.StaleForm, services.InvalidInput)):
+        services.edit_conclusion(clue, acting_user=world.verifier, outcome="no-such-outcome", version=form_version,
+                                 **EDIT)
