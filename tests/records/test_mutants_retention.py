@@ -852,3 +852,20 @@ def test_the_runs_error_names_each_failed_clue_separated_by_semicolons(org_world
     services.run_retention(now=LATER)
     assert RetentionRun.objects.get().error == (f"{first.public_id}: Clue {first.public_id} is not due for purging.; "
                                                 f"{second.public_id}: Clue {second.public_id} is not due for purging.")
+
+
+def test_purging_a_clue_reopened_since_it_was_listed_is_refused_as_not_due_though_an_older_clue_is_due(
+        org_world) -> None:
+    """purge_clue looks again at *that* clue under its lock: another clue being due (here an older
+    one, listed first) does not make a reopened one purgeable."""
+    w = org_world
+    older = full_clue(w, text=GAMBLING)
+    reopened = full_clue(w, text=SAND)
+    listed = {c.clue_id: c for c in policy.due(policy.periods_in_force()[1], LATER)}
+    assert {older.pk, reopened.pk} <= set(listed)
+    move(reopened, "verifying", user=w.staff["verifier"])
+    with pytest.raises(RetentionError) as refused:
+        services.purge_clue(listed[reopened.pk], now=LATER, actor=Actor.system())
+    assert refused.value.code == "not_due"
+    assert str(refused.value.message) == f"Clue {reopened.public_id} is not due for purging."
+    assert not Purge.objects.exists() and reopened.reports.get().text != ""
