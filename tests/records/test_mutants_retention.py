@@ -869,3 +869,18 @@ def test_purging_a_clue_reopened_since_it_was_listed_is_refused_as_not_due_thoug
     assert refused.value.code == "not_due"
     assert str(refused.value.message) == f"Clue {reopened.public_id} is not due for purging."
     assert not Purge.objects.exists() and reopened.reports.get().text != ""
+
+
+def test_a_sweep_does_not_fail_when_another_node_removed_an_orphan_first(org_world, monkeypatch) -> None:
+    """Two nodes share the file store and both sweep (docs/operations.md, scale-out): an orphan the
+    other node removed between this sweep's listing and its deletion is gone either way, not an error."""
+    orphan = _file("ab/abold", SWEEP_NOW - dt.timedelta(days=2))
+    looked_up = Attachment.objects.filter
+
+    def the_other_node_sweeps_meanwhile(*args, **kwargs):
+        orphan.unlink(missing_ok=True)
+        return looked_up(*args, **kwargs)
+
+    monkeypatch.setattr(Attachment.objects, "filter", the_other_node_sweeps_meanwhile)
+    result = services.sweep_files(SWEEP_NOW)
+    assert result["pending"] == 0 and not orphan.exists()
