@@ -88,9 +88,10 @@ def refresh_copy(dest: Path, committed: bool = False) -> None:
     make_copy(dest, committed)
 
 
-def undetected(dest: Path) -> list[str]:
-    """The mutants of a kept copy no test has caught yet: survived, not reached, not checked."""
-    return sorted(k for k, v in read_results(dest).items() if v not in ("killed", "timeout"))
+def undetected(dest: Path, equivalent: dict[str, str]) -> list[str]:
+    """The mutants of a kept copy no test has caught yet (survived, not reached, not checked),
+    leaving out those judged equivalent: no test can catch them, and a survivor costs every test."""
+    return sorted(k for k, v in read_results(dest).items() if v not in ("killed", "timeout") and k not in equivalent)
 
 
 def configure(dest: Path, paths: list[str], tests: list[str]) -> None:
@@ -179,7 +180,7 @@ def run_module(name: str, spec: dict[str, list[str]], equivalent: dict[str, str]
         # mutant is named, so the ones no test caught are named in a second pass. Killed stays
         # killed: tests are only ever added.
         code = _mutmut_run(dest, children, [])
-        pending = undetected(dest)
+        pending = undetected(dest, equivalent)
         if code == 0 and pending:
             code = _mutmut_run(dest, children, pending, "a")
     else:
