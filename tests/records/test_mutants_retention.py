@@ -121,7 +121,7 @@ def test_outcome_labels_in_both_languages() -> None:
 
 # holds: messages, reasons, events ---------------------------------------------------------------
 
-def _held_refusal(language: str, **kwargs) -> RetentionError:
+def _run_refused(language: str, **kwargs) -> RetentionError:
     with translation.override(language):
         with pytest.raises(RetentionError) as refused:
             services.run_retention(**kwargs)
@@ -134,11 +134,11 @@ def test_a_held_clue_asked_for_alone_is_refused_naming_the_reason_and_the_local_
     clue = full_clue(org_world)
     placed = dt.datetime(2031, 3, 4, 20, 0, tzinfo=dt.UTC)
     services.place_hold(clue, reason="Court order 2031-17", user=org_world.staff["custodian"], now=placed)
-    refused = _held_refusal("en", now=LATER, only=clue.public_id)
+    refused = _run_refused("en", now=LATER, only=clue.public_id)
     assert refused.code == "held"
     assert str(refused.message) == (f"Clue {clue.public_id} is under a legal hold (Court order 2031-17, placed "
                                     f"2031-03-05); it cannot be purged until the hold is released.")
-    refused = _held_refusal("zh-hans", now=LATER, only=clue.public_id)
+    refused = _run_refused("zh-hans", now=LATER, only=clue.public_id)
     assert str(refused.message) == (f"线索 {clue.public_id} 处于依法保全状态（Court order 2031-17，2031-03-05 设定），"
                                     f"解除保全前不能删除。")
 
@@ -364,13 +364,6 @@ def test_the_proof_says_which_clue_profile_outcome_period_and_moments_and_counts
 
 # one clue by number ------------------------------------------------------------------------------
 
-def _only_refusal(language: str, **kwargs) -> RetentionError:
-    with translation.override(language):
-        with pytest.raises(RetentionError) as refused:
-            services.run_retention(**kwargs)
-    return refused.value
-
-
 def test_one_clue_asked_for_by_its_number_in_any_case_is_the_only_one_purged(org_world) -> None:
     w = org_world
     asked = full_clue(w, text=GAMBLING)
@@ -385,19 +378,19 @@ def test_one_clue_that_is_unknown_outside_the_scope_purged_or_not_due_is_refused
     clue = full_clue(w, text=GAMBLING)
     young = full_clue(w, text=SAND, concluded_at=T0 + dt.timedelta(days=1000))
     for language, text in (("en", "No clue CNOSUCH."), ("zh-hans", "没有线索 CNOSUCH。")):
-        refused = _only_refusal(language, now=LATER, only="CNOSUCH")
+        refused = _run_refused(language, now=LATER, only="CNOSUCH")
         assert refused.code == "unknown_clue" and str(refused.message) == text
     outside = Clue.objects.exclude(pk=clue.pk)  # the person may act on every clue but this one
-    assert _only_refusal("en", now=LATER, only=clue.public_id, clues=outside).code == "unknown_clue"
+    assert _run_refused("en", now=LATER, only=clue.public_id, clues=outside).code == "unknown_clue"
     for language, text in (("en", f"Clue {young.public_id} is not due for purging."),
                            ("zh-hans", f"线索 {young.public_id} 尚未到删除期限。")):
-        refused = _only_refusal(language, now=LATER, only=young.public_id.lower())
+        refused = _run_refused(language, now=LATER, only=young.public_id.lower())
         assert refused.code == "not_due" and str(refused.message) == text
     assert not RetentionRun.objects.exists() and not Purge.objects.exists()
     services.run_retention(now=LATER, only=clue.public_id)
     for language, text in (("en", f"Clue {clue.public_id} was already purged."),
                            ("zh-hans", f"线索 {clue.public_id} 的个人信息已删除。")):
-        refused = _only_refusal(language, now=LATER, only=clue.public_id)
+        refused = _run_refused(language, now=LATER, only=clue.public_id)
         assert refused.code == "purged" and str(refused.message) == text
     assert RetentionRun.objects.count() == 1
 
