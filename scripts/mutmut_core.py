@@ -18,11 +18,14 @@ reach each function, and runs those tests once per mutant. A mutant is *killed* 
 Each module runs in a copy of the tree (mutmut writes a ``mutants/`` folder beside the sources, and
 other people run tests in the working tree). The module's files and tests come from
 ``scripts/mutmut_modules.toml``; mutants judged equivalent (a change that cannot alter behaviour)
-are listed with why in ``scripts/mutmut_equivalent.toml`` and are left out of the score.
+are listed with why in ``scripts/mutmut_equivalent.toml`` and are left out of the score. mutmut runs
+on SQLite; a mutant only PostgreSQL can show (e.g. a row-order tie-break SQLite keeps by row number
+anyway) is listed there under ``[postgresql]`` with the test that kills it on PostgreSQL (CI runs the
+suite on both): it counts as detected, as ``killed_on_postgresql``, not as killed by mutmut.
 
 It prints one JSON object: per module total, killed, timeout, survived, not covered (no test
 reaches the mutated function), other (not checked, interrupted, segfault), equivalent, score
-((killed + timeout) / (total − equivalent)), the names of every mutant not detected (survivors,
+((killed + timeout + killed_on_postgresql) / (total − equivalent)), the names of every mutant not detected (survivors,
 not covered, other) and the seconds it took. A mutant no test reaches is an undetected change: it
 counts against the score, as in mutmut's own. Exit status 0 when every module reaches ``--min``
 (default 0.9), 1 otherwise.
@@ -129,12 +132,16 @@ def read_results(dest: Path) -> dict[str, str]:
     return found
 
 
-def score(name: str, results: dict[str, str], equivalent: dict[str, str], seconds: float) -> dict[str, object]:
+def score(name: str, results: dict[str, str], equivalent: dict[str, str], seconds: float,
+          on_postgresql: dict[str, str] | None = None) -> dict[str, object]:
     counted = {k: v for k, v in results.items() if k not in equivalent}
     by = {status: sorted(k for k, v in counted.items() if v == status) for status in set(counted.values())}
     killed, timeout = len(by.get("killed", [])), len(by.get("timeout", []))
     not_covered = by.get("no tests", []) + by.get("skipped", [])
     survivors = by.get("survived", []) + by.get("suspicious", [])
+    on_postgresql = on_postgresql or {}
+    killed_on_postgresql = sorted(k for k in survivors if k in on_postgresql)
+    survivors = [k for k in survivors if k not in on_postgresql]
     known = {"killed", "timeout", "no tests", "skipped", "survived", "suspicious"}
     other = sorted(k for k, v in counted.items() if v not in known)
     return {
@@ -142,12 +149,14 @@ def score(name: str, results: dict[str, str], equivalent: dict[str, str], second
         "total": len(results),
         "killed": killed,
         "timeout": timeout,
+        "killed_on_postgresql": len(killed_on_postgresql),
         "survived": len(survivors),
         "not_covered": len(not_covered),
         "other": len(other),
         "equivalent": len(results) - len(counted),
-        "score": round((killed + timeout) / len(counted), 3) if counted else None,
+        "score": round((killed + timeout + len(killed_on_postgresql)) / len(counted), 3) if counted else None,
         "survivors": survivors,
+        "killed_on_postgresql_names": killed_on_postgresql,
         "not_covered_names": not_covered,
         "other_names": [f"{k}: {counted[k]}" for k in other],
         "seconds": round(seconds, 1),
@@ -165,7 +174,7 @@ def _mutmut_run(dest: Path, children: int, names: list[str], log_mode: str = "w"
 
 def run_module(name: str, spec: dict[str, list[str]], equivalent: dict[str, str], workdir: Path,
                children: int, mutants: list[str], committed: bool = False,
-               resume: bool = False) -> dict[str, object]:
+               resume: bool = False, on_postgresql: dict[str, str] | None = None) -> dict[str, object]:
     dest = workdir / name
     resuming = resume and (dest / "mutants").is_dir()
     if resuming:
@@ -180,7 +189,7 @@ def run_module(name: str, spec: dict[str, list[str]], equivalent: dict[str, str]
         # mutant is named, so the ones no test caught are named in a second pass. Killed stays
         # killed: tests are only ever added.
         code = _mutmut_run(dest, children, [])
-        pending = undetected(dest, equivalent)
+        pending = undetected(dest, {**equivalent, **(on_postgresql or {})})  # those survive SQLite anyway
         if code == 0 and pending:
             code = _mutmut_run(dest, children, pending, "a")
     else:
@@ -188,7 +197,7 @@ def run_module(name: str, spec: dict[str, list[str]], equivalent: dict[str, str]
     results = read_results(dest)
     if mutants and not resuming:  # only some were asked for: the rest were never meant to run
         results = {k: v for k, v in results.items() if v != "not checked"}
-    result = score(name, results, equivalent, time.monotonic() - started)
+    result = score(name, results, equivalent, time.monotonic() - started, on_postgresql)
     if code != 0:  # e.g. the clean run failed: say so rather than print a score of nothing
         result["error"] = f"mutmut run exited {code}; see {dest / 'mutmut-run.log'}"
     return result
@@ -214,7 +223,8 @@ def main(argv: list[str] | None = None) -> int:
         parser.error("mutmut is not in .venv: .venv/bin/pip install -e '.[mutation]'")
 
     modules = tomllib.loads(MODULES.read_text())["module"]
-    equivalent = {k: v for k, v in tomllib.loads(EQUIVALENT.read_text()).get("equivalent", {}).items()}
+    judged = tomllib.loads(EQUIVALENT.read_text())
+    equivalent, on_postgresql = judged.get("equivalent", {}), judged.get("postgresql", {})
     unknown = set(args.module or []) - set(modules)
     if unknown:
         parser.error(f"unknown module(s) {sorted(unknown)}; known: {sorted(modules)}")
@@ -223,7 +233,7 @@ def main(argv: list[str] | None = None) -> int:
     workdir.mkdir(parents=True, exist_ok=True)
     try:
         report = [run_module(name, modules[name], equivalent, workdir, args.children, args.mutants, args.committed,
-                             args.resume)
+                             args.resume, on_postgresql)
                   for name in chosen]
     finally:
         if args.keep is None:

@@ -425,6 +425,40 @@ def test_what_happened_at_the_same_moment_comes_in_the_order_it_was_written(alic
     assert [f.pk for f in seen.files] == [f.pk for f in files]
 
 
+@pytest.fixture
+def reads_the_table() -> Any:
+    """PostgreSQL reads the table itself, in the order its rows now lie, not through an index."""
+    from django.db import connection
+
+    if connection.vendor != "postgresql":
+        pytest.skip("PostgreSQL keeps rewritten rows where they were rewritten; SQLite reads by row number")
+    with connection.cursor() as cursor:
+        cursor.execute("SET enable_indexscan = off; SET enable_bitmapscan = off")
+    yield
+    with connection.cursor() as cursor:
+        cursor.execute("RESET enable_indexscan; RESET enable_bitmapscan")
+
+
+def test_rows_of_the_same_moment_come_in_row_order_on_postgresql_whatever_order_they_were_rewritten(
+        alice, reads_the_table) -> None:
+    """x_status_of__mutmut_28, 40 (no row-number tie-break for messages and files). PostgreSQL reads a
+    rewritten row where its new version lies, so rows stamped with one moment in reverse order come
+    back reversed unless the query orders by row number too. SQLite reads them by row number however
+    they were written, so these two mutants live on SQLite (mutmut's database): this test kills them
+    on PostgreSQL, where CI runs it."""
+    report, code = services.submit_report(text=TEXT, channel="web", actor=Actor.reporter(),
+                                          files=[upload("a.png", PNG), upload("b.pdf", PDF)])
+    asked = services.post_staff_message(report, "请问事发具体地点？", acting_user=alice)
+    answered = services.add_reporter_message(code, "在码头。")
+    files = list(report.attachments.order_by("pk"))
+    moment = timezone.now()
+    for row in (answered, asked, *reversed(files)):  # the later row rewritten first
+        _at([row], moment)
+    seen = services.status_of(report)
+    assert [m.pk for m in seen.messages] == [asked.pk, answered.pk]
+    assert [f.pk for f in seen.files] == [f.pk for f in files]
+
+
 # --- the files of a report: how many, how large together, their names, the event -----------------------
 
 def _pngs(n: int) -> list[Any]:
