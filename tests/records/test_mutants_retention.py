@@ -775,6 +775,23 @@ def test_the_proof_of_files_names_each_with_its_digests_and_size_and_their_delet
     assert not first_path.exists() and not ev_path.exists() and not PendingFileDeletion.objects.exists()
 
 
+def test_an_evidence_file_lost_before_the_purge_is_proved_by_its_plaintext_digest(org_world) -> None:
+    """x_purge_clue__mutmut_284, 285 (the evidence manifest fell back to a key the file's entry does not
+    have: the purge of a clue whose evidence file was already gone failed and kept everything).
+    docs/records.md, "Proof": over the plaintext digest when the encrypted file is already gone."""
+    w = org_world
+    clue = full_clue(w)
+    Evidence.objects.create(clue=clue, file_id="ev-lost", name="账本.jpg", size=3, digest="plaintext-digest-of-lost",
+                            uploaded_by=w.staff["verifier"])
+    assert not services.evidence_path("ev-lost").exists()
+    [candidate] = policy.due(policy.periods_in_force()[1], LATER)
+    purge = services.purge_clue(candidate, now=LATER, actor=Actor.system())
+    assert purge.proof["digests"]["evidence"] == keyed_manifest(["plaintext-digest-of-lost"])
+    [lost] = [f for f in purge.proof["files"] if f["id"] == "ev-lost"]
+    assert lost["ciphertext_sha256"] is None and lost["digest"] == "plaintext-digest-of-lost"
+    assert not Evidence.objects.filter(clue=clue).exists()
+
+
 def test_a_candidate_carries_its_own_active_hold_and_reason_only(org_world) -> None:
     w = org_world
     custodian = w.staff["custodian"]
