@@ -143,6 +143,22 @@ def test_a_held_clue_asked_for_alone_is_refused_naming_the_reason_and_the_local_
                                     f"解除保全前不能删除。")
 
 
+def test_a_clue_asked_for_alone_is_purged_though_another_clue_is_held_and_its_own_hold_was_released(
+        org_world) -> None:
+    """x_run_retention__mutmut_33 (any clue's hold refused the clue asked for), 34 (a released hold
+    still refused it). docs/records.md: a clue is held while a hold on it is not released."""
+    w = org_world
+    asked = full_clue(w, text=GAMBLING)
+    other = full_clue(w, text=SAND)
+    services.place_hold(other, reason="Inquiry 2", user=w.staff["custodian"])
+    services.place_hold(asked, reason="Inquiry 1", user=w.staff["custodian"])
+    [hold] = LegalHold.objects.filter(clue=asked)
+    services.release_hold(hold.pk, reason="Inquiry closed", user=w.staff["custodian"])
+    result = services.run_retention(now=LATER, only=asked.public_id)
+    assert result.purged == [asked.public_id]
+    assert Purge.objects.filter(clue=asked).exists() and not Purge.objects.filter(clue=other).exists()
+
+
 def test_a_hold_reason_is_kept_on_one_line_and_checked_for_length(org_world) -> None:
     clue = full_clue(org_world)
     custodian = org_world.staff["custodian"]
