@@ -863,6 +863,27 @@ def test_a_run_as_of_an_earlier_moment_sweeps_only_what_was_old_then(org_world) 
     assert result.files["orphans_removed"] == 0 and orphan.exists()
 
 
+def test_orphans_found_before_and_after_the_purges_are_added_up(org_world, monkeypatch) -> None:
+    """x_run_retention__mutmut_166 (the second sweep's orphans were taken from the first's): an old
+    file left behind by another node while the run purges is removed by the run's second sweep and
+    counted with those the first sweep removed."""
+    clue = full_clue(org_world)
+    old = timezone.now() - dt.timedelta(days=10)
+    before = _file("ab/abbefore", old)
+    real = services.purge_clue
+    left: list[Path] = []
+
+    def purge_and_leave_an_orphan(*args, **kwargs):
+        left.append(_file("cd/cdduring", old))  # another node's crash, while this run purges
+        return real(*args, **kwargs)
+
+    monkeypatch.setattr(services, "purge_clue", purge_and_leave_an_orphan)
+    result = services.run_retention(now=LATER)
+    assert result.purged == [clue.public_id]
+    assert result.files["orphans_removed"] == 2
+    assert not before.exists() and not left[0].exists()
+
+
 def test_the_runs_error_names_each_failed_clue_separated_by_semicolons(org_world, monkeypatch) -> None:
     w = org_world
     first, second = _concluded(w, "no_action"), _concluded(w, "no_action")
