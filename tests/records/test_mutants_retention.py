@@ -467,6 +467,20 @@ def _concluded(w, outcome: str, *, also: tuple[str, ...] = (), at: dt.datetime =
     return clue
 
 
+def test_final_outcomes_reads_only_the_clues_asked_for_in_chunks_that_miss_none(org_world) -> None:
+    """x_final_outcomes__mutmut_24 (every clue's conclusions read, not only those asked for: a month's
+    statistics would read the whole table), 6 and 9 (chunks of 2,000 ids that skip some: the clue at
+    position 2,000 or 4,000 of a long list had no outcome)."""
+    w = org_world
+    first, second, other = (_concluded(w, "criminal_case"), _concluded(w, "admin_penalty"),
+                            _concluded(w, "discipline"))
+    assert policy.final_outcomes([first.pk]) == {first.pk: "criminal_case"}
+    missing = max(first.pk, second.pk, other.pk) + 1  # ids with no clue, to fill the list
+    ids = [missing + i for i in range(4001)]
+    ids[2000], ids[4000] = first.pk, second.pk
+    assert policy.final_outcomes(ids) == {first.pk: "criminal_case", second.pk: "admin_penalty"}
+
+
 def _found(periods: dict | None = None) -> dict[str, policy.Candidate]:
     return {c.public_id: c for c in policy.candidates(periods if periods is not None else dict(NATIONAL))}
 
