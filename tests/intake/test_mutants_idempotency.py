@@ -387,25 +387,32 @@ def test_the_status_lists_steps_messages_and_files_in_the_order_they_happened(al
     assert [f.pk for f in seen.files] == [b_pdf.pk, a_png.pk]
 
 
+def _reading_order(vendor: str, why: str, start: str, end: str) -> Any:
+    """Run ``start`` on the test's connection for one test and ``end`` after it; skip on another database."""
+    from django.db import connection
+
+    if connection.vendor != vendor:
+        pytest.skip(why)
+    with connection.cursor() as cursor:
+        cursor.execute(start)
+    yield
+    with connection.cursor() as cursor:
+        cursor.execute(end)
+
+
 @pytest.fixture
 def scans_backwards() -> Any:
     """SQLite reads rows in the order they were written whatever a query asks; this makes it read
     them backwards, so that only an ORDER BY decides an order (PostgreSQL promises no order either)."""
-    from django.db import connection
-
-    if connection.vendor != "sqlite":
-        pytest.skip("an SQLite pragma")
-    with connection.cursor() as cursor:
-        cursor.execute("PRAGMA reverse_unordered_selects = ON")
-    yield
-    with connection.cursor() as cursor:
-        cursor.execute("PRAGMA reverse_unordered_selects = OFF")
+    yield from _reading_order("sqlite", "an SQLite pragma", "PRAGMA reverse_unordered_selects = ON",
+                              "PRAGMA reverse_unordered_selects = OFF")
 
 
 def test_what_happened_at_the_same_moment_comes_in_the_order_it_was_written(alice, scans_backwards) -> None:
     """x_status_of__mutmut_5 (no tie-break: steps of the same moment came in whatever order the
     database read them). Messages and files are read through their report's index, which SQLite
-    reads forwards even so: x_status_of__mutmut_28, 40 (the same for them) stay alive here."""
+    reads forwards even so: x_status_of__mutmut_28, 40 (the same for them) stay alive here; the
+    PostgreSQL test below kills them."""
     report, code = services.submit_report(text=TEXT, channel="web", actor=Actor.reporter(),
                                           files=[upload("a.png", PNG), upload("b.pdf", PDF)])
     run_queue()
@@ -428,15 +435,10 @@ def test_what_happened_at_the_same_moment_comes_in_the_order_it_was_written(alic
 @pytest.fixture
 def reads_the_table() -> Any:
     """PostgreSQL reads the table itself, in the order its rows now lie, not through an index."""
-    from django.db import connection
-
-    if connection.vendor != "postgresql":
-        pytest.skip("PostgreSQL keeps rewritten rows where they were rewritten; SQLite reads by row number")
-    with connection.cursor() as cursor:
-        cursor.execute("SET enable_indexscan = off; SET enable_bitmapscan = off")
-    yield
-    with connection.cursor() as cursor:
-        cursor.execute("RESET enable_indexscan; RESET enable_bitmapscan")
+    yield from _reading_order("postgresql",
+                              "PostgreSQL keeps rewritten rows where they were rewritten; SQLite reads by row number",
+                              "SET enable_indexscan = off; SET enable_bitmapscan = off",
+                              "RESET enable_indexscan; RESET enable_bitmapscan")
 
 
 def test_rows_of_the_same_moment_come_in_row_order_on_postgresql_whatever_order_they_were_rewritten(
